@@ -1,0 +1,30 @@
+# The two front doors: `make demo` and `make test`. Everything installs into .venv.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: test demo lint constraints clean
+
+$(STAMP): requirements-dev.txt constraints.txt web/requirements.txt operator/requirements.txt pipelines/nuclei/requirements.txt tools/install_kube_binaries.py
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	$(PY) tools/install_kube_binaries.py $(VENV)/bin
+	touch $@
+
+test: $(STAMP)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/hadolint Dockerfile.web Dockerfile.operator pipelines/*/Dockerfile
+
+# Re-pin every transitive package after changing a requirements file.
+constraints:
+	rm -rf /tmp/ksc-constraints-venv
+	$(PYTHON) -m venv /tmp/ksc-constraints-venv
+	/tmp/ksc-constraints-venv/bin/pip install -q -r requirements-dev.txt
+	( echo "# Pins for every transitive package, from 'pip freeze' of a fresh .venv (make constraints)."; \
+	  /tmp/ksc-constraints-venv/bin/pip freeze | grep -v '^pip==' ) > constraints.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache
