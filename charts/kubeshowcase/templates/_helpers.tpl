@@ -1,0 +1,244 @@
+{{/*
+Expand the name of the chart.
+*/}}
+{{- define "kubeshowcase.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Create a default fully qualified app name.
+We truncate at 63 chars because some Kubernetes name fields are limited to this (by the DNS naming spec).
+If release name contains chart name it will be used as a full name.
+*/}}
+{{- define "kubeshowcase.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Create chart name and version as used by the chart label.
+*/}}
+{{- define "kubeshowcase.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Common labels
+*/}}
+{{- define "kubeshowcase.labels" -}}
+helm.sh/chart: {{ include "kubeshowcase.chart" . }}
+{{ include "kubeshowcase.selectorLabels" . }}
+{{- if .Chart.AppVersion }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+{{- end }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: kubeshowcase
+{{- end }}
+
+{{/*
+Selector labels
+*/}}
+{{- define "kubeshowcase.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "kubeshowcase.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/*
+The name of one component's objects: "<fullname>-<component>", still within 63 characters.
+Call with (dict "root" $ "component" "web").
+*/}}
+{{- define "kubeshowcase.componentName" -}}
+{{- $room := sub 62 (len .component) | int }}
+{{- printf "%s-%s" (include "kubeshowcase.fullname" .root | trunc $room | trimSuffix "-") .component }}
+{{- end }}
+
+{{/*
+Common labels plus app.kubernetes.io/component. Call with (dict "root" $ "component" "web").
+*/}}
+{{- define "kubeshowcase.componentLabels" -}}
+{{ include "kubeshowcase.labels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/*
+Selector labels of one component: two components of a release never select each other's pods.
+Call with (dict "root" $ "component" "web").
+*/}}
+{{- define "kubeshowcase.componentSelectorLabels" -}}
+{{ include "kubeshowcase.selectorLabels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/*
+Create the name of the service account to use, per component.
+Call with (dict "root" $ "component" "web"); reads .Values.<component>.serviceAccount.
+*/}}
+{{- define "kubeshowcase.serviceAccountName" -}}
+{{- $serviceAccount := (index .root.Values .component).serviceAccount }}
+{{- if $serviceAccount.create }}
+{{- default (include "kubeshowcase.componentName" .) $serviceAccount.name }}
+{{- else }}
+{{- default "default" $serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+The image reference of one component; the tag defaults to the chart's appVersion.
+Call with (dict "root" $ "component" "web").
+*/}}
+{{- define "kubeshowcase.image" -}}
+{{- $image := (index .root.Values .component).image }}
+{{- printf "%s:%s" $image.repository (default .root.Chart.AppVersion $image.tag) }}
+{{- end }}
+
+{{/*
+The PersistentVolumeClaim that web, operator and every pipeline Job mount.
+*/}}
+{{- define "kubeshowcase.dataClaimName" -}}
+{{- if .Values.persistence.existingClaim }}
+{{- .Values.persistence.existingClaim }}
+{{- else if .Values.persistence.enabled }}
+{{- include "kubeshowcase.componentName" (dict "root" . "component" "data") }}
+{{- else }}
+{{- fail "persistence.enabled=false needs persistence.existingClaim: web, operator and pipeline Jobs share one claim, so there is no data volume without one" }}
+{{- end }}
+{{- end }}
+
+{{/*
+The Secret and key holding the web app's SECRET_KEY.
+*/}}
+{{- define "kubeshowcase.web.secretKeySecretName" -}}
+{{- default (include "kubeshowcase.componentName" (dict "root" . "component" "web")) .Values.web.secretKey.existingSecret }}
+{{- end }}
+
+{{/*
+KUBESHOWCASE_HOSTS: the explicit host list, else the ingress hosts, else localhost (port-forward).
+*/}}
+{{- define "kubeshowcase.web.hosts" -}}
+{{- $hosts := .Values.web.hosts }}
+{{- if and (not $hosts) .Values.web.ingress.enabled }}
+{{- range .Values.web.ingress.hosts }}
+{{- $hosts = append $hosts .host }}
+{{- end }}
+{{- end }}
+{{- join " " (default (list "localhost" "127.0.0.1") $hosts) }}
+{{- end }}
+
+{{/*
+KUBESHOWCASE_SCHEME: explicit, else https when the ingress terminates TLS.
+*/}}
+{{- define "kubeshowcase.web.scheme" -}}
+{{- if .Values.web.scheme }}
+{{- .Values.web.scheme }}
+{{- else if and .Values.web.ingress.enabled .Values.web.ingress.tls }}
+{{- "https" }}
+{{- else }}
+{{- "http" }}
+{{- end }}
+{{- end }}
+
+{{/*
+The web app's environment, shared by gunicorn and the migrate init container.
+*/}}
+{{- define "kubeshowcase.web.env" -}}
+{{- $web := .Values.web -}}
+- name: SECRET_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "kubeshowcase.web.secretKeySecretName" . }}
+      key: {{ $web.secretKey.key }}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "web.database.existingSecret is required: name a Secret holding the PostgreSQL URL (the chart does not ship PostgreSQL)" $web.database.existingSecret }}
+      key: {{ $web.database.key }}
+- name: DATA_ROOT
+  value: {{ .Values.persistence.mountPath | quote }}
+- name: KUBE_NAMESPACE
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.namespace
+- name: KUBESHOWCASE_HOSTS
+  value: {{ include "kubeshowcase.web.hosts" . | quote }}
+- name: KUBESHOWCASE_SCHEME
+  value: {{ include "kubeshowcase.web.scheme" . | quote }}
+- name: ALLOW_GUESTS
+  value: {{ $web.allowGuests | quote }}
+- name: WEB_CONCURRENCY
+  value: {{ $web.workers | int64 | quote }}
+{{- with $web.demoUsers }}
+- name: DEMO_USERS
+  value: {{ join " " . | quote }}
+{{- end }}
+{{- with $web.sso.header }}
+- name: SSO_HEADER
+  value: {{ . | quote }}
+{{- end }}
+{{- with $web.sso.trustedProxies }}
+- name: SSO_TRUSTED_PROXIES
+  value: {{ join " " . | quote }}
+{{- end }}
+{{- /* A limit left null keeps the web app's own default. */}}
+{{- $limits := list
+  (list "USER_MAX_PROJECTS" $web.limits.user.maxProjects)
+  (list "USER_MAX_FILES" $web.limits.user.maxFiles)
+  (list "USER_MAX_BYTES" $web.limits.user.maxBytes)
+  (list "USER_MAX_UPLOAD_BYTES" $web.limits.user.maxUploadBytes)
+  (list "USER_MAX_QUEUED_RUNS" $web.limits.user.maxQueuedRuns)
+  (list "GUEST_MAX_PROJECTS" $web.limits.guest.maxProjects)
+  (list "GUEST_MAX_FILES" $web.limits.guest.maxFiles)
+  (list "GUEST_MAX_BYTES" $web.limits.guest.maxBytes)
+  (list "GUEST_MAX_UPLOAD_BYTES" $web.limits.guest.maxUploadBytes)
+  (list "GUEST_MAX_QUEUED_RUNS" $web.limits.guest.maxQueuedRuns)
+  (list "ZIP_MAX_ENTRIES" $web.limits.zip.maxEntries)
+  (list "ZIP_MAX_TOTAL_BYTES" $web.limits.zip.maxTotalBytes)
+  (list "ZIP_MAX_RATIO" $web.limits.zip.maxRatio) }}
+{{- range $limits }}
+{{- if not (kindIs "invalid" (index . 1)) }}
+- name: {{ index . 0 }}
+  {{- /* int64: values arrive as float64, which would print large byte counts as 1e+10. */}}
+  value: {{ index . 1 | int64 | quote }}
+{{- end }}
+{{- end }}
+{{- with $web.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+Pod-spec fields every pod of the chart shares: pull secrets and the pod security context.
+*/}}
+{{- define "kubeshowcase.podDefaults" -}}
+securityContext:
+  {{- toYaml .Values.podSecurityContext | nindent 2 }}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/*
+Scheduling fields of one component's pods. Call with the component's values.
+*/}}
+{{- define "kubeshowcase.scheduling" -}}
+{{- with .nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}

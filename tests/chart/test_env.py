@@ -1,0 +1,160 @@
+"""Every setting reaches the web and operator containers as an environment variable from values."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.chart.helm import SCENARIOS, env_of, render
+
+WEB_ALWAYS = {"SECRET_KEY", "DATABASE_URL", "DATA_ROOT", "KUBE_NAMESPACE", "KUBESHOWCASE_HOSTS",
+              "KUBESHOWCASE_SCHEME", "ALLOW_GUESTS", "WEB_CONCURRENCY"}
+LIMITS = {f"{who}_MAX_{what}" for who in ("USER", "GUEST")
+          for what in ("PROJECTS", "FILES", "BYTES", "UPLOAD_BYTES", "QUEUED_RUNS")} | {
+    "ZIP_MAX_ENTRIES", "ZIP_MAX_TOTAL_BYTES", "ZIP_MAX_RATIO"}
+OPERATOR_ENV = {"KUBE_NAMESPACE", "POD_NAME", "DATA_ROOT", "DATA_PVC", "MAX_CONCURRENT_RUNS",
+                "QUEUE_POSITION_HEAD", "JOB_TTL_SECONDS", "PIPELINE_RUN_AS_USER", "LEASE_NAME",
+                "LEASE_DURATION_SECONDS"}
+FIELD_NAMESPACE = {"fieldRef": {"fieldPath": "metadata.namespace"}}
+
+
+def web_containers(manifests):
+    pod = manifests.component("Deployment", "web")["spec"]["template"]["spec"]
+    return {container["name"]: container for container in [*pod["initContainers"], *pod["containers"]]}
+
+
+def web_env(manifests):
+    return env_of(web_containers(manifests)["web"])
+
+
+def operator_env(manifests):
+    pod = manifests.component("Deployment", "operator")["spec"]["template"]["spec"]
+    return env_of(pod["containers"][0])
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_web_and_migrate_share_one_environment(scenario):
+    containers = web_containers(render(scenario))
+    assert containers["migrate"]["env"] == containers["web"]["env"]
+    assert WEB_ALWAYS <= set(env_of(containers["web"]))
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_operator_gets_every_setting(scenario):
+    assert set(operator_env(render(scenario))) == OPERATOR_ENV
+
+
+def test_web_defaults_suit_a_cluster():
+    env = web_env(render("default-values.yaml"))
+    assert env["ALLOW_GUESTS"] == "false"
+    assert env["KUBESHOWCASE_HOSTS"] == "localhost 127.0.0.1"
+    assert env["KUBESHOWCASE_SCHEME"] == "http"
+    assert env["DATA_ROOT"] == "/data"
+    assert env["KUBE_NAMESPACE"] == FIELD_NAMESPACE
+    assert env["SECRET_KEY"] == {"secretKeyRef": {"name": "showcase-kubeshowcase-web", "key": "secret-key"}}
+    assert env["DATABASE_URL"] == {"secretKeyRef": {"name": "kubeshowcase-database", "key": "database-url"}}
+    # Unset limits keep the web app's own defaults; optional features stay off.
+    assert not (LIMITS | {"DEMO_USERS", "SSO_HEADER", "SSO_TRUSTED_PROXIES"}) & set(env)
+
+
+def test_web_settings_follow_values():
+    env = web_env(render("ingress-sso-values.yaml"))
+    assert env["KUBESHOWCASE_HOSTS"] == "showcase.example.org imaging.example.org"
+    assert env["KUBESHOWCASE_SCHEME"] == "https"
+    assert env["SSO_HEADER"] == "X-Forwarded-User"
+    assert env["SSO_TRUSTED_PROXIES"] == "10.0.0.0/8 192.168.10.5"
+    assert env["DEMO_USERS"] == "visitor reviewer"
+    assert env["SECRET_KEY"] == {"secretKeyRef": {"name": "kubeshowcase-django", "key": "secret-key"}}
+    assert env["DATABASE_URL"] == {"secretKeyRef": {"name": "kubeshowcase-database", "key": "url"}}
+    # Byte counts stay exact integers (Helm reads numbers as floats: 5.36870912e+10 would break them).
+    assert {name: env[name] for name in LIMITS} == {
+        "USER_MAX_PROJECTS": "50", "USER_MAX_FILES": "20000", "USER_MAX_BYTES": "53687091200",
+        "USER_MAX_UPLOAD_BYTES": "2147483648", "USER_MAX_QUEUED_RUNS": "5",
+        "GUEST_MAX_PROJECTS": "1", "GUEST_MAX_FILES": "100", "GUEST_MAX_BYTES": "104857600",
+        "GUEST_MAX_UPLOAD_BYTES": "10485760", "GUEST_MAX_QUEUED_RUNS": "1",
+        "ZIP_MAX_ENTRIES": "10000", "ZIP_MAX_TOTAL_BYTES": "10737418240", "ZIP_MAX_RATIO": "100",
+    }
+
+
+def test_explicit_hosts_scheme_and_guests_win():
+    env = web_env(render("ingress-sso-values.yaml", "web.hosts={a.example.org,b.example.org}",
+                        "web.scheme=http", "web.allowGuests=true", "web.workers=5"))
+    assert env["KUBESHOWCASE_HOSTS"] == "a.example.org b.example.org"
+    assert env["KUBESHOWCASE_SCHEME"] == "http"
+    assert env["ALLOW_GUESTS"] == "true"
+    assert env["WEB_CONCURRENCY"] == "5"
+
+
+def test_a_zero_limit_is_passed_not_dropped():
+    env = web_env(render("default-values.yaml", "web.limits.guest.maxProjects=0"))
+    assert env["GUEST_MAX_PROJECTS"] == "0"
+
+
+def test_extra_env_reaches_the_containers():
+    web = web_env(render("default-values.yaml", "web.extraEnv[0].name=DEBUG_TOOLBAR",
+                         "web.extraEnv[0].value=off"))
+    assert web["DEBUG_TOOLBAR"] == "off"
+    operator = operator_env(render("default-values.yaml", "operator.extraEnv[0].name=KOPF_DEBUG",
+                                   "operator.extraEnv[0].value=verbose"))
+    assert operator["KOPF_DEBUG"] == "verbose"
+
+
+def test_operator_defaults():
+    env = operator_env(render("default-values.yaml"))
+    assert env == {
+        "KUBE_NAMESPACE": FIELD_NAMESPACE,
+        "POD_NAME": {"fieldRef": {"fieldPath": "metadata.name"}},
+        "DATA_ROOT": "/data",
+        "DATA_PVC": "showcase-kubeshowcase-data",
+        "MAX_CONCURRENT_RUNS": "1",
+        "QUEUE_POSITION_HEAD": "20",
+        "JOB_TTL_SECONDS": "3600",
+        "PIPELINE_RUN_AS_USER": "10001",
+        "LEASE_NAME": "showcase-kubeshowcase-operator",
+        "LEASE_DURATION_SECONDS": "15",
+    }
+
+
+def test_operator_settings_follow_values():
+    env = operator_env(render("operator-ha-values.yaml"))
+    assert (env["MAX_CONCURRENT_RUNS"], env["QUEUE_POSITION_HEAD"], env["JOB_TTL_SECONDS"]) == ("3", "50", "600")
+    assert (env["LEASE_NAME"], env["LEASE_DURATION_SECONDS"]) == ("showcase-leader", "30")
+
+
+def test_data_root_and_claim_follow_an_existing_claim():
+    manifests = render("existing-claim-values.yaml")
+    assert operator_env(manifests)["DATA_PVC"] == "lab-imaging-data"
+    assert operator_env(manifests)["DATA_ROOT"] == web_env(manifests)["DATA_ROOT"] == "/srv/kubeshowcase"
+    for component in ("web", "operator"):
+        pod = manifests.component("Deployment", component)["spec"]["template"]["spec"]
+        mounts = {mount["name"]: mount["mountPath"] for mount in pod["containers"][0]["volumeMounts"]}
+        assert mounts["data"] == "/srv/kubeshowcase"
+
+
+def test_commands():
+    manifests = render("default-values.yaml")
+    containers = web_containers(manifests)
+    assert containers["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert containers["web"]["command"][:4] == ["gunicorn", "kubeshowcase.wsgi:application",
+                                                "--bind", "0.0.0.0:8000"]
+    operator = manifests.component("Deployment", "operator")["spec"]["template"]["spec"]["containers"][0]
+    assert operator["command"] == ["kopf", "run", "--standalone", "--namespace", "$(KUBE_NAMESPACE)",
+                                   "--liveness=http://0.0.0.0:8080/healthz", "-m", "kubeshowcase_operator"]
+    # $(KUBE_NAMESPACE) is expanded by the kubelet only from the container's own env.
+    assert "KUBE_NAMESPACE" in env_of(operator)
+
+
+def test_probes():
+    manifests = render("default-values.yaml")
+    web = web_containers(manifests)["web"]
+    assert (web["livenessProbe"]["httpGet"]["path"], web["readinessProbe"]["httpGet"]["path"]) == (
+        "/healthz", "/readyz")
+    assert web["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
+    operator = manifests.component("Deployment", "operator")["spec"]["template"]["spec"]["containers"][0]
+    assert operator["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
+    assert operator["ports"] == [{"name": "health", "containerPort": 8080, "protocol": "TCP"}]
+
+
+def test_migrations_can_run_elsewhere():
+    pod = render("default-values.yaml", "web.migrations.enabled=false").component(
+        "Deployment", "web")["spec"]["template"]["spec"]
+    assert "initContainers" not in pod

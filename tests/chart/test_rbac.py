@@ -1,0 +1,61 @@
+"""Web and operator get exactly the namespaced permissions they need, and nothing cluster-wide."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.chart.helm import SCENARIOS, render
+
+WEB_RULES = {
+    ("kubeshowcase.io", "pipelines"): {"get", "list", "watch"},
+    ("kubeshowcase.io", "pipelineruns"): {"create", "get", "list", "watch", "patch"},
+    ("", "pods"): {"get"},
+    ("", "pods/log"): {"get"},
+    ("", "events"): {"list"},
+}
+OPERATOR_RULES = {
+    ("kubeshowcase.io", "pipelineruns"): {"get", "list", "watch", "patch", "update"},
+    ("kubeshowcase.io", "pipelineruns/status"): {"get", "patch", "update"},
+    ("kubeshowcase.io", "pipelines"): {"get", "list", "watch"},
+    ("batch", "jobs"): {"create", "get", "list", "watch", "delete"},
+    ("", "pods"): {"get", "list", "watch"},
+    ("", "pods/log"): {"get"},
+    ("", "events"): {"create", "patch"},
+    ("coordination.k8s.io", "leases"): {"get", "create", "update", "patch"},
+}
+
+
+def granted(role):
+    """(apiGroup, resource) -> verbs, failing on anything a rule could hide (wildcards, names)."""
+    grants: dict[tuple[str, str], set[str]] = {}
+    for rule in role["rules"]:
+        assert set(rule) == {"apiGroups", "resources", "verbs"}, rule
+        for group in rule["apiGroups"]:
+            for resource in rule["resources"]:
+                assert "*" not in (group, resource) and "*" not in rule["verbs"], rule
+                grants.setdefault((group, resource), set()).update(rule["verbs"])
+    return grants
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_web_role_is_exactly_what_the_web_app_needs(scenario):
+    assert granted(render(scenario).component("Role", "web")) == WEB_RULES
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_operator_role_is_exactly_what_the_operator_needs(scenario):
+    assert granted(render(scenario).component("Role", "operator")) == OPERATOR_RULES
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_nothing_is_cluster_wide(scenario):
+    manifests = render(scenario)
+    assert manifests.of_kind("ClusterRole") == manifests.of_kind("ClusterRoleBinding") == []
+    assert len(manifests.of_kind("Role")) == len(manifests.of_kind("RoleBinding")) == 2
+
+
+def test_no_secret_access_for_anyone():
+    # SECRET_KEY and DATABASE_URL reach the pods through env; no component reads Secrets itself.
+    manifests = render("default-values.yaml")
+    for role in manifests.of_kind("Role"):
+        assert not [key for key in granted(role) if key[1] == "secrets"]
