@@ -1,0 +1,90 @@
+"""CLI: `python -m kubedouble --port 8001 --crds crds --volume CLAIM=/dir ...` (or KUBEDOUBLE_*)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+import tempfile
+from pathlib import Path
+
+from .runtime import DoubleConfig, KubeDouble, kubeconfig
+
+
+def _pairs(items: list[str], flag: str) -> dict[str, str]:
+    pairs = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"kubedouble: {flag} expects NAME=VALUE, got {item!r}")
+        pairs[key] = value
+    return pairs
+
+
+def _env_list(name: str) -> list[str]:
+    """A KUBEDOUBLE_* list setting: entries separated by newlines or commas."""
+    raw = os.environ.get(name, "")
+    return [p.strip() for p in raw.replace("\n", ",").split(",") if p.strip()]
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    env = os.environ.get
+    parser = argparse.ArgumentParser(prog="python -m kubedouble", description=(
+        "A kube-apiserver double with a local Job runner. Every flag has a KUBEDOUBLE_* "
+        "environment variable (lists: comma-separated); flags win."))
+    parser.add_argument("--host", default=env("KUBEDOUBLE_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(env("KUBEDOUBLE_PORT", "8001")),
+                        help="0 picks a free port (the 'listening on' line tells which)")
+    parser.add_argument("--crds", default=env("KUBEDOUBLE_CRDS", "crds"),
+                        help="folder of CustomResourceDefinition YAML files")
+    parser.add_argument("--volume", action="append", default=_env_list("KUBEDOUBLE_VOLUMES"),
+                        metavar="CLAIM=/local/dir", help="map a PVC claim to a local folder")
+    parser.add_argument("--job-env", action="append", default=_env_list("KUBEDOUBLE_JOB_ENV"),
+                        metavar="NAME=VALUE", help="extra environment for job processes")
+    parser.add_argument("--kubeconfig-out", default=env("KUBEDOUBLE_KUBECONFIG_OUT"))
+    parser.add_argument("--apply", action="append", default=_env_list("KUBEDOUBLE_APPLY"),
+                        metavar="FILE.yaml", help="objects to create (or merge) at start")
+    parser.add_argument("--state", default=env("KUBEDOUBLE_STATE"),
+                        help="JSON file to load at start and save to while running")
+    parser.add_argument("--namespace", default=env("KUBEDOUBLE_NAMESPACE", "kubeshowcase"))
+    return parser.parse_args(argv)
+
+
+async def serve(args: argparse.Namespace) -> None:
+    volumes = {claim: Path(folder).resolve()
+               for claim, folder in _pairs(args.volume, "--volume").items()}
+    for claim, folder in volumes.items():
+        if not folder.is_dir():
+            raise SystemExit(f"kubedouble: --volume {claim}: {folder} is not a folder")
+    crd_dir = Path(args.crds) if args.crds else None
+    if crd_dir is not None and not crd_dir.is_dir():
+        raise SystemExit(f"kubedouble: --crds {crd_dir} is not a folder")
+    scratch = Path(tempfile.mkdtemp(prefix="kubedouble-"))
+    double = KubeDouble(DoubleConfig(
+        host=args.host, port=args.port, crd_dir=crd_dir, volumes=volumes,
+        job_env=_pairs(args.job_env, "--job-env"), apply_files=[Path(p) for p in args.apply],
+        state_file=Path(args.state) if args.state else None, scratch=scratch,
+        namespace=args.namespace))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    url = await double.start()
+    try:
+        if args.kubeconfig_out:
+            Path(args.kubeconfig_out).write_text(kubeconfig(url, args.namespace))
+        print(f"kubedouble listening on {url}", flush=True)
+        await stop.wait()
+    finally:
+        await double.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    asyncio.run(serve(args))
+
+
+if __name__ == "__main__":
+    main()

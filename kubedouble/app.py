@@ -1,0 +1,402 @@
+"""The HTTP front: routes, content negotiation, list/watch streaming, pod logs, middlewares."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from aiohttp import web
+
+from . import discovery, errors, openapi, patching
+from .faults import Faults
+from .kubelet import Kubelet
+from .operations import Cluster
+from .routing import Route, parse_path
+from .selectors import Selector, parse_field_selector, parse_label_selector
+from .store import Event, Watcher, dumps
+from .tables import render_table, table_version
+
+log = logging.getLogger(__name__)
+JSON = "application/json"
+JOBS_ORPHAN_WARNING = (
+    '299 - "child pods are preserved by default when jobs are deleted; set '
+    'propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress '
+    'this warning"')
+USER = web.RequestKey("user", str)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class ServerSettings:
+    bookmark_seconds: float = 30.0
+    default_watch_timeout: float = 1800.0
+
+
+def respond(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(body=dumps(body), status=status, content_type=JSON, headers=headers)
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").lower() in ("true", "1")
+
+
+def _number(request: web.Request, name: str) -> int | None:
+    text = request.query.get(name)
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise errors.bad_request(f"{name}: invalid value {text!r}: must be an integer") from None
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except errors.ApiError as problem:
+        return respond(problem.status(), problem.code, problem.headers)
+    except web.HTTPException:
+        raise
+    except Exception as problem:  # a bug in the double: answer like the real server, and log
+        log.exception("internal error on %s %s", request.method, request.path)
+        return respond(errors.ApiError(500, "InternalError", f"Internal error occurred: "
+                                                             f"{problem}").status(), 500)
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Who is asking: every bearer token is accepted today (the seam for RBAC later)."""
+    header = request.headers.get("Authorization", "")
+    request[USER] = header[7:] if header.startswith("Bearer ") else "system:anonymous"
+    return await handler(request)
+
+
+def faults_middleware(faults: Faults) -> Any:
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        rule = faults.failure_for(request.method, request.path)
+        if rule is not None and rule.status is not None:
+            headers = {"Retry-After": str(rule.retry_after)} if rule.retry_after else None
+            reason = "TooManyRequests" if rule.status == 429 else "InternalError"
+            raise errors.ApiError(rule.status, reason, f"injected fault: {rule.status}",
+                                  headers=headers)
+        return await handler(request)
+    return middleware
+
+
+class Api:
+    def __init__(self, cluster: Cluster, kubelet: Kubelet | None, faults: Faults,
+                 settings: ServerSettings) -> None:
+        self.cluster = cluster
+        self.kubelet = kubelet
+        self.faults = faults
+        self.settings = settings
+
+    # Discovery -----------------------------------------------------------------------------
+    async def discovery(self, request: web.Request) -> web.StreamResponse:
+        parts = [p for p in request.path.split("/") if p]
+        table = self.cluster.table
+        body: Any = None
+        if parts == ["version"]:
+            body = discovery.VERSION
+        elif parts in (["healthz"], ["livez"], ["readyz"]):
+            return web.Response(text="ok")
+        elif parts == ["api"]:
+            body = discovery.api_versions(request.host)
+        elif parts == ["apis"]:
+            body = discovery.api_group_list(table)
+        elif len(parts) == 2 and parts[0] == "api":
+            body = discovery.resource_list(table, "", parts[1])
+        elif len(parts) == 2 and parts[0] == "apis":
+            body = discovery.api_group(table, parts[1])
+        elif len(parts) == 3 and parts[0] == "apis":
+            body = discovery.resource_list(table, parts[1], parts[2])
+        elif parts == ["openapi", "v3"]:
+            body = openapi.root_document(table)
+        elif len(parts) >= 4 and parts[:2] == ["openapi", "v3"]:
+            group, version = ("", parts[3]) if parts[2] == "api" else (parts[3], parts[4])
+            body = openapi.gv_document(table, group, version)
+        if body is None:
+            raise errors.ApiError(404, "NotFound", "the server could not find the requested "
+                                                   "resource")
+        return respond(body)
+
+    # Dispatch ------------------------------------------------------------------------------
+    async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        route = parse_path(self.cluster.table, request.path)
+        if route is None:
+            return await self.discovery(request)
+        method, query = request.method, request.query
+        if route.name is None:
+            if method == "GET" and (route.watch or _flag(query.get("watch"))):
+                return await self.watch(request, route)
+            if method == "GET":
+                return self.list(request, route)
+            if method == "POST" and (route.namespace or not route.resource.namespaced):
+                body = await self._body(request)
+                created = self.cluster.create(route.resource, route.namespace or "", body,
+                                              field_validation=query.get("fieldValidation"))
+                return respond(created, 201)
+            if method == "DELETE":
+                return await self.delete_collection(request, route)
+            raise errors.method_not_allowed()
+        if route.subresource == "log" and route.resource.qualified == "pods" and method == "GET":
+            return await self.pod_log(request, route)
+        if route.subresource is not None and route.subresource not in route.resource.subresources:
+            raise errors.ApiError(404, "NotFound", "the server could not find the requested "
+                                                   "resource")
+        namespace = route.namespace or ""
+        if method == "GET":
+            return respond(self.cluster.get(route.resource, namespace, route.name))
+        if method == "PUT":
+            replaced = self.cluster.replace(
+                route.resource, namespace, route.name, await self._body(request),
+                subresource=route.subresource, field_validation=query.get("fieldValidation"))
+            return respond(replaced)
+        if method == "PATCH":
+            content_type = request.headers.get("Content-Type", "").split(";")[0].strip()
+            if content_type not in patching.PATCH_TYPES:
+                raise errors.unsupported_media_type(content_type)
+            patched = self.cluster.patch(
+                route.resource, namespace, route.name, await self._body(request), content_type,
+                subresource=route.subresource, field_validation=query.get("fieldValidation"))
+            return respond(patched)
+        if method == "DELETE" and route.subresource is None:
+            return await self.delete(request, route)
+        raise errors.method_not_allowed()
+
+    async def _body(self, request: web.Request) -> Any:
+        raw = await request.read()
+        if not raw:
+            return None
+        content_type = request.headers.get("Content-Type", JSON)
+        if "protobuf" in content_type or "cbor" in content_type:
+            raise errors.unsupported_media_type(content_type)
+        try:
+            return yaml.safe_load(raw) if "yaml" in content_type else json.loads(raw)
+        except (ValueError, yaml.YAMLError) as problem:
+            raise errors.bad_request(f"the request body is not valid: {problem}") from None
+
+    def _selector(self, request: web.Request, route: Route) -> Selector:
+        return Selector(parse_label_selector(request.query.get("labelSelector")),
+                        parse_field_selector(request.query.get("fieldSelector"),
+                                             route.resource.field_labels))
+
+    # Reads ---------------------------------------------------------------------------------
+    def list(self, request: web.Request, route: Route) -> web.Response:
+        resource = route.resource
+        items = self.cluster.list(resource, route.namespace, self._selector(request, route))
+        metadata: dict[str, Any] = {"resourceVersion": str(self.cluster.store.rv)}
+        items = self._page(request, items, metadata)
+        accept = request.headers.get("Accept", "")
+        version = table_version(accept)
+        if version:
+            return respond(render_table(
+                resource, items, api_version=version,
+                include_object=request.query.get("includeObject", "Metadata"),
+                resource_version=metadata["resourceVersion"]) | {"metadata": metadata})
+        if "as=PartialObjectMetadataList" in accept:
+            items = [{"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+                      "metadata": o["metadata"]} for o in items]
+            return respond({"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1",
+                            "metadata": metadata, "items": items})
+        return respond({"kind": resource.list_kind, "apiVersion": resource.api_version,
+                        "metadata": metadata, "items": items})
+
+    @staticmethod
+    def _page(request: web.Request, items: list[dict], metadata: dict[str, Any]) -> list[dict]:
+        """limit/continue: the token holds the last key served; later pages see later writes."""
+        limit = _number(request, "limit") or 0
+        token = request.query.get("continue")
+        if token:
+            try:
+                after = json.loads(base64.urlsafe_b64decode(token.encode()))
+            except ValueError:
+                raise errors.bad_request("continue key is not valid") from None
+            items = [o for o in items if [o["metadata"].get("namespace", ""),
+                                          o["metadata"]["name"]] > after]
+        if limit and len(items) > limit:
+            last = items[limit - 1]["metadata"]
+            key = json.dumps([last.get("namespace", ""), last["name"]]).encode()
+            metadata["continue"] = base64.urlsafe_b64encode(key).decode()
+            metadata["remainingItemCount"] = len(items) - limit
+            items = items[:limit]
+        return items
+
+    async def watch(self, request: web.Request, route: Route) -> web.StreamResponse:
+        query, store, resource = request.query, self.cluster.store, route.resource
+        selector = self._selector(request, route)
+        since = _number(request, "resourceVersion") or None  # absent and "0": from now
+        send_initial = since is None or _flag(query.get("sendInitialEvents"))
+        timeout = float(_number(request, "timeoutSeconds") or self.settings.default_watch_timeout)
+        bookmarks = _flag(query.get("allowWatchBookmarks"))
+        table = table_version(request.headers.get("Accept", ""))
+        watcher = Watcher(resource.qualified, route.namespace if resource.namespaced else None,
+                          selector)
+        response = web.StreamResponse(headers={"Content-Type": JSON})
+        response.enable_chunked_encoding()
+        try:
+            backlog = store.subscribe(watcher, since)
+        except errors.ApiError as problem:
+            await response.prepare(request)
+            await response.write(dumps({"type": "ERROR", "object": problem.status()}) + b"\n")
+            return response
+        try:
+            if send_initial and since is None:
+                backlog = [Event("ADDED", o, None, store.rv)
+                           for o in self.cluster.list(resource, route.namespace, selector)]
+            await response.prepare(request)
+            await self._stream(request, response, watcher, backlog, timeout, bookmarks, table,
+                               initial_end=_flag(query.get("sendInitialEvents")))
+        except ConnectionResetError:
+            pass  # the client went away
+        finally:
+            store.unsubscribe(watcher)
+        return response
+
+    async def _stream(self, request: web.Request, response: web.StreamResponse, watcher: Watcher,
+                      backlog: list[Event], timeout: float, bookmarks: bool, table: str | None,
+                      initial_end: bool) -> None:
+        resource = watcher.qualified
+        kind = self.cluster.resource_by_qualified(resource)
+        drop_after = self.faults.watch_drop_after(request.path)
+        sent = 0
+
+        def line(event: Event) -> bytes:
+            if not table or kind is None:
+                return event.line()
+            rendered = render_table(kind, [event.obj], api_version=table,
+                                    include_object="Metadata", resource_version=str(event.rv))
+            return dumps({"type": event.type, "object": rendered}) + b"\n"
+
+        def bookmark(end_of_initial: bool = False) -> bytes:
+            meta: dict[str, Any] = {"resourceVersion": str(self.cluster.store.rv)}
+            if end_of_initial:
+                meta["annotations"] = {"k8s.io/initial-events-end": "true"}
+            api_version = kind.api_version if kind else "v1"
+            return dumps({"type": "BOOKMARK", "object": {
+                "kind": kind.kind if kind else "", "apiVersion": api_version,
+                "metadata": meta}}) + b"\n"
+
+        async def send(events: list[Event]) -> bool:
+            nonlocal sent
+            if drop_after is not None and sent + len(events) >= drop_after:
+                events = events[:max(drop_after - sent, 0)]
+                await response.write(b"".join(line(e) for e in events))
+                return False
+            sent += len(events)
+            if events:
+                await response.write(b"".join(line(e) for e in events))
+            return True
+
+        if not await send(backlog):
+            return
+        if initial_end:
+            await response.write(bookmark(True))
+        deadline = time.monotonic() + timeout
+        next_bookmark = time.monotonic() + self.settings.bookmark_seconds
+        while not watcher.closed:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            wait = min(remaining, max(next_bookmark - time.monotonic(), 0.01))
+            try:
+                events = await asyncio.wait_for(watcher.next_batch(), wait)
+            except TimeoutError:
+                events = []
+            if not await send(events):
+                return
+            if bookmarks and time.monotonic() >= next_bookmark and not watcher.queue:
+                await response.write(bookmark())
+                next_bookmark = time.monotonic() + self.settings.bookmark_seconds
+        if bookmarks and not watcher.closed:
+            await response.write(bookmark())
+
+    async def pod_log(self, request: web.Request, route: Route) -> web.StreamResponse:
+        pod = self.cluster.get(route.resource, route.namespace or "", route.name or "")
+        buffer = self.kubelet.logs.get(pod["metadata"]["uid"]) if self.kubelet else None
+        if buffer is None:
+            container = (pod.get("spec", {}).get("containers") or [{}])[0].get("name", "")
+            raise errors.bad_request(f'container "{container}" in pod "{route.name}" is waiting '
+                                     "to start: ContainerCreating")
+        head = buffer.tail(_number(request, "tailLines"))
+        if not _flag(request.query.get("follow")):
+            return web.Response(body=head, content_type="text/plain")
+        response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        try:
+            offset = len(buffer.data)
+            if head:
+                await response.write(head)
+            while True:
+                changed = buffer.changed()
+                if len(buffer.data) > offset:
+                    await response.write(bytes(buffer.data[offset:]))
+                    offset = len(buffer.data)
+                if buffer.closed:
+                    break
+                await changed.wait()
+        except ConnectionResetError:
+            pass  # the client went away
+        return response
+
+    # Deletes -------------------------------------------------------------------------------
+    async def _delete_options(self, request: web.Request) -> dict[str, Any]:
+        body = await self._body(request) or {}
+        if not isinstance(body, dict):
+            raise errors.bad_request("DeleteOptions must be an object")
+        options = dict(body)
+        for key in ("propagationPolicy", "gracePeriodSeconds", "orphanDependents"):
+            if key in request.query:
+                options[key] = request.query[key]
+        if "propagationPolicy" not in options and "orphanDependents" in options:
+            orphan = options["orphanDependents"] in (True, "true")
+            options["propagationPolicy"] = "Orphan" if orphan else "Background"
+        return options
+
+    async def delete(self, request: web.Request, route: Route) -> web.Response:
+        options = await self._delete_options(request)
+        policy = options.get("propagationPolicy")
+        obj, gone = self.cluster.delete(route.resource, route.namespace or "", route.name or "",
+                                        propagation=policy,
+                                        preconditions=options.get("preconditions"))
+        headers = None
+        if route.resource.qualified == "jobs.batch" and policy is None:
+            headers = {"Warning": JOBS_ORPHAN_WARNING}
+        if gone and route.resource.custom is False and route.resource.qualified != "pods":
+            meta = obj["metadata"]
+            details = {"name": meta["name"], "kind": route.resource.plural, "uid": meta["uid"]}
+            if route.resource.group:
+                details["group"] = route.resource.group
+            return respond({"kind": "Status", "apiVersion": "v1", "metadata": {},
+                            "status": "Success", "details": details}, headers=headers)
+        return respond(obj, headers=headers)
+
+    async def delete_collection(self, request: web.Request, route: Route) -> web.Response:
+        options = await self._delete_options(request)
+        deleted = self.cluster.delete_collection(route.resource, route.namespace,
+                                                 self._selector(request, route),
+                                                 options.get("propagationPolicy"))
+        return respond({"kind": route.resource.list_kind,
+                        "apiVersion": route.resource.api_version,
+                        "metadata": {"resourceVersion": str(self.cluster.store.rv)},
+                        "items": deleted})
+
+
+def make_app(cluster: Cluster, kubelet: Kubelet | None, faults: Faults,
+             settings: ServerSettings) -> web.Application:
+    api = Api(cluster, kubelet, faults, settings)
+    app = web.Application(middlewares=[errors_middleware, auth_middleware,
+                                       faults_middleware(faults)],
+                          client_max_size=64 * 1024 * 1024)
+    app.router.add_route("*", "/{tail:.*}", api.dispatch)
+    return app

@@ -1,0 +1,102 @@
+"""API errors as the real server reports them: `Status` objects with reason, code and details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApiError(Exception):
+    """An error answered to the client as a `Status` object with the given HTTP code."""
+
+    def __init__(
+        self,
+        code: int,
+        reason: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.reason = reason
+        self.message = message
+        self.details = details
+        self.headers = headers or {}
+
+    def status(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": self.message,
+            "reason": self.reason,
+            "code": self.code,
+        }
+        if self.details is not None:
+            body["details"] = self.details
+        return body
+
+
+def _details(qualified: str, name: str, kind: str | None = None) -> dict[str, Any]:
+    plural, _, group = qualified.partition(".")
+    details: dict[str, Any] = {"name": name, "kind": kind or plural}
+    if group:
+        details["group"] = group
+    return details
+
+
+def not_found(qualified: str, name: str) -> ApiError:
+    return ApiError(404, "NotFound", f'{qualified} "{name}" not found', _details(qualified, name))
+
+
+def already_exists(qualified: str, name: str) -> ApiError:
+    return ApiError(
+        409, "AlreadyExists", f'{qualified} "{name}" already exists', _details(qualified, name)
+    )
+
+
+def conflict(qualified: str, name: str) -> ApiError:
+    message = (
+        f'Operation cannot be fulfilled on {qualified} "{name}": the object has been modified; '
+        "please apply your changes to the latest version and try again"
+    )
+    return ApiError(409, "Conflict", message, _details(qualified, name))
+
+
+def invalid(kind_group: str, name: str, causes: list[dict[str, str]]) -> ApiError:
+    """422 Invalid; `kind_group` is `Kind.group` (or `Kind` for core), causes carry `field`."""
+    summary = "; ".join(f"{c['field']}: {c['message']}" for c in causes)
+    if len(causes) > 1:
+        summary = "[" + ", ".join(f"{c['field']}: {c['message']}" for c in causes) + "]"
+    kind, _, group = kind_group.partition(".")
+    details: dict[str, Any] = {"name": name, "kind": kind, "causes": causes}
+    if group:
+        details["group"] = group
+    return ApiError(422, "Invalid", f'{kind_group} "{name}" is invalid: {summary}', details)
+
+
+def bad_request(message: str) -> ApiError:
+    return ApiError(400, "BadRequest", message)
+
+
+def gone(message: str) -> ApiError:
+    return ApiError(410, "Expired", message)
+
+
+def method_not_allowed() -> ApiError:
+    return ApiError(
+        405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
+    )
+
+
+def unsupported_media_type(content_type: str) -> ApiError:
+    message = (
+        "the body of the request was in an unknown format - accepted media types include: "
+        f"application/json, application/yaml (got {content_type})"
+    )
+    return ApiError(415, "UnsupportedMediaType", message)
+
+
+def cause(field: str, message: str, reason: str = "FieldValueInvalid") -> dict[str, str]:
+    return {"reason": reason, "message": message, "field": field}

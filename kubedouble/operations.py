@@ -1,0 +1,358 @@
+"""The API verbs on objects (create, read, update, patch, delete) with the real server's rules.
+
+HTTP handlers, the Job runner and the garbage collector all write through here.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import uuid
+from typing import Any
+
+from . import defaults, errors, patching, validation
+from .clock import now
+from .gc import FOREGROUND, GarbageCollector
+from .resources import Resource, ResourceTable
+from .selectors import Selector
+from .store import Store
+
+SEEDED_NAMESPACES = ("default", "kube-system", "kube-public", "kubeshowcase")
+_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # as the real name generator: no vowels
+NS = "namespaces"
+
+
+def clone(obj: Any) -> Any:
+    return json.loads(json.dumps(obj))
+
+
+def random_suffix(length: int = 5) -> str:
+    return "".join(random.choice(_SUFFIX_ALPHABET) for _ in range(length))
+
+
+def _without(obj: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: v for k, v in obj.items() if k not in keys}
+
+
+class Cluster:
+    def __init__(self, table: ResourceTable | None = None, store: Store | None = None) -> None:
+        self.table = table or ResourceTable()
+        self.store = store or Store()
+        self.gc = GarbageCollector(self)
+        namespaces = self.resource("", "v1", NS)
+        for name in SEEDED_NAMESPACES:
+            self.create(namespaces, "", {"metadata": {"name": name}})
+
+    # Lookups -------------------------------------------------------------------------------
+    def resource(self, group: str, version: str, plural: str) -> Resource:
+        found = self.table.find(group, version, plural)
+        if found is None:
+            raise errors.ApiError(404, "NotFound",
+                                  "the server could not find the requested resource")
+        return found
+
+    def resource_by_qualified(self, qualified: str) -> Resource | None:
+        for resource in self.table.all():
+            if resource.qualified == qualified:
+                return resource
+        return None
+
+    def get(self, resource: Resource, namespace: str, name: str) -> dict[str, Any]:
+        obj = self.store.get(resource.qualified, namespace if resource.namespaced else "", name)
+        if obj is None:
+            raise errors.not_found(resource.qualified, name)
+        return obj
+
+    def list(self, resource: Resource, namespace: str | None, selector: Selector) -> list[dict]:
+        items = self.store.items(resource.qualified, namespace if resource.namespaced else None)
+        return [o for o in items if selector.matches(o)]
+
+    # Create --------------------------------------------------------------------------------
+    def create(self, resource: Resource, namespace: str, body: Any, *,
+               field_validation: str | None = None) -> dict[str, Any]:
+        obj = self._typed(resource, body)
+        meta = obj["metadata"]
+        self._place(resource, namespace, meta)
+        if not meta.get("name"):
+            if not meta.get("generateName"):
+                raise errors.invalid(resource.kind_group, "", [errors.cause(
+                    "metadata.name", "Required value: name or generateName is required",
+                    "FieldValueRequired")])
+            meta["name"] = self._generated_name(resource, meta)
+        self._check_name(resource, meta["name"])
+        if self.store.get(resource.qualified, meta.get("namespace", ""), meta["name"]):
+            raise errors.already_exists(resource.qualified, meta["name"])
+        for server_field in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds",
+                             "selfLink", "managedFields"):
+            meta.pop(server_field, None)
+        meta["uid"] = str(uuid.uuid4())
+        meta["creationTimestamp"] = now()
+        if resource.has_generation:
+            meta["generation"] = 1
+        if "status" in resource.subresources:
+            obj.pop("status", None)
+        self._prepare_new(resource, obj, field_validation)
+        stored = self.store.put(resource.qualified, obj)
+        if resource.qualified == "customresourcedefinitions.apiextensions.k8s.io":
+            self.table.register_crd(stored)
+        return stored
+
+    def _typed(self, resource: Resource, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise errors.bad_request("the body of the request must be a JSON or YAML object")
+        obj = clone(body)
+        for field, expected in (("apiVersion", resource.api_version), ("kind", resource.kind)):
+            if obj.get(field) not in (None, "", expected):
+                raise errors.bad_request(
+                    f"the {field} in the data ({obj[field]}) does not match the expected "
+                    f"{field} ({expected})")
+        if not isinstance(obj.get("metadata", {}), dict):
+            raise errors.bad_request("metadata must be an object")
+        # The real server's field order, which `-o yaml` and logs show.
+        head = {"apiVersion": resource.api_version, "kind": resource.kind,
+                "metadata": obj.get("metadata", {})}
+        return {**head, **_without(obj, *head)}
+
+    def _place(self, resource: Resource, namespace: str, meta: dict[str, Any]) -> None:
+        if not resource.namespaced:
+            meta.pop("namespace", None)
+            return
+        if meta.get("namespace") not in (None, "", namespace):
+            raise errors.bad_request("the namespace of the provided object does not match the "
+                                     "namespace sent on the request")
+        meta["namespace"] = namespace
+        if self.store.get(NS, "", namespace) is None:
+            raise errors.not_found(NS, namespace)
+
+    def _generated_name(self, resource: Resource, meta: dict[str, Any]) -> str:
+        prefix = meta["generateName"][:58]
+        for _ in range(20):
+            name = prefix + random_suffix()
+            if not self.store.get(resource.qualified, meta.get("namespace", ""), name):
+                return name
+        raise errors.already_exists(resource.qualified, prefix)
+
+    def _check_name(self, resource: Resource, name: str) -> None:
+        short = resource.qualified in ("jobs.batch", NS)
+        causes = validation.name_causes(name, max_length=63 if short else 253,
+                                        label=resource.qualified == NS)
+        if causes:
+            raise errors.invalid(resource.kind_group, name, causes)
+
+    def _prepare_new(self, resource: Resource, obj: dict[str, Any],
+                     field_validation: str | None) -> None:
+        prepare = {"jobs.batch": defaults.prepare_job, "pods": defaults.prepare_pod,
+                   NS: defaults.prepare_namespace,
+                   "customresourcedefinitions.apiextensions.k8s.io": defaults.prepare_crd}
+        causes = prepare[resource.qualified](obj) if resource.qualified in prepare else []
+        if causes:
+            raise errors.invalid(resource.kind_group, obj["metadata"]["name"], causes)
+        self._check_schema(resource, obj, field_validation)
+
+    def _check_schema(self, resource: Resource, obj: dict[str, Any],
+                      field_validation: str | None) -> None:
+        if resource.schema is None:
+            return
+        dropped = validation.prune(obj, resource.schema)
+        if dropped and field_validation == "Strict":
+            unknown = ", ".join(f'unknown field "{path}"' for path in dropped)
+            raise errors.bad_request(f"strict decoding error: {unknown}")
+        validation.apply_defaults(obj, resource.schema)
+        causes = validation.validate(obj, resource.schema)
+        if causes:
+            raise errors.invalid(resource.kind_group, obj["metadata"].get("name", ""), causes)
+
+    # Update and patch ----------------------------------------------------------------------
+    def replace(self, resource: Resource, namespace: str, name: str, body: Any, *,
+                subresource: str | None = None, field_validation: str | None = None) -> dict:
+        existing = self.get(resource, namespace, name)
+        new = self._typed(resource, body)
+        if resource.custom and not new["metadata"].get("resourceVersion"):
+            raise errors.invalid(resource.kind_group, name, [errors.cause(
+                "metadata.resourceVersion", "Invalid value: 0x0: must be specified for an update")])
+        return self._update(resource, existing, new, subresource, field_validation)
+
+    def patch(self, resource: Resource, namespace: str, name: str, patch: Any, content_type: str,
+              *, subresource: str | None = None, field_validation: str | None = None) -> dict:
+        existing = self.store.get(resource.qualified, namespace if resource.namespaced else "",
+                                  name)
+        if existing is None and content_type == patching.APPLY and subresource is None:
+            body = dict(patch) if isinstance(patch, dict) else patch
+            if isinstance(body, dict):
+                body.setdefault("metadata", {})["name"] = name
+            return self.create(resource, namespace, body, field_validation=field_validation)
+        if existing is None:
+            raise errors.not_found(resource.qualified, name)
+        if content_type == patching.JSON_PATCH:
+            patched = patching.json_patch(existing, patch)
+        elif not isinstance(patch, dict):
+            raise errors.bad_request("the patch must be a JSON object")
+        elif content_type == patching.STRATEGIC:
+            if resource.custom:
+                raise errors.ApiError(415, "UnsupportedMediaType",
+                                      f"the body of the request was in an unknown format - "
+                                      f"accepted media types include: {patching.JSON_PATCH}, "
+                                      f"{patching.MERGE}, {patching.APPLY}")
+            patched = patching.strategic_merge_patch(existing, patch)
+        elif content_type in (patching.MERGE, patching.APPLY):
+            patched = patching.merge_patch(existing, patch)
+        else:
+            raise errors.unsupported_media_type(content_type)
+        return self._update(resource, existing, self._typed(resource, patched), subresource,
+                            field_validation)
+
+    def patch_metadata(self, resource: Resource, obj: dict[str, Any], changes: dict) -> dict:
+        """Internal metadata merge-patch (garbage collector, controllers)."""
+        meta = obj["metadata"]
+        return self.patch(resource, meta.get("namespace", ""), meta["name"],
+                          {"metadata": changes}, patching.MERGE)
+
+    def write_status(self, resource: Resource, obj: dict[str, Any], status: dict) -> dict:
+        """Internal status write by a controller (replaces the whole status)."""
+        new = {**obj, "status": status}
+        current = self.get(resource, obj["metadata"].get("namespace", ""), obj["metadata"]["name"])
+        return self._update(resource, current, clone(new), "status", None)
+
+    def _update(self, resource: Resource, existing: dict[str, Any], new: dict[str, Any],
+                subresource: str | None, field_validation: str | None) -> dict[str, Any]:
+        old_meta, new_meta = existing["metadata"], new["metadata"]
+        name = old_meta["name"]
+        if new_meta.get("name") not in (None, name):
+            raise errors.bad_request(f"the name of the object ({new_meta['name']}) does not match "
+                                     f"the name on the URL ({name})")
+        given = new_meta.get("resourceVersion")
+        if given and given != old_meta["resourceVersion"]:
+            raise errors.conflict(resource.qualified, name)
+        if subresource == "status":
+            result = clone(existing)
+            if "status" in new:
+                result["status"] = new["status"]
+            else:
+                result.pop("status", None)
+        else:
+            result = new
+            if "status" in resource.subresources:
+                result.pop("status", None)
+                if "status" in existing:
+                    result["status"] = clone(existing["status"])
+        meta = result["metadata"]
+        for kept in ("uid", "creationTimestamp", "deletionTimestamp",
+                     "deletionGracePeriodSeconds", "generation", "namespace"):
+            meta.pop(kept, None)
+            if kept in old_meta:
+                meta[kept] = old_meta[kept]
+        meta["name"] = name
+        meta["resourceVersion"] = old_meta["resourceVersion"]
+        new_finalizers = set(meta.get("finalizers") or []) - set(old_meta.get("finalizers") or [])
+        if old_meta.get("deletionTimestamp") and new_finalizers:
+            raise errors.invalid(resource.kind_group, name, [errors.cause(
+                "metadata.finalizers", "Forbidden: no new finalizers can be added if the object "
+                                       "is being deleted", "FieldValueForbidden")])
+        if resource.qualified == "customresourcedefinitions.apiextensions.k8s.io":
+            causes = defaults.prepare_crd(result)
+            if causes:
+                raise errors.invalid(resource.kind_group, name, causes)
+        self._check_schema(resource, result, field_validation)
+        if result == existing:
+            return existing  # a no-op write changes nothing, not even the resourceVersion
+        status_apart = "status" in resource.subresources
+        ignored = ("metadata", "status") if status_apart else ("metadata",)
+        if resource.has_generation and _without(result, *ignored) != _without(existing, *ignored):
+            meta["generation"] = int(old_meta.get("generation", 1)) + 1
+        if meta.get("deletionTimestamp") and not meta.get("finalizers"):
+            return self._remove(resource, result)
+        stored = self.store.put(resource.qualified, result)
+        if resource.qualified == "customresourcedefinitions.apiextensions.k8s.io":
+            self.table.register_crd(stored)
+        return stored
+
+    # Delete --------------------------------------------------------------------------------
+    def delete(self, resource: Resource, namespace: str, name: str, *,
+               propagation: str | None = None,
+               preconditions: dict[str, Any] | None = None) -> tuple[dict[str, Any], bool]:
+        """Returns (object, gone_now): finalizers keep the object, marked for deletion."""
+        existing = self.get(resource, namespace, name)
+        meta = existing["metadata"]
+        for field in ("uid", "resourceVersion"):
+            wanted = (preconditions or {}).get(field)
+            if wanted and wanted != meta.get(field):
+                raise errors.conflict(resource.qualified, name)
+        if meta.get("deletionTimestamp"):
+            return existing, False
+        propagation = propagation or resource.default_propagation
+        if propagation not in ("Orphan", "Background", "Foreground"):
+            raise errors.bad_request(f'propagationPolicy: Unsupported value: "{propagation}"')
+        if resource.qualified == NS:
+            self._empty_namespace(name)
+        if propagation == "Orphan":
+            self.gc.orphan(existing)
+        finalizers = list(meta.get("finalizers") or [])
+        foreground = propagation == "Foreground" and self.gc.has_dependents(existing)
+        if foreground:
+            finalizers.append(FOREGROUND)
+        if not finalizers:
+            return self._remove(resource, clone(existing)), True
+        marked = clone(existing)
+        marked["metadata"].update(deletionTimestamp=now(), deletionGracePeriodSeconds=0,
+                                  finalizers=finalizers)
+        stored = self.store.put(resource.qualified, marked)
+        if foreground:
+            self.gc.delete_dependents(stored, "Foreground")
+            self.gc.release_foreground(meta["uid"])
+        return self.store.get(resource.qualified, meta.get("namespace", ""), name) or stored, False
+
+    def _remove(self, resource: Resource, obj: dict[str, Any]) -> dict[str, Any]:
+        removed = self.store.remove(resource.qualified, obj)
+        if resource.qualified == "customresourcedefinitions.apiextensions.k8s.io":
+            self._drop_crd(removed)
+        self.gc.after_removal(removed)
+        return removed
+
+    def _drop_crd(self, crd: dict[str, Any]) -> None:
+        spec = crd.get("spec") or {}
+        qualified = f"{(spec.get('names') or {}).get('plural')}.{spec.get('group')}"
+        resource = self.resource_by_qualified(qualified)
+        if resource is not None:
+            for obj in self.store.items(qualified):
+                self._remove(resource, clone(obj))
+        self.table.unregister_crd(crd["metadata"]["name"])
+
+    def _empty_namespace(self, namespace: str) -> None:
+        for resource in {r.qualified: r for r in self.table.all() if r.namespaced}.values():
+            for obj in self.store.items(resource.qualified, namespace):
+                if self.store.get(resource.qualified, namespace, obj["metadata"]["name"]):
+                    self.delete(resource, namespace, obj["metadata"]["name"])
+
+    def delete_collection(self, resource: Resource, namespace: str | None, selector: Selector,
+                          propagation: str | None = None) -> list[dict[str, Any]]:
+        deleted = []
+        for obj in self.list(resource, namespace, selector):
+            meta = obj["metadata"]
+            if self.store.get(resource.qualified, meta.get("namespace", ""), meta["name"]):
+                deleted.append(self.delete(resource, meta.get("namespace", ""), meta["name"],
+                                           propagation=propagation)[0])
+        return deleted
+
+    # Events --------------------------------------------------------------------------------
+    def record_event(self, involved: dict[str, Any], event_type: str, reason: str, message: str,
+                     component: str) -> dict[str, Any]:
+        """A core v1 Event about `involved`, as the controllers and the kubelet write them."""
+        meta = involved["metadata"]
+        namespace = meta.get("namespace") or "default"
+        stamp = now()
+        body = {
+            # Named like client-go's recorder: the hex nanosecond suffix sorts by time.
+            "metadata": {"name": f"{meta['name']}.{time.time_ns():x}", "namespace": namespace},
+            "involvedObject": {"kind": involved["kind"], "namespace": meta.get("namespace", ""),
+                               "name": meta["name"], "uid": meta["uid"],
+                               "apiVersion": involved["apiVersion"],
+                               "resourceVersion": meta.get("resourceVersion", "")},
+            "reason": reason, "message": message, "type": event_type, "count": 1,
+            "source": {"component": component}, "firstTimestamp": stamp, "lastTimestamp": stamp,
+            "reportingComponent": component, "reportingInstance": "kubedouble",
+        }
+        if self.store.get(NS, "", namespace) is None:
+            return body
+        return self.create(self.resource("", "v1", "events"), namespace, body)
+

@@ -1,0 +1,126 @@
+"""One running double: store, API, kubelet and Job controller wired together on one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from aiohttp import web
+
+from . import errors, patching
+from .app import ServerSettings, make_app
+from .faults import Faults
+from .jobcontroller import JobController
+from .kubelet import Kubelet, KubeletSettings
+from .operations import Cluster
+from .persistence import autosave, load_state, save_state
+from .resources import load_crd_files
+from .store import Store
+
+DEFAULT_NAMESPACE = "kubeshowcase"
+TOKEN = "kubedouble-token"
+
+
+@dataclass
+class DoubleConfig:
+    host: str = "127.0.0.1"
+    port: int = 0
+    crd_dir: Path | None = None
+    volumes: dict[str, Path] = field(default_factory=dict)
+    job_env: dict[str, str] = field(default_factory=dict)
+    apply_files: list[Path] = field(default_factory=list)
+    state_file: Path | None = None
+    scratch: Path = Path("/tmp/kubedouble")
+    namespace: str = DEFAULT_NAMESPACE
+    run_jobs: bool = True
+    history_size: int = 10_000
+    server: ServerSettings = field(default_factory=ServerSettings)
+
+
+def kubeconfig(url: str, namespace: str) -> str:
+    """A kubeconfig that kubectl, the kubernetes client and Kopf accept (plain http + a token)."""
+    return yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "preferences": {},
+        "clusters": [{"name": "kubedouble", "cluster": {"server": url}}],
+        "users": [{"name": "kubedouble", "user": {"token": TOKEN}}],
+        "contexts": [{"name": "kubedouble", "context": {
+            "cluster": "kubedouble", "user": "kubedouble", "namespace": namespace}}],
+        "current-context": "kubedouble",
+    }, sort_keys=False)
+
+
+def apply_object(cluster: Cluster, doc: dict[str, Any], namespace: str) -> dict[str, Any]:
+    """Create, or merge onto the existing object: `kubectl apply` for start-up manifests."""
+    resource = cluster.table.find_kind(doc.get("apiVersion", ""), doc.get("kind", ""))
+    if resource is None:
+        raise errors.bad_request(f"no resource for {doc.get('apiVersion')}/{doc.get('kind')}")
+    meta = doc.get("metadata") or {}
+    target = meta.get("namespace") or namespace if resource.namespaced else ""
+    name = meta.get("name", "")
+    if name and cluster.store.get(resource.qualified, target, name):
+        return cluster.patch(resource, target, name, doc, patching.MERGE)
+    return cluster.create(resource, target, doc)
+
+
+class KubeDouble:
+    def __init__(self, config: DoubleConfig) -> None:
+        self.config = config
+        self.faults = Faults()
+        self.cluster = Cluster(store=Store(history_size=config.history_size))
+        self.kubelet = Kubelet(self.cluster, KubeletSettings(
+            volumes=config.volumes, job_env=config.job_env, scratch=config.scratch))
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def _load(self) -> None:
+        config, cluster = self.config, self.cluster
+        if config.state_file is not None:
+            snapshot = load_state(config.state_file)
+            if snapshot is not None:
+                cluster.store.load(snapshot)
+                crds = cluster.resource("apiextensions.k8s.io", "v1", "customresourcedefinitions")
+                for crd in cluster.store.items(crds.qualified):
+                    cluster.table.register_crd(crd)
+        if config.crd_dir is not None:
+            for crd in load_crd_files(config.crd_dir):
+                apply_object(cluster, crd, "")
+        for path in config.apply_files:
+            for doc in yaml.safe_load_all(path.read_text()):
+                if isinstance(doc, dict):
+                    apply_object(cluster, doc, config.namespace)
+
+    async def start(self) -> str:
+        self._load()
+        if self.config.run_jobs:
+            self._tasks.append(asyncio.ensure_future(self.kubelet.run()))
+            controller = JobController(self.cluster, self.kubelet)
+            self._tasks.append(asyncio.ensure_future(controller.run()))
+        if self.config.state_file is not None:
+            self._tasks.append(asyncio.ensure_future(
+                autosave(self.config.state_file, self.cluster.store)))
+        app = make_app(self.cluster, self.kubelet, self.faults, self.config.server)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.config.host, self.config.port)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.url = f"http://{self.config.host}:{port}"
+        return self.url
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self.kubelet.shutdown()
+        self.cluster.store.close_watchers()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self.config.state_file is not None:
+            save_state(self.config.state_file, self.cluster.store)

@@ -1,0 +1,72 @@
+"""Run a double in a background thread for tests: `with start_apiserver(...) as handle:`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .app import ServerSettings
+from .faults import Faults
+from .runtime import DoubleConfig, KubeDouble, kubeconfig
+
+
+@dataclass
+class ApiServerHandle:
+    url: str
+    kubeconfig: Path
+    namespace: str
+    faults: Faults  # add FaultRule(...) to fail requests or cut watches; clear() to stop
+
+    def api_client(self) -> Any:
+        """A `kubernetes.client.ApiClient` configured from this double's kubeconfig."""
+        from kubernetes import config
+
+        return config.new_client_from_config(config_file=str(self.kubeconfig))
+
+
+@contextlib.contextmanager
+def start_apiserver(*, crd_dir: Path | None, volumes: dict[str, Path], tmp_dir: Path,
+                    job_env: dict[str, str] | None = None, namespace: str = "kubeshowcase",
+                    bookmark_seconds: float = 30.0, history_size: int = 10_000,
+                    apply_files: list[Path] | None = None) -> Iterator[ApiServerHandle]:
+    """Serve on a free 127.0.0.1 port until the block ends; then every job process is killed."""
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    double = KubeDouble(DoubleConfig(
+        crd_dir=crd_dir, volumes={k: Path(v) for k, v in volumes.items()},
+        job_env=dict(job_env or {}), namespace=namespace, scratch=tmp_dir / "scratch",
+        history_size=history_size, apply_files=list(apply_files or []),
+        server=ServerSettings(bookmark_seconds=bookmark_seconds)))
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    failure: list[BaseException] = []
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(double.start())
+        except BaseException as problem:  # reported to the test thread below
+            failure.append(problem)
+            ready.set()
+            return
+        ready.set()
+        loop.run_forever()
+        loop.run_until_complete(double.stop())
+        loop.close()
+
+    thread = threading.Thread(target=serve, name="kubedouble", daemon=True)
+    thread.start()
+    ready.wait(30)
+    if failure or not double.url:
+        raise RuntimeError(f"kubedouble did not start: {failure[0] if failure else 'timeout'}")
+    config_path = tmp_dir / "kubeconfig"
+    config_path.write_text(kubeconfig(double.url, namespace))
+    try:
+        yield ApiServerHandle(double.url, config_path, namespace, double.faults)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(30)
