@@ -8,6 +8,7 @@ import pytest
 
 pytest_plugins = [
     "tests.fixtures.apiserver",
+    "tests.fixtures.postgres",
 ]
 
 

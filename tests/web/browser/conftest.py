@@ -1,0 +1,187 @@
+"""A real gunicorn serving the web app on the session's PostgreSQL, and headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+WEB = REPO / "web"
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = REPO / "test-output" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+USERNAME = "alice"
+PASSWORD = "browser-test-passphrase"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up after {timeout:.0f}s waiting for {what}")
+        time.sleep(0.2)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="module")
+def web_server(
+    postgres_database_factory, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:  # noqa: ANN001
+    """Base URL of `gunicorn kubeshowcase.wsgi` after migrate, collectstatic and createsuperuser."""
+    root = tmp_path_factory.mktemp("web-server")
+    port = _free_port()
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(root),
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": str(WEB),
+        "DJANGO_SETTINGS_MODULE": "kubeshowcase.settings",
+        "SECRET_KEY": "browser-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "DATABASE_URL": postgres_database_factory("browser"),
+        "DATA_ROOT": str(root / "data"),
+        "STATIC_ROOT": str(root / "static"),
+        "KUBESHOWCASE_HOSTS": f"127.0.0.1:{port}",
+        "KUBESHOWCASE_SCHEME": "http",
+        "ALLOW_GUESTS": "on",
+        "DEMO_USERS": "demo",
+        "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
+    }
+    (root / "data").mkdir()
+    for command in (
+        ["migrate", "--noinput"],
+        ["collectstatic", "--noinput"],
+        ["createsuperuser", "--noinput", "--username", USERNAME, "--email", "alice@example.org"],
+    ):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=WEB,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if result.returncode != 0:
+            pytest.fail(f"manage.py {command[0]} failed:\n{result.stdout}\n{result.stderr}")
+    log_path = root / "gunicorn.log"
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "kubeshowcase.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "4",
+                "--graceful-timeout",
+                "5",
+            ],
+            cwd=WEB,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: the workers go down with it
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until(
+            lambda: server.poll() is not None or _answers(f"{base_url}/readyz"), 60, "gunicorn"
+        )
+        if server.poll() is not None:
+            pytest.fail(f"gunicorn exited:\n{log_path.read_text()}")
+        yield base_url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():  # noqa: ANN201
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, web_server: str):  # noqa: ANN001, ANN201
+    """A fresh browser context (no cookies) on the running server."""
+    context = browser.new_context(base_url=web_server, accept_downloads=True)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot(page, request: pytest.FixtureRequest) -> Callable[[str], Path]:  # noqa: ANN001
+    """screenshot("step") saves test-output/screenshots/<test>-<step>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(step: str) -> Path:
+        path = SCREENSHOTS / f"{request.node.name}-{step}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+def sign_in(page) -> None:  # noqa: ANN001
+    page.goto("/")
+    page.get_by_label("Username").fill(USERNAME)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Projects").wait_for()
+
+
+def create_project(page, name: str) -> None:  # noqa: ANN001
+    page.goto("/projects/")
+    page.get_by_label("New project").fill(name)
+    page.get_by_role("button", name="Create project").click()
+    page.get_by_role("heading", name=name).wait_for()

@@ -1,0 +1,106 @@
+"""Downloading one file, or a folder or whole project as a zip streamed as it is made."""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from pathlib import Path
+
+from django.http import FileResponse, StreamingHttpResponse
+from django.urls import reverse
+
+from projects.zipstream import CHUNK, iter_zip
+from tests.web.conftest import Actor
+
+
+def test_a_file_downloads_as_an_attachment(alice: Actor) -> None:
+    alice.project("cells", {"raw/image 1.tif": b"TIFFDATA"})
+    response = alice.client.get(reverse("projects-file", args=["cells", "raw/image 1.tif"]))
+    assert response.status_code == 200
+    assert isinstance(response, FileResponse)
+    assert b"".join(response.streaming_content) == b"TIFFDATA"
+    assert response["Content-Disposition"] == 'attachment; filename="image 1.tif"'
+
+
+def test_a_folder_is_not_a_file(alice: Actor) -> None:
+    alice.project("cells", {"raw": None})
+    assert alice.client.get(reverse("projects-file", args=["cells", "raw"])).status_code == 404
+    assert alice.client.get(reverse("projects-file", args=["cells", "nope.txt"])).status_code == 404
+
+
+def test_a_file_behind_a_symlink_out_of_the_project_is_refused(
+    alice: Actor, tmp_path: Path
+) -> None:
+    (tmp_path / "secret.txt").write_text("secret")
+    project = alice.project("cells")
+    (project / "leak.txt").symlink_to(tmp_path / "secret.txt")
+    response = alice.client.get(reverse("projects-file", args=["cells", "leak.txt"]))
+    assert response.status_code == 400
+    assert b"secret" not in response.content
+
+
+def test_the_whole_project_streams_as_a_zip(alice: Actor) -> None:
+    alice.project("cells", {"a.txt": b"A" * 1000, "raw/b.tif": b"B", "empty": None})
+    response = alice.client.get(reverse("projects-zip", args=["cells", ""]))
+    assert response.status_code == 200
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"] == 'attachment; filename="cells.zip"'
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert archive.testzip() is None
+    assert sorted(archive.namelist()) == [
+        "cells/",
+        "cells/a.txt",
+        "cells/empty/",
+        "cells/raw/",
+        "cells/raw/b.tif",
+    ]
+    assert archive.read("cells/a.txt") == b"A" * 1000
+
+
+def test_a_sub_folder_streams_as_a_zip_named_after_it(alice: Actor) -> None:
+    alice.project("cells", {"raw/b.tif": b"B", "other.txt": b"o"})
+    response = alice.client.get(reverse("projects-zip", args=["cells", "raw"]))
+    assert response["Content-Disposition"] == 'attachment; filename="raw.zip"'
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert sorted(archive.namelist()) == ["raw/", "raw/b.tif"]
+
+
+def test_the_zip_leaves_out_symlinks(alice: Actor, tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_text("secret")
+    project = alice.project("cells", {"a.txt": b"a"})
+    (project / "leak.txt").symlink_to(tmp_path / "secret.txt")
+    (project / "leak-dir").symlink_to(tmp_path)
+    response = alice.client.get(reverse("projects-zip", args=["cells", ""]))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert sorted(archive.namelist()) == ["cells/", "cells/a.txt"]
+
+
+def test_zip_chunks_stay_small_however_big_the_file(tmp_path: Path) -> None:
+    # Incompressible data: the archive is as big as the file, yet no chunk is much over CHUNK.
+    (tmp_path / "big.bin").write_bytes(os.urandom(6 * CHUNK))
+    chunks = list(iter_zip(tmp_path, "big"))
+    assert len(chunks) > 5
+    assert max(len(chunk) for chunk in chunks) < CHUNK + 64 * 1024
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(chunks)))
+    assert archive.read("big/big.bin") == (tmp_path / "big.bin").read_bytes()
+
+
+def test_downloads_check_owner(alice: Actor, bob: Actor, guest: Actor) -> None:
+    alice.project("cells", {"a.txt": b"a"})
+    for client in (bob.client, guest.client):
+        assert client.get(reverse("projects-file", args=["cells", "a.txt"])).status_code == 404
+        assert client.get(reverse("projects-zip", args=["cells", ""])).status_code == 404
+
+
+def test_demo_users_can_download(demo: Actor) -> None:
+    demo.project("cells", {"a.txt": b"a"})
+    assert demo.client.get(reverse("projects-file", args=["cells", "a.txt"])).status_code == 200
+    assert demo.client.get(reverse("projects-zip", args=["cells", ""])).status_code == 200
+
+
+def test_downloads_reject_post(alice: Actor) -> None:
+    alice.project("cells", {"a.txt": b"a"})
+    assert alice.client.post(reverse("projects-file", args=["cells", "a.txt"])).status_code == 405
+    assert alice.client.post(reverse("projects-zip", args=["cells", ""])).status_code == 405

@@ -1,0 +1,14 @@
+"""Puts the acting owner and the guest switch into every page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from accounts.identity import current_owner
+
+
+def identity(request: HttpRequest) -> dict[str, Any]:
+    return {"owner": current_owner(request), "allow_guests": settings.ALLOW_GUESTS}

@@ -1,0 +1,78 @@
+"""Who is acting for a request: the owner whose folder they use, their limits, read-only or not."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from accounts.limits import Limits, guest_limits, user_limits
+from accounts.models import GUEST_PREFIX, Guest
+
+GUEST_SESSION_KEY = "kubeshowcase_guest"
+# Owner folder names must fit PipelineRun.spec.owner and the first segment of spec.project.
+OWNER_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,149}")
+USER_FALLBACK_PREFIX = "user-"
+_CACHE_ATTRIBUTE = "_kubeshowcase_owner"
+
+
+@dataclass(frozen=True)
+class Owner:
+    slug: str  # folder name under DATA_ROOT, and PipelineRun.spec.owner
+    label: str  # what the page calls them
+    is_guest: bool
+    read_only: bool
+    limits: Limits
+
+
+def owner_slug_for_user(username: str, user_id: int) -> str:
+    """The username when it is a safe folder name, else `user-<id>`.
+
+    Guest slugs and fallbacks live under reserved prefixes, so no two owners share a folder.
+    """
+    reserved = username.startswith((GUEST_PREFIX, USER_FALLBACK_PREFIX))
+    if OWNER_SLUG.fullmatch(username) and not reserved:
+        return username
+    return f"{USER_FALLBACK_PREFIX}{user_id}"
+
+
+def current_owner(request: HttpRequest) -> Owner | None:
+    cached = getattr(request, _CACHE_ATTRIBUTE, None)
+    if cached is None:
+        cached = _find_owner(request)
+        setattr(request, _CACHE_ATTRIBUTE, cached)
+    return cached or None
+
+
+def _find_owner(request: HttpRequest) -> Owner | bool:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        username = user.get_username()
+        return Owner(
+            slug=owner_slug_for_user(username, user.pk),
+            label=username,
+            is_guest=False,
+            read_only=username in settings.DEMO_USERS,
+            limits=user_limits(),
+        )
+    session = getattr(request, "session", None)
+    guest_slug = session.get(GUEST_SESSION_KEY) if session is not None else None
+    if settings.ALLOW_GUESTS and guest_slug and Guest.objects.filter(slug=guest_slug).exists():
+        return Owner(
+            slug=guest_slug, label="Guest", is_guest=True, read_only=False, limits=guest_limits()
+        )
+    return False
+
+
+def start_guest(request: HttpRequest) -> None:
+    """Give this browser session a new guest space (the session key is rotated first)."""
+    request.session.cycle_key()
+    request.session[GUEST_SESSION_KEY] = Guest.start().slug
+    if hasattr(request, _CACHE_ATTRIBUTE):
+        delattr(request, _CACHE_ATTRIBUTE)
+
+
+def forget_guest(request: HttpRequest) -> None:
+    request.session.pop(GUEST_SESSION_KEY, None)

@@ -1,0 +1,257 @@
+"""Django settings for kubeshowcase's web app, every value read from an environment variable.
+
+Environment variables (default in brackets):
+
+  DEBUG [off]                 Development mode: tracebacks, relaxed SECRET_KEY/hosts.
+  SECRET_KEY / SECRET_KEY_FILE   Required unless DEBUG (`_FILE`: a mounted Secret).
+  DATABASE_URL / DATABASE_URL_FILE
+                              PostgreSQL, e.g. postgres://user:pw@db:5432/kubeshowcase. Required.
+  DATABASE_CONN_MAX_AGE [60]  Seconds a database connection is reused.
+  DATA_ROOT                   Folder holding every project (DATA_ROOT/<owner>/<project>/). Required.
+  STATIC_ROOT [web/staticfiles]  Where `collectstatic` puts files WhiteNoise serves.
+  KUBESHOWCASE_HOSTS          Host names users type (space/comma separated, `host` or
+                              `host:port`). Both ALLOWED_HOSTS and CSRF_TRUSTED_ORIGINS come
+                              from this one list. Required unless DEBUG (then localhost).
+  KUBESHOWCASE_SCHEME [https; http under DEBUG]
+                              Scheme of those hosts as browsers see them (behind the ingress).
+                              With https the session and CSRF cookies are Secure.
+  KUBE_NAMESPACE [kubeshowcase]  Namespace of Pipelines and PipelineRuns.
+  ALLOW_GUESTS [on]           Offer "continue as guest" (a space per browser session).
+  DEMO_USERS []               Usernames that may look at everything they own but change nothing.
+  SSO_HEADER []               Header carrying the user name set by an auth proxy, e.g.
+                              X-Forwarded-User. Empty: single sign-on off.
+  SSO_TRUSTED_PROXIES []      IPs/CIDRs whose SSO_HEADER is believed (REMOTE_ADDR is checked).
+                              Required when SSO_HEADER is set.
+  USER_MAX_PROJECTS [50]  USER_MAX_FILES [100000]  USER_MAX_BYTES [50Gi]
+  USER_MAX_UPLOAD_BYTES [5Gi]  USER_MAX_QUEUED_RUNS [5]
+  GUEST_MAX_PROJECTS [3]  GUEST_MAX_FILES [1000]  GUEST_MAX_BYTES [500Mi]
+  GUEST_MAX_UPLOAD_BYTES [200Mi]  GUEST_MAX_QUEUED_RUNS [1]
+                              Per-owner limits; sizes accept 1048576, 512M, 5Gi.
+  UPLOAD_MAX_FILES_PER_REQUEST [1000]  Files one upload may carry.
+  ZIP_MAX_ENTRIES [10000]  ZIP_MAX_TOTAL_BYTES [20Gi]  ZIP_MAX_RATIO [200]
+                              Bounds on one uploaded zip that is extracted.
+  TIME_ZONE [UTC]  LOG_LEVEL [INFO]
+
+Passwords are hashed with PBKDF2-SHA256 (Django 5.2: 1,000,000 iterations); Argon2 and bcrypt are
+not installed, scrypt is accepted as well.
+
+Settings load without SECRET_KEY, DATABASE_URL, DATA_ROOT and KUBESHOWCASE_HOSTS so that
+`collectstatic` at image build and the test suite can import them; wsgi.py and asgi.py refuse
+to serve until the ones listed in MISSING_FOR_SERVING are set. TLS, HSTS and the redirect to
+https belong to the ingress in front of the pod.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from kubeshowcase.env import (
+    allowed_hosts,
+    csrf_trusted_origins,
+    env_bool,
+    env_bytes,
+    env_choice,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+MISSING_FOR_SERVING: list[str] = []
+
+DEBUG = env_bool("DEBUG", False)
+
+SECRET_KEY = env_secret("SECRET_KEY") or ""
+if not SECRET_KEY:
+    if DEBUG:
+        SECRET_KEY = "insecure-development-only-key"
+    else:
+        MISSING_FOR_SERVING.append("SECRET_KEY")
+        # A throwaway key for commands that never serve (collectstatic, migrate): nothing
+        # signed with it outlives the process, since wsgi/asgi refuse to start without the real one.
+        SECRET_KEY = secrets.token_urlsafe(50)
+
+KUBESHOWCASE_HOSTS = env_list("KUBESHOWCASE_HOSTS")
+if not KUBESHOWCASE_HOSTS:
+    if DEBUG:
+        KUBESHOWCASE_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+    else:
+        MISSING_FOR_SERVING.append("KUBESHOWCASE_HOSTS")
+KUBESHOWCASE_SCHEME = env_choice(
+    "KUBESHOWCASE_SCHEME", "http" if DEBUG else "https", ("http", "https")
+)
+ALLOWED_HOSTS = allowed_hosts(KUBESHOWCASE_HOSTS)
+CSRF_TRUSTED_ORIGINS = csrf_trusted_origins(KUBESHOWCASE_HOSTS, KUBESHOWCASE_SCHEME)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = KUBESHOWCASE_SCHEME == "https"
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
+_database_url = env_secret("DATABASE_URL")
+if _database_url:
+    try:
+        _database = dj_database_url.parse(
+            _database_url,
+            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
+        )
+    except ValueError as error:
+        raise ImproperlyConfigured(f"DATABASE_URL cannot be used: {error}") from None
+    if _database.get("ENGINE") != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...)")
+else:
+    # Django answers "settings.DATABASES is improperly configured" on first use.
+    _database = {}
+    MISSING_FOR_SERVING.append("DATABASE_URL")
+DATABASES = {"default": _database}
+
+_data_root = env_str("DATA_ROOT")
+DATA_ROOT: Path | None = Path(_data_root) if _data_root else None
+if DATA_ROOT is None:
+    MISSING_FOR_SERVING.append("DATA_ROOT")
+elif not DATA_ROOT.is_absolute():
+    raise ImproperlyConfigured(f"DATA_ROOT must be an absolute path; got {_data_root!r}")
+
+KUBE_NAMESPACE = env_str("KUBE_NAMESPACE", "kubeshowcase")
+
+ALLOW_GUESTS = env_bool("ALLOW_GUESTS", True)
+DEMO_USERS = env_list("DEMO_USERS")
+
+SSO_HEADER = env_str("SSO_HEADER", "") or ""
+if SSO_HEADER and not re.fullmatch(r"[A-Za-z0-9-]+", SSO_HEADER):
+    raise ImproperlyConfigured(
+        f"SSO_HEADER must be a header name such as X-Forwarded-User; got {SSO_HEADER!r}"
+    )
+SSO_TRUSTED_PROXIES = env_list("SSO_TRUSTED_PROXIES")
+for _network in SSO_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"SSO_TRUSTED_PROXIES item {_network!r} is not an IP or CIDR"
+        ) from None
+if SSO_HEADER and not SSO_TRUSTED_PROXIES:
+    raise ImproperlyConfigured(
+        "SSO_HEADER is set: list the auth proxy's addresses in SSO_TRUSTED_PROXIES"
+    )
+
+USER_MAX_PROJECTS = env_int("USER_MAX_PROJECTS", 50)
+USER_MAX_FILES = env_int("USER_MAX_FILES", 100_000)
+USER_MAX_BYTES = env_bytes("USER_MAX_BYTES", 50 * 2**30)
+USER_MAX_UPLOAD_BYTES = env_bytes("USER_MAX_UPLOAD_BYTES", 5 * 2**30)
+USER_MAX_QUEUED_RUNS = env_int("USER_MAX_QUEUED_RUNS", 5)
+GUEST_MAX_PROJECTS = env_int("GUEST_MAX_PROJECTS", 3)
+GUEST_MAX_FILES = env_int("GUEST_MAX_FILES", 1000)
+GUEST_MAX_BYTES = env_bytes("GUEST_MAX_BYTES", 500 * 2**20)
+GUEST_MAX_UPLOAD_BYTES = env_bytes("GUEST_MAX_UPLOAD_BYTES", 200 * 2**20)
+GUEST_MAX_QUEUED_RUNS = env_int("GUEST_MAX_QUEUED_RUNS", 1)
+
+ZIP_MAX_ENTRIES = env_int("ZIP_MAX_ENTRIES", 10_000, minimum=1)
+ZIP_MAX_TOTAL_BYTES = env_bytes("ZIP_MAX_TOTAL_BYTES", 20 * 2**30)
+ZIP_MAX_RATIO = env_int("ZIP_MAX_RATIO", 200, minimum=1)
+
+# Uploads go through one handler that writes every file to DATA_ROOT/.staging (same filesystem
+# as the projects, so moving into place is an atomic rename); nothing is held in memory, so
+# FILE_UPLOAD_MAX_MEMORY_SIZE and FILE_UPLOAD_TEMP_DIR do not apply.
+FILE_UPLOAD_HANDLERS = ["projects.uploads.StagedUploadHandler"]
+# Group-writable so pipeline pods sharing the volume's group can work next to uploaded files.
+FILE_UPLOAD_PERMISSIONS = 0o664
+DATA_UPLOAD_MAX_NUMBER_FILES = env_int("UPLOAD_MAX_FILES_PER_REQUEST", 1000, minimum=1)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "accounts",
+    "projects",
+    "health",
+]
+
+MIDDLEWARE = [
+    # First: kubelet probes use the pod IP as Host, which ALLOWED_HOSTS rightly refuses.
+    "health.middleware.ProbeMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.sso.TrustedProxySsoMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "kubeshowcase.urls"
+WSGI_APPLICATION = "kubeshowcase.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.identity",
+            ],
+        },
+    },
+]
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "accounts.sso.SsoBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts-login"
+LOGIN_REDIRECT_URL = "projects-list"
+LOGOUT_REDIRECT_URL = "accounts-login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")) or "")
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# HSTS and the http->https redirect are set where TLS ends: the ingress.
+SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008"]
+
+_log_level = env_choice(
+    "LOG_LEVEL", "info", ("debug", "info", "warning", "error", "critical")
+).upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": _log_level},
+}

@@ -1,0 +1,13 @@
+"""The site's URL map: each app's routes under its prefix, plus admin and probes."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="projects-list"), name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("projects/", include("projects.urls")),
+    path("", include("health.urls")),
+    path("admin/", admin.site.urls),
+]

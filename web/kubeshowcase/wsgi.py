@@ -1,0 +1,13 @@
+"""WSGI entry point (gunicorn kubeshowcase.wsgi)."""
+
+import os
+
+from django.conf import settings
+from django.core.wsgi import get_wsgi_application
+
+from kubeshowcase.env import require_for_serving
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kubeshowcase.settings")
+
+application = get_wsgi_application()
+require_for_serving(settings.MISSING_FOR_SERVING)

@@ -1,0 +1,106 @@
+"""Taking a batch of uploaded files (zips optionally unpacked) into a folder, all or nothing."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from accounts.limits import Limits
+from projects import storage
+from projects.paths import UnsafePath, check_name
+from projects.quotas import refuse_new_files
+from projects.unzip import ZipPlan, ZipRefused, ZipRules, extract, plan_extraction
+from projects.uploads import StagedUploadedFile
+
+
+class IntakeRefused(Exception):
+    """Nothing was written; the message says why."""
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    files: int
+    bytes: int
+
+
+def zip_rules() -> ZipRules:
+    return ZipRules(
+        max_entries=settings.ZIP_MAX_ENTRIES,
+        max_total_bytes=settings.ZIP_MAX_TOTAL_BYTES,
+        max_ratio=settings.ZIP_MAX_RATIO,
+    )
+
+
+def take_uploads(
+    uploads: list[StagedUploadedFile],
+    folder: Path,
+    *,
+    unpack_zips: bool,
+    owner_path: Path,
+    limits: Limits,
+) -> IntakeResult:
+    """Check everything (names, zips, quota, name clashes), then move it all in at once."""
+    if not uploads:
+        raise IntakeRefused("Choose at least one file to upload.")
+    for upload in uploads:
+        try:
+            check_name(upload.name)
+        except UnsafePath as error:
+            raise IntakeRefused(f"“{upload.name}”: {error}") from None
+    with ExitStack() as stack:
+        plain: list[StagedUploadedFile] = []
+        zips: list[tuple[str, zipfile.ZipFile, ZipPlan]] = []
+        for upload in uploads:
+            if unpack_zips and upload.name.lower().endswith(".zip"):
+                archive = _open_zip(upload, stack)
+                try:
+                    zips.append(
+                        (upload.name, archive, plan_extraction(archive, upload.size, zip_rules()))
+                    )
+                except ZipRefused as error:
+                    raise IntakeRefused(f"{upload.name}: {error}") from None
+            else:
+                plain.append(upload)
+        new_files = len(plain) + sum(plan.files for _, _, plan in zips)
+        new_bytes = sum(upload.size for upload in plain) + sum(
+            plan.total_bytes for _, _, plan in zips
+        )
+        refusal = refuse_new_files(limits, storage.measure_usage(owner_path), new_files, new_bytes)
+        if refusal:
+            raise IntakeRefused(refusal)
+        names = [upload.name for upload in plain]
+        names += [name for _, _, plan in zips for name in plan.top_level]
+        try:
+            storage.check_names_free(folder, names)  # before the (maybe long) unpacking
+        except storage.Conflict as error:
+            raise IntakeRefused(str(error)) from None
+        moves = []
+        for upload in plain:
+            staged = Path(upload.temporary_file_path())
+            staged.chmod(settings.FILE_UPLOAD_PERMISSIONS)  # temp files are born 0600
+            moves.append((staged, upload.name))
+        for zip_name, archive, plan in zips:
+            unpacked = storage.new_staging_folder("unzip")
+            stack.callback(shutil.rmtree, unpacked, ignore_errors=True)
+            try:
+                extract(archive, plan, unpacked)
+            except ZipRefused as error:
+                raise IntakeRefused(f"{zip_name}: {error}") from None
+            moves += [(unpacked / name, name) for name in plan.top_level]
+        try:
+            storage.move_all_into(folder, moves)
+        except storage.Conflict as error:
+            raise IntakeRefused(str(error)) from None
+    return IntakeResult(files=new_files, bytes=new_bytes)
+
+
+def _open_zip(upload: StagedUploadedFile, stack: ExitStack) -> zipfile.ZipFile:
+    try:
+        return stack.enter_context(zipfile.ZipFile(upload.temporary_file_path()))
+    except (zipfile.BadZipFile, OSError):
+        raise IntakeRefused(f"{upload.name} is not a zip file that can be read.") from None

@@ -1,0 +1,71 @@
+"""Folder views: a folder's listing (the project page is its top folder) and new folders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST, require_safe
+
+from accounts.decorators import owner_required, write_access_required
+from projects.lookup import get_project_for_user
+from projects.paths import check_name, check_relative
+from projects.storage import Entry, list_entries
+from projects.views.common import busy_refusal, folder_url, join_path, name_problem, tell
+
+MAX_LISTED = 2000  # beyond this a page gets too heavy to be useful; the rest is in the zip
+
+
+@dataclass(frozen=True)
+class Row:
+    entry: Entry
+    path: str
+
+
+@dataclass(frozen=True)
+class Crumb:
+    name: str
+    path: str
+
+
+@require_safe
+@owner_required
+def folder(request: HttpRequest, project: str, path: str) -> HttpResponse:
+    found = get_project_for_user(request, project)
+    folder_path = found.folder(path)
+    entries = list_entries(folder_path)
+    segments = check_relative(path)
+    busy_reason = busy_refusal(found)
+    return render(
+        request,
+        "projects/folder.html",
+        {
+            "project": found,
+            "path": path,
+            "folder_name": segments[-1] if segments else found.name,
+            "crumbs": [Crumb(name, "/".join(segments[: i + 1])) for i, name in enumerate(segments)],
+            "rows": [Row(entry, join_path(path, entry.name)) for entry in entries[:MAX_LISTED]],
+            "unlisted": max(len(entries) - MAX_LISTED, 0),
+            "busy_reason": busy_reason,
+            "can_change": not request.owner.read_only and busy_reason is None,
+            "limits": request.owner.limits,
+        },
+    )
+
+
+@require_POST
+@owner_required
+@write_access_required
+def make_folder(request: HttpRequest, project: str, path: str) -> HttpResponse:
+    found = get_project_for_user(request, project)
+    parent = found.folder(path, for_write=True)
+    name = request.POST.get("name", "").strip()
+    problem = busy_refusal(found) or name_problem(check_name, name)
+    if problem is None:
+        try:
+            (parent / name).mkdir()
+        except FileExistsError:
+            problem = f"“{name}” already exists here."
+    tell(request, problem, f"Created folder “{name}”.")
+    return redirect(folder_url(found.name, path))

@@ -1,0 +1,52 @@
+"""Small pieces the projects views share: where to go back to, what stops a change, telling."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.http import HttpRequest
+from django.urls import reverse
+
+from projects import busy
+from projects.lookup import Project
+from projects.paths import UnsafePath
+
+
+def folder_url(project_name: str, path: str) -> str:
+    if not path:
+        return reverse("projects-detail", args=[project_name])
+    return reverse("projects-browse", args=[project_name, path])
+
+
+def parent_path(path: str) -> str:
+    return path.rpartition("/")[0]
+
+
+def join_path(folder: str, name: str) -> str:
+    return f"{folder}/{name}" if folder else name
+
+
+def busy_refusal(project: Project) -> str | None:
+    """Why this project must not change now (a run uses it), as a sentence; None if it may."""
+    reason = busy.project_is_busy(project.owner.slug, project.name)
+    if reason is None:
+        return None
+    return f"“{project.name}” cannot be changed right now: {reason}"
+
+
+def name_problem(check: Callable[[str], str], name: str) -> str | None:
+    """What is wrong with a name typed into a form (check raises UnsafePath), or None."""
+    try:
+        check(name)
+    except UnsafePath as error:
+        return str(error)
+    return None
+
+
+def tell(request: HttpRequest, problem: str | None, success: str) -> None:
+    """Flash the problem if there was one, else the success message."""
+    if problem:
+        messages.error(request, problem)
+    else:
+        messages.success(request, success)
