@@ -9,6 +9,7 @@ import pytest
 pytest_plugins = [
     "tests.fixtures.apiserver",
     "tests.fixtures.postgres",
+    "tests.fixtures.operator",
 ]
 
 

@@ -1,0 +1,130 @@
+"""The Job that runs one PipelineRun, built as a dict from the run, its Pipeline and settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .names import job_name_for, label_value_for
+from .settings import Settings
+from .views import API_VERSION, RUN_KIND, PipelineView, RunView
+
+MANAGED_BY = "kubeshowcase-operator"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+RUN_LABEL = "kubeshowcase.io/run"
+PIPELINE_LABEL = "kubeshowcase.io/pipeline"
+CONTAINER_NAME = "pipeline"
+VOLUME_NAME = "project"
+RUN_ID_ENV = "KSC_RUN_ID"
+
+
+@dataclass(frozen=True)
+class Handshake:
+    """Where a Pipeline expects its files, with the CRD's defaults filled in."""
+
+    mount_path: str
+    args: str
+    run_id: str
+    last_run_id: str
+    clear_paths: tuple[str, ...]
+
+
+def handshake_of(pipeline: PipelineView) -> Handshake:
+    # The API server applies these defaults too, but a Pipeline stored before they existed
+    # may lack them.
+    files = pipeline.spec.get("files") or {}
+    return Handshake(
+        mount_path=pipeline.spec.get("mountPath") or "/project",
+        args=files.get("args") or ".kubeshowcase/args",
+        run_id=files.get("runId") or ".kubeshowcase/run_id",
+        last_run_id=files.get("lastRunId") or ".kubeshowcase/LAST_RUN_ID",
+        clear_paths=tuple(pipeline.spec.get("clearPaths") or ()),
+    )
+
+
+def labels_for(run: RunView) -> dict[str, str]:
+    return {
+        MANAGED_BY_LABEL: MANAGED_BY,
+        RUN_LABEL: label_value_for(run.name),
+        PIPELINE_LABEL: label_value_for(run.pipeline),
+    }
+
+
+def _container(run: RunView, pipeline: PipelineView, settings: Settings) -> dict[str, Any]:
+    spec = pipeline.spec
+    mount_path = handshake_of(pipeline).mount_path
+    # The run id is ours to set: a Pipeline's own KSC_RUN_ID must not shadow it.
+    env = [dict(item) for item in spec.get("env") or () if item.get("name") != RUN_ID_ENV]
+    env.append({"name": RUN_ID_ENV, "value": run.name})
+    container: dict[str, Any] = {
+        "name": CONTAINER_NAME,
+        "image": spec["image"],
+        "workingDir": mount_path,
+        "env": env,
+        "volumeMounts": [{"name": VOLUME_NAME, "mountPath": mount_path, "subPath": run.project}],
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": spec.get("runAsUser") or settings.pipeline_run_as_user,
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+    }
+    if spec.get("runAsGroup"):
+        container["securityContext"]["runAsGroup"] = spec["runAsGroup"]
+    # User input reaches the pipeline only through the args file: command and args are the
+    # Pipeline's own lists, passed as an exec vector (never through a shell).
+    for key in ("imagePullPolicy", "command", "args", "resources"):
+        if spec.get(key):
+            container[key] = spec[key]
+    return container
+
+
+def job_for_run(run: RunView, pipeline: PipelineView, settings: Settings) -> dict[str, Any]:
+    """The complete Job manifest for a run (deterministic: the same inputs give the same Job)."""
+    labels = labels_for(run)
+    pod_security: dict[str, Any] = {
+        "runAsNonRoot": True,
+        "runAsUser": pipeline.spec.get("runAsUser") or settings.pipeline_run_as_user,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    if pipeline.spec.get("runAsGroup"):
+        pod_security["runAsGroup"] = pipeline.spec["runAsGroup"]
+    job_spec: dict[str, Any] = {
+        "backoffLimit": int(pipeline.spec.get("backoffLimit") or 0),
+        "ttlSecondsAfterFinished": settings.job_ttl_seconds,
+        "template": {
+            "metadata": {"labels": dict(labels)},
+            "spec": {
+                "restartPolicy": "Never",
+                # A pipeline has no business with the Kubernetes API.
+                "automountServiceAccountToken": False,
+                "securityContext": pod_security,
+                "containers": [_container(run, pipeline, settings)],
+                "volumes": [{
+                    "name": VOLUME_NAME,
+                    "persistentVolumeClaim": {"claimName": settings.data_pvc},
+                }],
+            },
+        },
+    }
+    if pipeline.spec.get("activeDeadlineSeconds"):
+        job_spec["activeDeadlineSeconds"] = int(pipeline.spec["activeDeadlineSeconds"])
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {
+            "name": job_name_for(run.name),
+            "namespace": settings.namespace,
+            "labels": labels,
+            "ownerReferences": [{
+                "apiVersion": API_VERSION,
+                "kind": RUN_KIND,
+                "name": run.name,
+                "uid": run.uid,
+                "controller": True,
+                "blockOwnerDeletion": True,
+            }],
+        },
+        "spec": job_spec,
+    }

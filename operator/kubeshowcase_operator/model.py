@@ -1,0 +1,153 @@
+"""The operator's picture of the namespace, fed by the watch: runs, their Jobs, Pipelines.
+
+Every change to one run re-files that run alone (queue, slots, project folders), so the cost
+of an event does not grow with the number of runs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .queue import FINISHING, RUNNING, RunQueue
+from .views import JobView, PipelineView, RunView, resource_version_newer
+
+
+class Model:
+    def __init__(self) -> None:
+        self.runs: dict[str, RunView] = {}
+        self.jobs: dict[str, JobView] = {}
+        self.pipelines: dict[str, PipelineView] = {}
+        self._job_of_run: dict[str, str] = {}
+        # A finished Job removed (TTL 0, a hasty admin) before its run's outcome was written
+        # still decides that outcome: kept here until the run is terminal.
+        self._finished_gone: dict[str, JobView] = {}
+        self.starting: set[str] = set()
+        # Derived, per run:
+        self.active: set[str] = set()  # not in a terminal phase
+        self.queue = RunQueue()  # waiting for a slot
+        # Slots: every Job still going (whether or not its run is still here), plus the runs
+        # that claim a slot with no Job in sight yet (being started, or Running but Job-less).
+        self.unfinished_jobs: set[str] = set()
+        self.claims: set[str] = set()
+        self.positioned: set[str] = set()  # waiting, with a queuePosition in its status
+        self._project_users: dict[str, set[str]] = defaultdict(set)
+        self._project_of: dict[str, str] = {}
+
+    # Feeding --------------------------------------------------------------------------------
+    def put_run(self, run: RunView) -> bool:
+        """Store a newer version of a run; False when it is older than what we have."""
+        if not _replaces(run, self.runs.get(run.name)):
+            return False
+        self.runs[run.name] = run
+        self._file(run.name)
+        return True
+
+    def drop_run(self, name: str) -> None:
+        self.runs.pop(name, None)
+        self.starting.discard(name)
+        self._finished_gone.pop(name, None)
+        self._file(name)
+
+    def put_job(self, job: JobView) -> bool:
+        if not _replaces(job, self.jobs.get(job.name)):
+            return False
+        self.jobs[job.name] = job
+        _toggle(self.unfinished_jobs, job.name, not job.finished)
+        if job.run_name:
+            self._job_of_run[job.run_name] = job.name
+            self._file(job.run_name)
+        return True
+
+    def drop_job(self, name: str, uid: str | None = None) -> None:
+        job = self.jobs.get(name)
+        if job is None or (uid and job.uid != uid):
+            return
+        del self.jobs[name]
+        self.unfinished_jobs.discard(name)
+        if job.run_name and self._job_of_run.get(job.run_name) == name:
+            del self._job_of_run[job.run_name]
+            run = self.runs.get(job.run_name)
+            if job.finished and run is not None and not run.terminal:
+                self._finished_gone[job.run_name] = job
+            self._file(job.run_name)
+
+    def put_pipeline(self, pipeline: PipelineView) -> None:
+        self.pipelines[pipeline.name] = pipeline
+
+    def drop_pipeline(self, name: str) -> None:
+        self.pipelines.pop(name, None)
+
+    def set_starting(self, name: str, starting: bool) -> None:
+        if starting:
+            self.starting.add(name)
+        else:
+            self.starting.discard(name)
+        self._file(name)
+
+    # Reading --------------------------------------------------------------------------------
+    def job_for(self, run: RunView) -> JobView | None:
+        name = self._job_of_run.get(run.name)
+        job = self.jobs.get(name) if name else self._finished_gone.get(run.name)
+        # A Job left behind by an earlier run of the same name is not this run's.
+        if job is not None and job.run_uid and run.uid and job.run_uid != run.uid:
+            return None
+        return job
+
+    def slots_used(self) -> int:
+        return len(self.unfinished_jobs) + len(self.claims)
+
+    def project_state(self, project: str) -> str | None:
+        """RUNNING while a pipeline may run there, FINISHING while only outcomes are being
+        written, None when the project folder is free."""
+        users = self._project_users.get(project)
+        if not users:
+            return None
+        for name in users:
+            job = self.job_for(self.runs[name])
+            if job is None or not job.finished:
+                return RUNNING
+        return FINISHING
+
+    # Filing ---------------------------------------------------------------------------------
+    def _file(self, name: str) -> None:
+        """Recompute the derived sets for one run."""
+        run = self.runs.get(name)
+        if run is None or run.terminal:
+            self._finished_gone.pop(name, None)
+            run = None  # a finished run takes no part in any of these
+        job = self.job_for(run) if run else None
+        holding = run is not None and (
+            name in self.starting or job is not None or run.phase == "Running")
+        waiting = (run is not None and not holding and not run.cancel_requested
+                   and run.phase in (None, "Queued"))
+        _toggle(self.active, name, run is not None)
+        _toggle(self.claims, name, holding and job is None)
+        if waiting and run is not None:
+            self.queue.add(name, run.queue_key)
+            _toggle(self.positioned, name, run.queue_position is not None)
+        else:
+            self.queue.discard(name)
+            self.positioned.discard(name)
+        # A run keeps its project folder from its start until its outcome is written, so the
+        # next run there can neither clear a LAST_RUN_ID nor a log still being read.
+        old_project = self._project_of.pop(name, None)
+        if old_project is not None:
+            self._project_users[old_project].discard(name)
+            if not self._project_users[old_project]:
+                del self._project_users[old_project]
+        if holding and run is not None:
+            self._project_of[name] = run.project
+            self._project_users[run.project].add(name)
+
+
+def _replaces(incoming: RunView | JobView, stored: RunView | JobView | None) -> bool:
+    """Whether an object from the watch (or an API answer) is news: another object under the
+    same name, or a version at least as new. Answers and events can arrive in either order."""
+    return (stored is None or stored.uid != incoming.uid
+            or resource_version_newer(incoming.resource_version, stored.resource_version))
+
+
+def _toggle(members: set[str], name: str, present: bool) -> None:
+    if present:
+        members.add(name)
+    else:
+        members.discard(name)

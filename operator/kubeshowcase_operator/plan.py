@@ -1,0 +1,38 @@
+"""What one PipelineRun needs next, decided from its current state alone (level-triggered)."""
+
+from __future__ import annotations
+
+import enum
+
+from .views import JobView, RunView
+
+
+class Step(enum.Enum):
+    NOTHING = "nothing"
+    MARK_QUEUED = "mark-queued"  # new run: phase Queued
+    CANCEL_QUEUED = "cancel-queued"  # cancelled before it had a Job
+    ADOPT_JOB = "adopt-job"  # a Job exists but the status does not say Running yet
+    FINISH = "finish"  # the Job has finished: Succeeded or Failed
+    DELETE_JOB = "delete-job"  # cancelled while running
+    CONFIRM_CANCELLED = "confirm-cancelled"  # our Job deletion went through
+    JOB_GONE = "job-gone"  # Running, but its Job is nowhere to be seen
+
+
+def plan_run(run: RunView, job: JobView | None) -> Step:
+    if run.terminal:
+        return Step.NOTHING
+    if job is not None:
+        if job.finished:
+            return Step.FINISH  # even when cancelled meanwhile: the Job's outcome is the truth
+        if job.deleting:
+            return Step.NOTHING  # its pods are going; act once the Job is gone
+        if run.cancel_requested:
+            return Step.DELETE_JOB
+        return Step.NOTHING if run.phase == "Running" else Step.ADOPT_JOB
+    if run.phase == "Running":
+        return Step.CONFIRM_CANCELLED if run.cancel_requested else Step.JOB_GONE
+    if run.cancel_requested:
+        return Step.CANCEL_QUEUED
+    if run.phase is None:
+        return Step.MARK_QUEUED
+    return Step.NOTHING  # Queued: the dispatcher's business

@@ -1,0 +1,91 @@
+"""The operator's settings, parsed once from environment variables with clear errors."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+class SettingsError(ValueError):
+    """An environment variable is missing or has a value the operator cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    namespace: str
+    data_root: Path
+    data_pvc: str
+    max_concurrent_runs: int
+    queue_position_head: int
+    job_ttl_seconds: int
+    pipeline_run_as_user: int
+    lease_name: str
+    lease_duration_seconds: int
+    identity: str
+
+
+def _text(env: Mapping[str, str], name: str, default: str | None = None) -> str:
+    value = env.get(name, "").strip()
+    if value:
+        return value
+    if default is None:
+        raise SettingsError(f"{name} is required but not set")
+    return default
+
+
+def _integer(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _dns_name(env: Mapping[str, str], name: str, default: str | None, pattern: re.Pattern[str],
+              limit: int) -> str:
+    value = _text(env, name, default)
+    if len(value) > limit or not pattern.match(value):
+        raise SettingsError(f"{name} must be a lowercase DNS name of at most {limit} characters,"
+                            f" got {value!r}")
+    return value
+
+
+def default_identity() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def load(env: Mapping[str, str] | None = None) -> Settings:
+    """Read every setting from the environment (os.environ unless given)."""
+    env = os.environ if env is None else env
+    data_root = Path(_text(env, "DATA_ROOT"))
+    if not data_root.is_absolute():
+        raise SettingsError(f"DATA_ROOT must be an absolute path, got {str(data_root)!r}")
+    if not data_root.is_dir():
+        raise SettingsError(f"DATA_ROOT {str(data_root)!r} is not an existing folder")
+    identity = _text(env, "POD_NAME", default_identity())
+    if len(identity) > 253:
+        raise SettingsError(f"POD_NAME must be at most 253 characters, got {len(identity)}")
+    return Settings(
+        namespace=_dns_name(env, "KUBE_NAMESPACE", None, DNS_LABEL, 63),
+        data_root=data_root,
+        data_pvc=_dns_name(env, "DATA_PVC", "kubeshowcase-data", DNS_SUBDOMAIN, 253),
+        max_concurrent_runs=_integer(env, "MAX_CONCURRENT_RUNS", 1, minimum=1),
+        queue_position_head=_integer(env, "QUEUE_POSITION_HEAD", 20, minimum=0),
+        job_ttl_seconds=_integer(env, "JOB_TTL_SECONDS", 3600, minimum=0),
+        pipeline_run_as_user=_integer(env, "PIPELINE_RUN_AS_USER", 1000, minimum=1),
+        lease_name=_dns_name(env, "LEASE_NAME", "kubeshowcase-operator", DNS_SUBDOMAIN, 253),
+        lease_duration_seconds=_integer(env, "LEASE_DURATION_SECONDS", 15, minimum=1),
+        identity=identity,
+    )

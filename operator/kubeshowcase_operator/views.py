@@ -1,0 +1,152 @@
+"""Small immutable views of PipelineRuns, Jobs and Pipelines: only what decisions read."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+GROUP = "kubeshowcase.io"
+VERSION = "v1alpha1"
+API_VERSION = f"{GROUP}/{VERSION}"
+RUN_KIND = "PipelineRun"
+TERMINAL_PHASES = frozenset({"Succeeded", "Failed", "Cancelled"})
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An RFC 3339 timestamp as an aware datetime, None when absent or unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def resource_version_newer(incoming: str, stored: str) -> bool:
+    """Whether an object version should replace the stored one (opaque versions always do)."""
+    if incoming.isdigit() and stored.isdigit():
+        return int(incoming) >= int(stored)
+    return True
+
+
+@dataclass(frozen=True)
+class RunView:
+    name: str
+    uid: str
+    resource_version: str
+    generation: int
+    created: datetime
+    pipeline: str
+    project: str
+    args: str
+    cancel_requested: bool
+    phase: str | None
+    job_name: str | None
+    queue_position: int | None
+    start_time: str | None
+    log_file: str | None
+    conditions: tuple[dict[str, Any], ...] = field(default=(), compare=False)
+
+    @property
+    def queue_key(self) -> tuple[datetime, str]:
+        """Oldest first; the name breaks ties between runs created in the same second."""
+        return (self.created, self.name)
+
+    @property
+    def terminal(self) -> bool:
+        return self.phase in TERMINAL_PHASES
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any]) -> RunView:
+        meta = body.get("metadata") or {}
+        spec = body.get("spec") or {}
+        status = body.get("status") or {}
+        position = status.get("queuePosition")
+        return cls(
+            name=meta.get("name", ""),
+            uid=meta.get("uid", ""),
+            resource_version=str(meta.get("resourceVersion", "")),
+            generation=int(meta.get("generation") or 0),
+            created=parse_time(meta.get("creationTimestamp")) or EPOCH,
+            pipeline=str(spec.get("pipeline", "")),
+            project=str(spec.get("project", "")),
+            args=args if isinstance(args := spec.get("args"), str) else "",
+            cancel_requested=spec.get("cancelRequested") is True,
+            phase=status.get("phase") or None,
+            job_name=status.get("jobName") or None,
+            queue_position=position if isinstance(position, int) else None,
+            start_time=status.get("startTime") or None,
+            log_file=status.get("logFile") or None,
+            conditions=tuple(c for c in status.get("conditions") or () if isinstance(c, dict)),
+        )
+
+
+@dataclass(frozen=True)
+class JobView:
+    name: str
+    uid: str
+    resource_version: str
+    run_name: str | None
+    run_uid: str | None
+    outcome: str | None  # "Complete" or "Failed" once the Job has finished
+    reason: str
+    message: str
+    finished_at: datetime | None
+    deleting: bool
+    started_at: datetime | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.outcome is not None
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any]) -> JobView:
+        meta = body.get("metadata") or {}
+        owner = next(
+            (ref for ref in meta.get("ownerReferences") or ()
+             if ref.get("kind") == RUN_KIND and ref.get("apiVersion", "").startswith(GROUP + "/")
+             and ref.get("controller")),
+            None,
+        )
+        outcome, reason, message, finished_at = None, "", "", None
+        for condition in (body.get("status") or {}).get("conditions") or ():
+            finishing = condition.get("type") in ("Complete", "Failed")
+            if finishing and condition.get("status") == "True":
+                outcome = condition["type"]
+                reason = str(condition.get("reason") or "")
+                message = str(condition.get("message") or "")
+                finished_at = parse_time(condition.get("lastTransitionTime"))
+                break
+        return cls(
+            name=meta.get("name", ""),
+            uid=meta.get("uid", ""),
+            resource_version=str(meta.get("resourceVersion", "")),
+            run_name=owner.get("name") if owner else None,
+            run_uid=owner.get("uid") if owner else None,
+            outcome=outcome,
+            reason=reason,
+            message=message,
+            finished_at=finished_at,
+            deleting=bool(meta.get("deletionTimestamp")),
+            started_at=parse_time((body.get("status") or {}).get("startTime")),
+        )
+
+
+@dataclass(frozen=True)
+class PipelineView:
+    name: str
+    resource_version: str
+    spec: dict[str, Any] = field(compare=False)
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any]) -> PipelineView:
+        meta = body.get("metadata") or {}
+        return cls(
+            name=meta.get("name", ""),
+            resource_version=str(meta.get("resourceVersion", "")),
+            spec=dict(body.get("spec") or {}),
+        )

@@ -1,0 +1,50 @@
+"""Builders of PipelineRun, Job and Pipeline bodies for the operator's unit tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def run_body(name: str = "run-1", *, phase: str | None = None,
+             created: str = "2025-01-01T10:00:00Z", uid: str = "uid-run-1", rv: str = "10",
+             cancel: bool = False, project: str = "alice/cells", pipeline: str = "nuclei",
+             args: str | None = '{"sigma": 2}', generation: int = 1,
+             **status: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {"pipeline": pipeline, "owner": "alice", "project": project,
+                            "cancelRequested": cancel}
+    if args is not None:
+        spec["args"] = args
+    if phase:
+        status["phase"] = phase
+    return {
+        "apiVersion": "kubeshowcase.io/v1alpha1", "kind": "PipelineRun",
+        "metadata": {"name": name, "namespace": "kubeshowcase", "uid": uid, "resourceVersion": rv,
+                     "generation": generation, "creationTimestamp": created},
+        "spec": spec,
+        "status": status,
+    }
+
+
+def job_body(name: str = "run-1", *, run: str = "run-1", run_uid: str = "uid-run-1",
+             uid: str = "uid-job-1", rv: str = "20", condition: str | None = None,
+             reason: str = "", message: str = "", deleting: bool = False) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "name": name, "namespace": "kubeshowcase", "uid": uid, "resourceVersion": rv,
+        "labels": {"app.kubernetes.io/managed-by": "kubeshowcase-operator"},
+        "ownerReferences": [{"apiVersion": "kubeshowcase.io/v1alpha1", "kind": "PipelineRun",
+                             "name": run, "uid": run_uid, "controller": True}],
+    }
+    if deleting:
+        meta["deletionTimestamp"] = "2025-01-01T10:05:00Z"
+    conditions = []
+    if condition:
+        conditions.append({"type": condition, "status": "True", "reason": reason,
+                           "message": message, "lastTransitionTime": "2025-01-01T10:04:00Z"})
+    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": meta,
+            "status": {"conditions": conditions}}
+
+
+def pipeline_body(name: str = "nuclei", **spec: Any) -> dict[str, Any]:
+    return {"apiVersion": "kubeshowcase.io/v1alpha1", "kind": "Pipeline",
+            "metadata": {"name": name, "namespace": "kubeshowcase", "resourceVersion": "5"},
+            "spec": {"image": "ghcr.io/example/nuclei:1.0", **spec}}

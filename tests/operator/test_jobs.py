@@ -1,0 +1,116 @@
+"""job_for_run builds the Job dict: names, owner, labels, volume, security, Pipeline fields."""
+
+from __future__ import annotations
+
+from kubeshowcase_operator.jobs import handshake_of, job_for_run
+from kubeshowcase_operator.settings import Settings
+from kubeshowcase_operator.views import PipelineView, RunView
+
+from .bodies import pipeline_body, run_body
+
+
+def build(settings: Settings, run: dict | None = None, **spec: object) -> dict:
+    return job_for_run(RunView.from_body(run or run_body()),
+                       PipelineView.from_body(pipeline_body(**spec)), settings)
+
+
+def test_it_names_and_owns_the_job(settings: Settings) -> None:
+    job = build(settings)
+    meta = job["metadata"]
+    assert meta["name"] == "run-1" and meta["namespace"] == "kubeshowcase"
+    assert meta["ownerReferences"] == [{
+        "apiVersion": "kubeshowcase.io/v1alpha1", "kind": "PipelineRun", "name": "run-1",
+        "uid": "uid-run-1", "controller": True, "blockOwnerDeletion": True}]
+    assert meta["labels"] == {"app.kubernetes.io/managed-by": "kubeshowcase-operator",
+                              "kubeshowcase.io/run": "run-1", "kubeshowcase.io/pipeline": "nuclei"}
+    assert job["spec"]["template"]["metadata"]["labels"] == meta["labels"]
+
+
+def test_it_mounts_the_project_folder_as_working_directory(settings: Settings) -> None:
+    pod = build(settings)["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert container["workingDir"] == "/project"
+    assert container["volumeMounts"] == [
+        {"name": "project", "mountPath": "/project", "subPath": "alice/cells"}]
+    assert pod["volumes"] == [
+        {"name": "project", "persistentVolumeClaim": {"claimName": "kubeshowcase-data"}}]
+
+
+def test_it_uses_the_pipelines_mount_path(settings: Settings) -> None:
+    container = build(settings, mountPath="/data")["spec"]["template"]["spec"]["containers"][0]
+    assert container["workingDir"] == "/data"
+    assert container["volumeMounts"][0]["mountPath"] == "/data"
+
+
+def test_it_copies_the_pipelines_container_fields(settings: Settings) -> None:
+    resources = {"limits": {"cpu": "2", "memory": "1Gi"}}
+    job = build(settings, imagePullPolicy="IfNotPresent", command=["python", "-m", "nuclei"],
+                args=["--fast"], env=[{"name": "MODE", "value": "x"}], resources=resources,
+                activeDeadlineSeconds=600, backoffLimit=2)
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "ghcr.io/example/nuclei:1.0"
+    assert container["imagePullPolicy"] == "IfNotPresent"
+    assert container["command"] == ["python", "-m", "nuclei"]
+    assert container["args"] == ["--fast"]
+    assert container["resources"] == resources
+    assert container["env"] == [{"name": "MODE", "value": "x"},
+                                {"name": "KSC_RUN_ID", "value": "run-1"}]
+    assert job["spec"]["activeDeadlineSeconds"] == 600
+    assert job["spec"]["backoffLimit"] == 2
+
+
+def test_user_input_never_reaches_the_command_line(settings: Settings) -> None:
+    hostile = "'; rm -rf / #"
+    job = build(settings, run_body(args=hostile), command=["run-pipeline"])
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    assert hostile not in repr(job)
+    assert container["command"] == ["run-pipeline"] and "args" not in container
+
+
+def test_the_run_id_variable_cannot_be_shadowed(settings: Settings) -> None:
+    job = build(settings, env=[{"name": "KSC_RUN_ID", "value": "forged"}])
+    env = job["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert env == [{"name": "KSC_RUN_ID", "value": "run-1"}]
+
+
+def test_it_runs_as_non_root_without_privileges(settings: Settings) -> None:
+    pod = build(settings)["spec"]["template"]["spec"]
+    assert pod["restartPolicy"] == "Never"
+    assert pod["automountServiceAccountToken"] is False
+    assert pod["securityContext"] == {"runAsNonRoot": True, "runAsUser": 1000,
+                                      "seccompProfile": {"type": "RuntimeDefault"}}
+    assert pod["containers"][0]["securityContext"] == {
+        "runAsNonRoot": True, "runAsUser": 1000, "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}
+
+
+def test_the_pipeline_may_choose_its_user(settings: Settings) -> None:
+    pod = build(settings, runAsUser=4242, runAsGroup=77)["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsUser"] == 4242
+    assert pod["securityContext"]["runAsGroup"] == 77
+    assert pod["containers"][0]["securityContext"]["runAsUser"] == 4242
+
+
+def test_finished_jobs_are_removed_after_the_ttl(settings: Settings) -> None:
+    job = build(settings)
+    assert job["spec"]["ttlSecondsAfterFinished"] == 3600
+    assert job["spec"]["backoffLimit"] == 0
+    assert "activeDeadlineSeconds" not in job["spec"]
+
+
+def test_a_long_run_name_gets_a_short_job_name(settings: Settings) -> None:
+    job = build(settings, run_body(name="a" * 100))
+    assert len(job["metadata"]["name"]) <= 63
+    assert len(job["metadata"]["labels"]["kubeshowcase.io/run"]) <= 63
+    assert job["metadata"]["ownerReferences"][0]["name"] == "a" * 100
+
+
+def test_the_handshake_has_the_crd_defaults() -> None:
+    handshake = handshake_of(PipelineView.from_body(pipeline_body()))
+    assert (handshake.mount_path, handshake.args, handshake.run_id, handshake.last_run_id,
+            handshake.clear_paths) == ("/project", ".kubeshowcase/args", ".kubeshowcase/run_id",
+                                       ".kubeshowcase/LAST_RUN_ID", ())
+    custom = handshake_of(PipelineView.from_body(pipeline_body(
+        files={"args": "in/args.json", "lastRunId": "out/done"}, clearPaths=["out/"])))
+    assert (custom.args, custom.run_id, custom.last_run_id, custom.clear_paths) == (
+        "in/args.json", ".kubeshowcase/run_id", "out/done", ("out/",))

@@ -1,0 +1,113 @@
+"""The model files each run as it changes: queue, slots and project folders."""
+
+from __future__ import annotations
+
+from kubeshowcase_operator.model import Model
+from kubeshowcase_operator.views import JobView, RunView
+
+from .bodies import job_body, run_body
+
+
+def put(model: Model, **kwargs: object) -> RunView:
+    run = RunView.from_body(run_body(**kwargs))
+    model.put_run(run)
+    return run
+
+
+def test_new_and_queued_runs_wait_in_creation_order() -> None:
+    model = Model()
+    put(model, name="b", uid="b", created="2025-01-01T10:00:01Z")
+    put(model, name="a", uid="a", created="2025-01-01T10:00:02Z", phase="Queued")
+    put(model, name="c", uid="c", created="2025-01-01T10:00:00Z", phase="Queued", cancel=True)
+    assert list(model.queue) == ["b", "a"]
+    assert model.active == {"a", "b", "c"} and model.slots_used() == 0
+
+
+def test_older_versions_never_replace_newer_ones() -> None:
+    model = Model()
+    put(model, rv="12", phase="Running")
+    assert model.put_run(RunView.from_body(run_body(rv="11", phase="Queued"))) is False
+    assert model.runs["run-1"].phase == "Running"
+    assert model.put_run(RunView.from_body(run_body(rv="13", phase="Succeeded"))) is True
+
+
+def test_a_starting_run_takes_a_slot_and_its_project() -> None:
+    model = Model()
+    put(model, phase="Queued")
+    model.set_starting("run-1", True)
+    assert "run-1" not in model.queue and model.slots_used() == 1
+    assert model.project_state("alice/cells") == "running"
+    assert model.project_state("bob/other") is None
+
+
+def test_a_running_job_takes_a_slot_until_it_finishes() -> None:
+    model = Model()
+    put(model, phase="Running", jobName="run-1")
+    model.put_job(JobView.from_body(job_body()))
+    assert model.slots_used() == 1
+    model.put_job(JobView.from_body(job_body(rv="21", condition="Complete")))
+    assert model.slots_used() == 0
+    # ... but the project stays busy until the outcome is written.
+    assert model.project_state("alice/cells") == "finishing"
+    put(model, rv="30", phase="Succeeded")
+    assert model.project_state("alice/cells") is None
+    assert model.active == set()
+
+
+def test_a_running_run_without_its_job_still_holds_a_slot() -> None:
+    model = Model()
+    put(model, phase="Running", jobName="run-1")
+    assert model.slots_used() == 1
+
+
+def test_a_job_whose_run_is_gone_still_holds_a_slot_while_it_runs() -> None:
+    model = Model()
+    put(model, phase="Running", jobName="run-1")
+    model.put_job(JobView.from_body(job_body()))
+    model.drop_run("run-1")
+    assert model.slots_used() == 1
+    model.drop_job("run-1")
+    assert model.slots_used() == 0
+
+
+def test_a_job_of_an_earlier_run_with_the_same_name_is_not_this_runs() -> None:
+    model = Model()
+    run = put(model, uid="new-uid", phase="Queued")
+    model.put_job(JobView.from_body(job_body(run_uid="old-uid")))
+    assert model.job_for(run) is None
+    assert "run-1" in model.queue
+
+
+def test_dropping_a_job_by_an_old_uid_keeps_the_new_one() -> None:
+    model = Model()
+    model.put_job(JobView.from_body(job_body(uid="j2")))
+    model.drop_job("run-1", uid="j1")
+    assert "run-1" in model.jobs
+
+
+def test_positioned_runs_are_tracked() -> None:
+    model = Model()
+    put(model, phase="Queued", queuePosition=1)
+    assert model.positioned == {"run-1"}
+    put(model, rv="11", phase="Running", jobName="run-1", queuePosition=1)
+    assert model.positioned == set()
+
+
+def test_a_finished_job_removed_early_still_decides_its_run() -> None:
+    model = Model()
+    run = put(model, phase="Running", jobName="run-1")
+    model.put_job(JobView.from_body(job_body(condition="Complete")))
+    model.drop_job("run-1")  # ttlSecondsAfterFinished: 0
+    job = model.job_for(run)
+    assert job is not None and job.outcome == "Complete"
+    put(model, rv="40", phase="Succeeded")
+    model.put_run(RunView.from_body(run_body(rv="41", phase="Queued", uid="uid-run-1")))
+    assert model.job_for(model.runs["run-1"]) is None  # forgotten once the run was terminal
+
+
+def test_an_unfinished_job_removed_is_gone() -> None:
+    model = Model()
+    run = put(model, phase="Running", jobName="run-1")
+    model.put_job(JobView.from_body(job_body()))
+    model.drop_job("run-1")
+    assert model.job_for(run) is None

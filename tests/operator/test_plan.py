@@ -1,0 +1,42 @@
+"""plan_run: what a run needs next, from its state and its Job's."""
+
+from __future__ import annotations
+
+import pytest
+
+from kubeshowcase_operator.plan import Step, plan_run
+from kubeshowcase_operator.views import JobView, RunView
+
+from .bodies import job_body, run_body
+
+RUNNING_JOB = job_body()
+DONE_JOB = job_body(condition="Complete")
+FAILED_JOB = job_body(condition="Failed", reason="BackoffLimitExceeded")
+DELETING_JOB = job_body(deleting=True)
+
+
+@pytest.mark.parametrize(("phase", "cancel", "job", "step"), [
+    (None, False, None, Step.MARK_QUEUED),
+    (None, True, None, Step.CANCEL_QUEUED),
+    ("Queued", False, None, Step.NOTHING),  # waits for the dispatcher
+    ("Queued", True, None, Step.CANCEL_QUEUED),
+    ("Queued", False, RUNNING_JOB, Step.ADOPT_JOB),  # created before a crash
+    (None, False, RUNNING_JOB, Step.ADOPT_JOB),
+    ("Queued", True, RUNNING_JOB, Step.DELETE_JOB),
+    ("Running", False, RUNNING_JOB, Step.NOTHING),
+    ("Running", True, RUNNING_JOB, Step.DELETE_JOB),
+    ("Running", True, DELETING_JOB, Step.NOTHING),  # waiting for its pods to go
+    ("Running", False, DELETING_JOB, Step.NOTHING),
+    ("Running", True, None, Step.CONFIRM_CANCELLED),
+    ("Running", False, None, Step.JOB_GONE),
+    ("Running", False, DONE_JOB, Step.FINISH),
+    ("Running", False, FAILED_JOB, Step.FINISH),
+    ("Running", True, DONE_JOB, Step.FINISH),  # finished before the cancel took effect
+    ("Queued", False, DONE_JOB, Step.FINISH),  # ran to its end while no operator watched
+    ("Succeeded", False, DONE_JOB, Step.NOTHING),
+    ("Failed", False, None, Step.NOTHING),
+    ("Cancelled", True, RUNNING_JOB, Step.NOTHING),
+])
+def test_plan(phase: str | None, cancel: bool, job: dict | None, step: Step) -> None:
+    run = RunView.from_body(run_body(phase=phase, cancel=cancel))
+    assert plan_run(run, JobView.from_body(job) if job else None) is step

@@ -1,0 +1,66 @@
+"""Settings come from environment variables, with clear errors on bad values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kubeshowcase_operator.settings import SettingsError, load
+
+
+def env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {"KUBE_NAMESPACE": "kubeshowcase", "DATA_ROOT": str(tmp_path), **extra}
+
+
+def test_it_has_defaults(tmp_path: Path) -> None:
+    settings = load(env(tmp_path))
+    assert settings.namespace == "kubeshowcase"
+    assert settings.data_root == tmp_path
+    assert settings.data_pvc == "kubeshowcase-data"
+    assert settings.max_concurrent_runs == 1
+    assert settings.queue_position_head == 20
+    assert settings.job_ttl_seconds == 3600
+    assert settings.pipeline_run_as_user == 1000
+    assert settings.lease_name == "kubeshowcase-operator"
+    assert settings.lease_duration_seconds == 15
+    assert settings.identity  # hostname-pid
+
+
+def test_it_reads_every_variable(tmp_path: Path) -> None:
+    settings = load(env(tmp_path, DATA_PVC="data", MAX_CONCURRENT_RUNS="3",
+                        QUEUE_POSITION_HEAD="5", JOB_TTL_SECONDS="60",
+                        PIPELINE_RUN_AS_USER="2000", LEASE_NAME="lease-a",
+                        LEASE_DURATION_SECONDS="4", POD_NAME="operator-7"))
+    assert (settings.data_pvc, settings.max_concurrent_runs, settings.queue_position_head,
+            settings.job_ttl_seconds, settings.pipeline_run_as_user, settings.lease_name,
+            settings.lease_duration_seconds, settings.identity) == (
+        "data", 3, 5, 60, 2000, "lease-a", 4, "operator-7")
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("MAX_CONCURRENT_RUNS", "many", "MAX_CONCURRENT_RUNS must be an integer, got 'many'"),
+    ("MAX_CONCURRENT_RUNS", "0", "MAX_CONCURRENT_RUNS must be at least 1, got 0"),
+    ("QUEUE_POSITION_HEAD", "-1", "QUEUE_POSITION_HEAD must be at least 0, got -1"),
+    ("PIPELINE_RUN_AS_USER", "0", "PIPELINE_RUN_AS_USER must be at least 1, got 0"),
+    ("LEASE_DURATION_SECONDS", "1.5", "LEASE_DURATION_SECONDS must be an integer"),
+    ("KUBE_NAMESPACE", "Bad_Name", "KUBE_NAMESPACE must be a lowercase DNS name"),
+    ("DATA_PVC", "-x", "DATA_PVC must be a lowercase DNS name"),
+])
+def test_it_rejects_bad_values(tmp_path: Path, name: str, value: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=message.replace("(", r"\(")):
+        load(env(tmp_path, **{name: value}))
+
+
+def test_it_requires_the_namespace(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="KUBE_NAMESPACE is required"):
+        load({"DATA_ROOT": str(tmp_path)})
+
+
+def test_it_requires_an_existing_absolute_data_root(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="DATA_ROOT is required"):
+        load({"KUBE_NAMESPACE": "ns"})
+    with pytest.raises(SettingsError, match="must be an absolute path"):
+        load({"KUBE_NAMESPACE": "ns", "DATA_ROOT": "data"})
+    with pytest.raises(SettingsError, match="is not an existing folder"):
+        load({"KUBE_NAMESPACE": "ns", "DATA_ROOT": str(tmp_path / "missing")})
