@@ -12,20 +12,11 @@ from typing import Any
 import requests
 
 from kubedouble.testing import ApiServerHandle
+from tests.waiting import wait_until
 
 KSR = ("kubeshowcase.io", "v1alpha1", "pipelineruns")
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float = 30, what: str = "condition") -> Any:
-    """Poll until predicate() is truthy and return it; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
 
 
 def process_alive(pid: int) -> bool:

@@ -89,9 +89,10 @@ def test_failures_retry_up_to_the_backoff_limit(apiserver):
 
 
 def test_the_deadline_kills_the_process(apiserver, data_root):
+    # The deadline leaves a loaded machine time to start Python and write the pid file.
     pid_file = data_root / "pid"
     script = sleeper(pid_file)
-    _run(apiserver, job("slow", [PY, "-c", script], activeDeadlineSeconds=1, backoff_limit=3))
+    _run(apiserver, job("slow", [PY, "-c", script], activeDeadlineSeconds=3, backoff_limit=3))
     done = _finished(apiserver, "slow")
     assert _conditions(done)[-1] == ("Failed", "True", "DeadlineExceeded")
     assert done["status"]["conditions"][-1]["message"] == \
