@@ -28,3 +28,7 @@ constraints:
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# The whole stack on this machine: PostgreSQL, API-server double + Job runner, operator, web.
+demo: $(STAMP)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) tools/demo.py

