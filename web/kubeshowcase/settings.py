@@ -16,6 +16,14 @@ Environment variables (default in brackets):
                               Scheme of those hosts as browsers see them (behind the ingress).
                               With https the session and CSRF cookies are Secure.
   KUBE_NAMESPACE [kubeshowcase]  Namespace of Pipelines and PipelineRuns.
+  KUBECONFIG []               kubeconfig file for the Kubernetes API; empty: the in-cluster
+                              service account when running in a pod, else runs are off.
+  KUBE_API_TIMEOUT [10]       Seconds one Kubernetes API request may take.
+  RUN_LOG_TAIL_LINES [200]    Lines of a run's log its page shows.
+  RUN_INTEGRATIONS [runs.example_integration]
+                              Python modules imported at start that register run integrations.
+  RESULTS_MAX_TABLE_ROWS [500]  Rows of one CSV the results page shows (the file links to all).
+  RESULTS_MAX_FILES [200]     Files per results section.
   ALLOW_GUESTS [on]           Offer "continue as guest" (a space per browser session).
   DEMO_USERS []               Usernames that may look at everything they own but change nothing.
   SSO_HEADER []               Header carrying the user name set by an auth proxy, e.g.
@@ -119,6 +127,12 @@ elif not DATA_ROOT.is_absolute():
     raise ImproperlyConfigured(f"DATA_ROOT must be an absolute path; got {_data_root!r}")
 
 KUBE_NAMESPACE = env_str("KUBE_NAMESPACE", "kubeshowcase")
+KUBECONFIG = env_str("KUBECONFIG", "") or ""
+KUBE_API_TIMEOUT = env_int("KUBE_API_TIMEOUT", 10, minimum=1)
+RUN_LOG_TAIL_LINES = env_int("RUN_LOG_TAIL_LINES", 200, minimum=1)
+RUN_INTEGRATIONS = env_list("RUN_INTEGRATIONS", ("runs.example_integration",))
+RESULTS_MAX_TABLE_ROWS = env_int("RESULTS_MAX_TABLE_ROWS", 500, minimum=1)
+RESULTS_MAX_FILES = env_int("RESULTS_MAX_FILES", 200, minimum=1)
 
 ALLOW_GUESTS = env_bool("ALLOW_GUESTS", True)
 DEMO_USERS = env_list("DEMO_USERS")
@@ -174,6 +188,8 @@ INSTALLED_APPS = [
     "accounts",
     "projects",
     "health",
+    "runs",
+    "results",
 ]
 
 MIDDLEWARE = [

@@ -4,10 +4,16 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from results import urls as results_urls
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="projects-list"), name="home"),
     path("accounts/", include("accounts.urls")),
     path("projects/", include("projects.urls")),
+    path("projects/", include("runs.project_urls")),
+    path("projects/", include(results_urls.project_urlpatterns)),
+    path("runs/", include(results_urls.run_urlpatterns)),
+    path("runs/", include("runs.urls")),
     path("", include("health.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -54,12 +55,17 @@ def _answers(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
-def web_server(
-    postgres_database_factory, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:  # noqa: ANN001
-    """Base URL of `gunicorn kubeshowcase.wsgi` after migrate, collectstatic and createsuperuser."""
-    root = tmp_path_factory.mktemp("web-server")
+@contextlib.contextmanager
+def serve_web(
+    postgres_database_factory: Callable[[str], str],
+    root: Path,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """Base URL of `gunicorn kubeshowcase.wsgi` after migrate, collectstatic and createsuperuser.
+
+    root holds the data folder (root/data), static files and the log; extra_env adds settings
+    (e.g. KUBECONFIG for the runs pages). The server is stopped when the block ends.
+    """
     port = _free_port()
     env = {
         "PATH": os.environ.get("PATH", ""),
@@ -76,8 +82,9 @@ def web_server(
         "ALLOW_GUESTS": "on",
         "DEMO_USERS": "demo",
         "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
+        **(extra_env or {}),
     }
-    (root / "data").mkdir()
+    (root / "data").mkdir(exist_ok=True)
     for command in (
         ["migrate", "--noinput"],
         ["collectstatic", "--noinput"],
@@ -133,6 +140,15 @@ def web_server(
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def web_server(
+    postgres_database_factory, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:  # noqa: ANN001
+    """Base URL of the web app under gunicorn (no Kubernetes API: runs pages say so)."""
+    with serve_web(postgres_database_factory, tmp_path_factory.mktemp("web-server")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,148 @@
+"""The results page: a real nuclei run's outputs as gallery and tables, thumbnails made once."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from django.urls import reverse
+from PIL import Image
+
+from tests.web.conftest import Actor
+from tests.web.runs.conftest import REPO, Cluster
+
+
+def run_nuclei(project: Path, run_id: str) -> None:
+    """The reference pipeline, run for real in the project folder (as its Job would)."""
+    image = np.zeros((96, 96), np.uint8)
+    yy, xx = np.mgrid[:96, :96]
+    for cy, cx in [(20, 20), (60, 30), (40, 70)]:
+        image[(yy - cy) ** 2 + (xx - cx) ** 2 < 64] = 200
+    (project / "raw").mkdir(exist_ok=True)
+    Image.fromarray(image).save(project / "raw" / "cells.png")
+    (project / ".kubeshowcase").mkdir(exist_ok=True)
+    (project / ".kubeshowcase" / "args").write_text("{}")
+    (project / ".kubeshowcase" / "run_id").write_text(run_id)
+    env = {**os.environ, "PYTHONPATH": str(REPO / "pipelines" / "nuclei")}
+    subprocess.run([sys.executable, "-m", "nuclei_segmentation"], cwd=project, env=env,
+                   check=True, capture_output=True, timeout=120)
+
+
+def test_a_nuclei_runs_results(alice: Actor, cluster: Cluster) -> None:
+    cells = alice.project("cells")
+    cluster.create_run("alice", "cells", name="r1")
+    run_nuclei(cells, "r1")
+    cluster.set_status("r1", phase="Succeeded")
+    response = alice.client.get(reverse("results-project", args=["cells"]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    thumbnail_url = reverse("results-thumbnail", args=["cells", "results/cells_overlay.png"])
+    assert f'src="{thumbnail_url}"' in html
+    assert reverse("projects-file", args=["cells", "results/cells_overlay.png"]) in html
+    results = response.context["results"]
+    [summary, objects] = results.tables
+    assert summary.relative == "results/summary.csv"
+    assert summary.table.header[:4] == ["image", "channel", "threshold", "object_count"]
+    assert summary.table.rows[0][0] == "raw/cells.png" and summary.table.rows[0][3] == "3"
+    assert objects.relative == "results/cells_objects.csv" and len(objects.table.rows) == 3
+    assert "<td>raw/cells.png</td>" in html
+
+    # The thumbnail is made on first request, then served from the cache untouched.
+    first = alice.client.get(thumbnail_url)
+    assert first.status_code == 200 and first["Content-Type"] == "image/png"
+    [cached] = (cells / ".kubeshowcase" / "thumbnails").iterdir()
+    made = cached.stat().st_mtime_ns
+    with Image.open(cached) as thumb:
+        assert thumb.size == (96, 96)
+    second = alice.client.get(thumbnail_url)
+    assert b"".join(second.streaming_content) == cached.read_bytes()
+    assert [cached] == list((cells / ".kubeshowcase" / "thumbnails").iterdir())
+    assert cached.stat().st_mtime_ns == made
+
+
+def test_a_changed_image_gets_a_new_thumbnail(alice: Actor, cluster: Cluster) -> None:
+    cells = alice.project("cells", {"results/x": None})
+    image = cells / "results" / "a_overlay.png"
+    Image.new("RGB", (800, 400), "red").save(image)
+    url = reverse("results-thumbnail", args=["cells", "results/a_overlay.png"])
+    alice.client.get(url)
+    Image.new("RGB", (400, 800), "blue").save(image)
+    os.utime(image, ns=(1, 1))
+    alice.client.get(url)
+    sizes = sorted(Image.open(p).size for p in (cells / ".kubeshowcase/thumbnails").iterdir())
+    assert sizes == [(160, 320), (320, 160)]
+
+
+def test_not_an_image_is_404(alice: Actor, cluster: Cluster) -> None:
+    alice.project("cells", {"results/a_overlay.png": b"not a png"})
+    url = reverse("results-thumbnail", args=["cells", "results/a_overlay.png"])
+    assert alice.client.get(url).status_code == 404
+
+
+def test_reports_files_caps_and_containment(
+    alice: Actor, bob: Actor, cluster: Cluster, web_settings  # noqa: ANN001
+) -> None:
+    web_settings.RESULTS_MAX_TABLE_ROWS = 2
+    bob.project("private", {"secret.txt": b"bob's secret"})
+    cells = alice.project("cells", {
+        "out/report.txt": b"All <good>\n",
+        "out/big.csv": b"a,b\n1,2\n3,4\n5,6\n",
+        "out/data.bin": b"\x00" * 10,
+    })
+    os.symlink(bob.home / "private" / "secret.txt", cells / "out" / "leak.txt")
+    cluster.create_pipeline("custom", results={
+        "reports": ["out/*.txt", "../*/secret.txt", "/etc/host*"],
+        "tables": ["out/*.csv"],
+        "files": ["out/*.bin"],
+    })
+    cluster.create_run("alice", "cells", pipeline="custom", name="r1")
+    cluster.set_status("r1", phase="Succeeded")
+    response = alice.client.get(reverse("results-project", args=["cells"]))
+    html = response.content.decode()
+    assert "<pre class=\"log\">All &lt;good&gt;\n</pre>" in html
+    assert "secret" not in html and "root:" not in html
+    [table] = response.context["results"].tables
+    assert table.table.rows == [["1", "2"], ["3", "4"]] and table.table.cut
+    assert "Only the first 2 rows are shown" in html
+    assert reverse("projects-file", args=["cells", "out/data.bin"]) in html
+
+
+def test_viewer_url_redirect(alice: Actor, cluster: Cluster) -> None:
+    cluster.create_pipeline("viewer", results={
+        "viewerUrl": "https://viewer.example/{owner}/{project}?run={run}"})
+    alice.project("my cells")
+    cluster.create_run("alice", "my cells", pipeline="viewer", name="r1")
+    cluster.set_status("r1", phase="Succeeded")
+    response = alice.client.get(reverse("results-project", args=["my cells"]))
+    assert response.status_code == 302
+    assert response["Location"] == "https://viewer.example/alice/my%20cells?run=r1"
+    by_run = alice.client.get(reverse("results-run", args=["r1"]))
+    assert by_run["Location"] == reverse("results-project", args=["my cells"]) + "?run=r1"
+
+
+def test_no_runs_yet(alice: Actor, cluster: Cluster) -> None:
+    alice.project("cells")
+    response = alice.client.get(reverse("results-project", args=["cells"]))
+    assert "No runs of this project yet." in response.content.decode()
+
+
+def test_another_projects_run_cannot_be_chosen(alice: Actor, cluster: Cluster) -> None:
+    alice.project("cells")
+    alice.project("other")
+    cluster.create_run("alice", "other", name="r-other")
+    url = reverse("results-project", args=["cells"]) + "?run=r-other"
+    assert alice.client.get(url).status_code == 404
+
+
+def test_the_newest_finished_run_is_shown_by_default(alice: Actor, cluster: Cluster) -> None:
+    alice.project("cells")
+    cluster.create_run("alice", "cells", name="a-done")
+    cluster.set_status("a-done", phase="Succeeded")
+    cluster.create_run("alice", "cells", name="b-queued")
+    response = alice.client.get(reverse("results-project", args=["cells"]))
+    assert response.context["run"].name == "a-done"
+    assert json.dumps(sorted(r.name for r in response.context["runs"])) == '["a-done", "b-queued"]'

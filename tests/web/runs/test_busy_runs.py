@@ -1,0 +1,47 @@
+"""A project with a queued or running run refuses changes, with the run named as the reason."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from tests.web.conftest import Actor, messages_in
+from tests.web.runs.conftest import Cluster
+
+
+def mkdir(actor: Actor, project: str):  # noqa: ANN201
+    return actor.client.post(reverse("projects-mkdir", args=[project, ""]), {"name": "new"},
+                             follow=True)
+
+
+def test_a_queued_run_makes_the_project_busy(alice: Actor, cluster: Cluster) -> None:
+    cells = alice.project("cells")
+    cluster.create_run("alice", "cells", name="r1")
+    cluster.set_status("r1", phase="Queued", queuePosition=3)
+    assert messages_in(mkdir(alice, "cells")) == [
+        "“cells” cannot be changed right now: a run of nuclei (r1) is queued (position 3)."]
+    assert not (cells / "new").exists()
+    page = alice.client.get(reverse("projects-detail", args=["cells"])).content.decode()
+    assert "a run of nuclei (r1) is queued (position 3)." in page
+
+
+def test_running_then_finished(alice: Actor, cluster: Cluster) -> None:
+    cells = alice.project("cells")
+    cluster.create_run("alice", "cells", name="r1")
+    cluster.set_status("r1", phase="Running")
+    response = alice.client.post(reverse("projects-delete", args=["cells"]), follow=True)
+    assert messages_in(response) == [
+        "“cells” cannot be changed right now: a run of nuclei (r1) is running."]
+    assert cells.is_dir()
+    cluster.set_status("r1", phase="Succeeded")
+    mkdir(alice, "cells")
+    assert (cells / "new").is_dir()
+
+
+def test_other_owners_and_projects_are_not_busy(alice: Actor, bob: Actor, cluster: Cluster) -> None:
+    alice.project("other")
+    bob.project("cells")
+    cluster.create_run("alice", "cells", name="r1")
+    mkdir(alice, "other")
+    mkdir(bob, "cells")
+    assert (alice.home / "other" / "new").is_dir()
+    assert (bob.home / "cells" / "new").is_dir()

@@ -1,0 +1,76 @@
+"""An unreachable or unconfigured Kubernetes API is a message on the page, and /readyz says so."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.web.conftest import Actor, messages_in
+from tests.web.runs.conftest import Cluster, nuclei_form
+
+
+@pytest.fixture
+def dead_api(web_settings, tmp_path: Path) -> None:  # noqa: ANN001
+    """A kubeconfig naming a port nobody listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = tmp_path / "dead-kubeconfig"
+    config.write_text(f"""apiVersion: v1
+kind: Config
+clusters: [{{name: dead, cluster: {{server: "http://127.0.0.1:{port}"}}}}]
+users: [{{name: nobody, user: {{token: x}}}}]
+contexts: [{{name: dead, context: {{cluster: dead, user: nobody, namespace: kubeshowcase}}}}]
+current-context: dead
+""")
+    web_settings.KUBECONFIG = str(config)
+    web_settings.KUBE_API_TIMEOUT = 3
+
+
+def test_pages_say_the_api_cannot_be_reached(alice: Actor, dead_api: None) -> None:
+    alice.project("cells")
+    for url in (reverse("runs-new", args=["cells"]), reverse("runs-queue"),
+                reverse("runs-detail", args=["r1"]), reverse("results-project", args=["cells"])):
+        response = alice.client.get(url)
+        assert response.status_code in (200, 503), url
+        assert "The Kubernetes API cannot be reached" in response.content.decode(), url
+    response = alice.client.post(reverse("runs-new", args=["cells"]), nuclei_form())
+    assert response.status_code == 503
+    assert "The Kubernetes API cannot be reached" in response.content.decode()
+
+
+def test_changes_are_refused_when_runs_cannot_be_checked(alice: Actor, dead_api: None) -> None:
+    cells = alice.project("cells")
+    response = alice.client.post(reverse("projects-mkdir", args=["cells", ""]), {"name": "n"},
+                                 follow=True)
+    [message] = messages_in(response)
+    assert message.startswith("“cells” cannot be changed right now: whether a run is using it "
+                              "cannot be checked now.")
+    assert not (cells / "n").exists()
+
+
+def test_readyz_checks_the_api(cluster: Cluster, db) -> None:  # noqa: ANN001
+    assert Client().get("/readyz").status_code == 200
+
+
+def test_readyz_fails_without_the_api(dead_api: None, db) -> None:  # noqa: ANN001
+    response = Client().get("/readyz")
+    assert response.status_code == 503
+    assert b"kubernetes: The Kubernetes API cannot be reached" in response.content
+
+
+def test_without_configuration_runs_are_off_but_projects_work(
+    alice: Actor, web_settings  # noqa: ANN001
+) -> None:
+    web_settings.KUBECONFIG = ""
+    alice.project("cells")
+    page = alice.client.get(reverse("runs-new", args=["cells"]))
+    assert page.status_code == 503
+    assert "no Kubernetes API is configured" in page.content.decode()
+    alice.client.post(reverse("projects-mkdir", args=["cells", ""]), {"name": "n"})
+    assert (alice.home / "cells" / "n").is_dir()
+    assert Client().get("/readyz").status_code == 200

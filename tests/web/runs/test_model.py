@@ -1,0 +1,98 @@
+"""The pure decisions on lists of runs: queue order and positions, labels, names, busy reasons."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from runs.model import (
+    Run,
+    busy_reason,
+    generate_name,
+    label_value,
+    queue,
+    run_labels,
+)
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def run(name: str, phase: str | None = "Queued", *, owner: str = "alice", seconds: int = 0,
+        position: int | None = None, project: str = "cells") -> Run:
+    obj: dict = {
+        "metadata": {"name": name,
+                     "creationTimestamp": (T0 + timedelta(seconds=seconds)).isoformat()},
+        "spec": {"pipeline": "nuclei", "owner": owner, "project": f"{owner}/{project}"},
+    }
+    if phase:
+        obj["status"] = {"phase": phase}
+        if position:
+            obj["status"]["queuePosition"] = position
+    return Run.from_object(obj)
+
+
+def positions(runs: list[Run]) -> list[tuple[str, int | None]]:
+    return [(entry.run.name, entry.position) for entry in queue(runs)]
+
+
+def test_running_first_then_queued_by_creation_then_name() -> None:
+    runs = [run("c", seconds=2), run("b", seconds=1), run("a", seconds=2),
+            run("r", "Running", seconds=5), run("done", "Succeeded")]
+    assert positions(runs) == [("r", None), ("b", 1), ("a", 2), ("c", 3)]
+
+
+def test_operator_positions_are_kept_and_the_rest_follow() -> None:
+    runs = [run("x", seconds=0), run("head2", seconds=3, position=2),
+            run("head1", seconds=4, position=1), run("y", seconds=1)]
+    assert positions(runs) == [("head1", 1), ("head2", 2), ("x", 3), ("y", 4)]
+
+
+def test_a_run_without_status_waits_like_a_queued_one() -> None:
+    assert positions([run("new", None)]) == [("new", 1)]
+
+
+def test_ten_thousand_runs_are_ordered_in_memory() -> None:
+    runs = [run(f"r{i:05d}", seconds=10_000 - i) for i in range(10_000)]
+    entries = queue(runs)
+    assert [e.position for e in entries] == list(range(1, 10_001))
+    assert entries[0].run.name == "r09999"
+
+
+def test_label_values_pass_through_or_are_hashed_stably() -> None:
+    assert label_value("alice") == "alice"
+    assert label_value("cells_2.b") == "cells_2.b"
+    hashed = label_value("my cells@1")
+    assert hashed == label_value("my cells@1") != label_value("my cells@2")
+    assert hashed.startswith("my_cells_1-h") and len(hashed) <= 63
+    long = label_value("x" * 64)
+    assert len(long) <= 63
+    assert label_value("@@") .startswith("h")
+    assert run_labels("bob+1@x.org", "p") == {
+        "kubeshowcase.io/owner": label_value("bob+1@x.org"), "kubeshowcase.io/project": "p"}
+
+
+def test_generate_name_is_dns_safe() -> None:
+    assert generate_name("Alice@Example.org", "My Cells+1") == "alice-example-org-my-cells-1-"
+    assert generate_name("@", "@") == "run-"
+    assert len(generate_name("a" * 150, "b" * 64)) <= 41
+
+
+def test_busy_reason_names_the_run_and_position() -> None:
+    assert busy_reason([run("a", "Succeeded")], "alice", "cells") is None
+    assert busy_reason([run("a", project="other")], "alice", "cells") is None
+    assert busy_reason([run("a", position=3)], "alice", "cells") == (
+        "a run of nuclei (a) is queued (position 3).")
+    assert busy_reason([run("a"), run("b", "Running", seconds=9)], "alice", "cells") == (
+        "a run of nuclei (b) is running.")
+
+
+def test_queue_rows_are_capped_but_keep_your_own() -> None:
+    from runs.views.queue import MAX_ROWS, queue_rows
+
+    runs = [run(f"r{i:05d}", owner="bob", seconds=i) for i in range(MAX_ROWS + 50)]
+    runs.append(run("mine", seconds=10**6))
+    rows, left_out = queue_rows(runs, "alice", False, T0)
+    assert left_out == 50
+    assert len(rows) == MAX_ROWS + 1
+    assert (rows[-1].entry.run.name, rows[-1].entry.position, rows[-1].owner) == (
+        "mine", MAX_ROWS + 51, "alice")
+    assert {row.owner for row in rows[:-1]} == {"another user"}

@@ -1,0 +1,122 @@
+"""One run's page: phase and facts, the polled status and log fragments, and cancelling."""
+
+from __future__ import annotations
+
+import sys
+
+from django.test import Client
+from django.urls import reverse
+
+from tests.web.conftest import Actor
+from tests.waiting import wait_until
+from tests.web.runs.conftest import Cluster
+
+
+def test_the_page_shows_phase_and_facts(alice: Actor, cluster: Cluster) -> None:
+    alice.project("cells")
+    cluster.create_run("alice", "cells", name="r1")
+    response = alice.client.get(reverse("runs-detail", args=["r1"]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="run-phase" class="phase phase-queued">Queued<' in html
+    assert reverse("runs-status", args=["r1"]) in html and reverse("runs-log", args=["r1"]) in html
+
+
+def test_the_status_fragment_follows_the_operator(alice: Actor, cluster: Cluster) -> None:
+    alice.project("cells")
+    cluster.create_run("alice", "cells", name="r1")
+    url = reverse("runs-status", args=["r1"])
+    first = alice.client.get(url)
+    assert ">Queued<" in first.content.decode() and "X-Poll-Done" not in first
+    cluster.set_status("r1", phase="Running", jobName="r1-job",
+                       startTime="2026-01-01T10:00:00Z")
+    assert 'id="run-phase" class="phase phase-running">Running<' in (
+        alice.client.get(url).content.decode())
+    cluster.set_status(
+        "r1", phase="Failed", completionTime="2026-01-01T10:01:05Z", duration="1m5s",
+        reason="PipelineFailed", message="exit code 2",
+        conditions=[{"type": "Succeeded", "status": "False", "reason": "PipelineFailed",
+                     "message": "exit code 2", "lastTransitionTime": "2026-01-01T10:01:05Z"}])
+    done = alice.client.get(url)
+    html = done.content.decode()
+    assert ">Failed<" in html and "1m5s" in html and "PipelineFailed" in html
+    assert "exit code 2" in html and "2026-01-01 10:01:05" in html
+    assert done["X-Poll-Done"] == "1"
+    assert b"Cancel run" not in done.content
+
+
+def test_the_log_tail_comes_from_the_saved_file_after_the_run(
+    alice: Actor, cluster: Cluster, web_settings  # noqa: ANN001
+) -> None:
+    web_settings.RUN_LOG_TAIL_LINES = 3
+    lines = "".join(f"line {n}\n" for n in range(1, 501)).encode()
+    alice.project("cells", {".kubeshowcase/logs/r1.log": lines})
+    cluster.create_run("alice", "cells", name="r1")
+    cluster.set_status("r1", phase="Succeeded", logFile=".kubeshowcase/logs/r1.log")
+    response = alice.client.get(reverse("runs-log", args=["r1"]))
+    assert response.content == b"line 498\nline 499\nline 500\n"
+    assert response["X-Poll-Done"] == "1"
+
+
+def test_a_saved_log_outside_the_project_is_not_read(alice: Actor, cluster: Cluster) -> None:
+    alice.project("cells")
+    alice.project("other", {"secret.log": b"secret\n"})
+    cluster.create_run("alice", "cells", name="r1")
+    cluster.set_status("r1", phase="Succeeded", logFile="../other/secret.log")
+    assert b"secret" not in alice.client.get(reverse("runs-log", args=["r1"])).content
+
+
+def test_the_log_tail_of_a_running_job_comes_from_its_pod(
+    alice: Actor, cluster: Cluster
+) -> None:
+    from kubernetes import client
+
+    alice.project("cells")
+    script = "import sys\nfor n in range(5): print(f'pipeline says {n}', flush=True)\n"
+    job = {
+        "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "r1-job"},
+        "spec": {"backoffLimit": 0, "template": {"spec": {
+            "restartPolicy": "Never",
+            "containers": [{"name": "pipeline", "image": "example/pipeline:1",
+                            "command": [sys.executable, "-c", script]}]}}},
+    }
+    client.BatchV1Api(cluster.api_client).create_namespaced_job(cluster.namespace, job)
+    cluster.create_run("alice", "cells", name="r1")
+    cluster.set_status("r1", phase="Running", jobName="r1-job")
+    url = reverse("runs-log", args=["r1"])
+    text = wait_until(
+        lambda: "pipeline says 4" in (body := alice.client.get(url).content.decode()) and body,
+        what="the pod's log")
+    assert text.splitlines()[-5:] == [f"pipeline says {n}" for n in range(5)]
+
+
+def test_cancel_asks_the_operator(alice: Actor, cluster: Cluster) -> None:
+    alice.project("cells")
+    cluster.create_run("alice", "cells", name="r1")
+    response = alice.client.post(reverse("runs-cancel", args=["r1"]), {"back": "queue"})
+    assert response.status_code == 302 and response["Location"] == reverse("runs-queue")
+    assert cluster.run("r1")["spec"]["cancelRequested"] is True
+
+
+def test_cancel_of_a_finished_run_changes_nothing(alice: Actor, cluster: Cluster) -> None:
+    alice.project("cells")
+    cluster.create_run("alice", "cells", name="r1")
+    cluster.set_status("r1", phase="Succeeded")
+    response = alice.client.post(reverse("runs-cancel", args=["r1"]), follow=True)
+    assert "Run r1 is succeeded; nothing to cancel." in response.content.decode()
+    assert cluster.run("r1")["spec"].get("cancelRequested") is not True
+
+
+def test_demo_users_cannot_cancel(demo: Actor, cluster: Cluster) -> None:
+    cluster.create_run("demo", "cells", name="r1")
+    assert demo.client.post(reverse("runs-cancel", args=["r1"])).status_code == 403
+    assert cluster.run("r1")["spec"].get("cancelRequested") is not True
+
+
+def test_cancel_needs_post_and_csrf(alice: Actor, cluster: Cluster) -> None:
+    cluster.create_run("alice", "cells", name="r1")
+    assert alice.client.get(reverse("runs-cancel", args=["r1"])).status_code == 405
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies = alice.client.cookies
+    assert strict.post(reverse("runs-cancel", args=["r1"])).status_code == 403
+    assert cluster.run("r1")["spec"].get("cancelRequested") is not True

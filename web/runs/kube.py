@@ -1,0 +1,203 @@
+"""The web app's only door to the Kubernetes API: Pipelines, PipelineRuns and pipeline pods' logs.
+
+Every function raises KubeError (a sentence for the page) instead of client exceptions, so no
+view ever shows a traceback for a cluster problem.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from django.conf import settings
+
+GROUP = "kubeshowcase.io"
+VERSION = "v1alpha1"
+PIPELINES = "pipelines"
+RUNS = "pipelineruns"
+IN_CLUSTER = "<in-cluster>"
+
+_clients: dict[str, Any] = {}
+_clients_lock = threading.Lock()
+
+
+class KubeError(Exception):
+    """The Kubernetes API could not answer; str() is a message for people."""
+
+
+class NotConfigured(KubeError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Runs are not available: no Kubernetes API is configured "
+            "(set KUBECONFIG, or run the web app in a cluster)."
+        )
+
+
+def configured() -> bool:
+    return bool(_config_key())
+
+
+def _config_key() -> str:
+    if settings.KUBECONFIG:
+        return settings.KUBECONFIG
+    if os.environ.get("KUBERNETES_SERVICE_HOST"):
+        return IN_CLUSTER
+    return ""
+
+
+def _api_client() -> Any:
+    """One ApiClient per configuration and process (loading a kubeconfig is not free)."""
+    key = _config_key()
+    if not key:
+        raise NotConfigured()
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            from kubernetes import client as k8s
+            from kubernetes import config
+
+            try:
+                if key == IN_CLUSTER:
+                    configuration = k8s.Configuration()
+                    config.load_incluster_config(client_configuration=configuration)
+                    client = k8s.ApiClient(configuration)
+                else:
+                    client = config.new_client_from_config(config_file=key)
+            except Exception as error:  # bad kubeconfig, missing token: say which
+                raise KubeError(f"The Kubernetes configuration cannot be loaded: {error}") from None
+            _clients[key] = client
+    return client
+
+
+def _custom() -> Any:
+    from kubernetes import client as k8s
+
+    return k8s.CustomObjectsApi(_api_client())
+
+
+def _core() -> Any:
+    from kubernetes import client as k8s
+
+    return k8s.CoreV1Api(_api_client())
+
+
+def _call(what: str, function: Any, *args: Any, **kwargs: Any) -> Any:
+    """function(...) with the timeout; None on 404; KubeError for anything else going wrong."""
+    from kubernetes.client.exceptions import ApiException
+
+    kwargs.setdefault("_request_timeout", settings.KUBE_API_TIMEOUT)
+    try:
+        return function(*args, **kwargs)
+    except ApiException as error:
+        if error.status == 404:
+            return None
+        raise KubeError(
+            f"The Kubernetes API refused to {what} (HTTP {error.status} {error.reason})."
+        ) from None
+    except KubeError:
+        raise
+    except Exception as error:  # connection refused, timeouts, TLS: the cluster is unreachable
+        raise KubeError(
+            f"The Kubernetes API cannot be reached to {what} ({type(error).__name__})."
+        ) from None
+
+
+def _namespace() -> str:
+    return settings.KUBE_NAMESPACE
+
+
+def list_pipelines() -> list[dict[str, Any]]:
+    answer = _call(
+        "list pipelines",
+        _custom().list_namespaced_custom_object,
+        GROUP, VERSION, _namespace(), PIPELINES,
+    )
+    items = (answer or {}).get("items", [])
+    return sorted(items, key=lambda item: item["metadata"]["name"])
+
+
+def get_pipeline(name: str) -> dict[str, Any] | None:
+    return _call(
+        f"read pipeline {name}",
+        _custom().get_namespaced_custom_object,
+        GROUP, VERSION, _namespace(), PIPELINES, name,
+    )
+
+
+def create_run(body: dict[str, Any]) -> dict[str, Any]:
+    created = _call(
+        "create the run",
+        _custom().create_namespaced_custom_object,
+        GROUP, VERSION, _namespace(), RUNS, body,
+    )
+    if created is None:
+        raise KubeError("The Kubernetes API does not know PipelineRuns (is the CRD installed?).")
+    return created
+
+
+def list_runs(label_selector: str = "") -> list[dict[str, Any]]:
+    """Every PipelineRun in the namespace matching label_selector, in one list call."""
+    answer = _call(
+        "list runs",
+        _custom().list_namespaced_custom_object,
+        GROUP, VERSION, _namespace(), RUNS,
+        label_selector=label_selector or None,
+    )
+    return (answer or {}).get("items", [])
+
+
+def get_run(name: str) -> dict[str, Any] | None:
+    return _call(
+        f"read run {name}",
+        _custom().get_namespaced_custom_object,
+        GROUP, VERSION, _namespace(), RUNS, name,
+    )
+
+
+def request_cancel(name: str) -> dict[str, Any] | None:
+    """Ask the operator to cancel: merge-patch spec.cancelRequested=true (None if gone)."""
+    return _call(
+        f"cancel run {name}",
+        _custom().patch_namespaced_custom_object,
+        GROUP, VERSION, _namespace(), RUNS, name,
+        {"spec": {"cancelRequested": True}},
+        _content_type="application/merge-patch+json",
+    )
+
+
+def job_pod_log(job_name: str, tail_lines: int) -> str | None:
+    """The last lines of the log of the newest pod of a Job; None if it has no pod (yet)."""
+    pods = _call(
+        f"list the pods of job {job_name}",
+        _core().list_namespaced_pod,
+        _namespace(),
+        label_selector=f"job-name={job_name}",
+    )
+    items = list(pods.items) if pods is not None else []
+    if not items:
+        return None
+    newest = max(items, key=lambda pod: (pod.metadata.creation_timestamp or 0, pod.metadata.name))
+    return _call(
+        f"read the log of pod {newest.metadata.name}",
+        _core().read_namespaced_pod_log,
+        newest.metadata.name,
+        _namespace(),
+        tail_lines=tail_lines,
+    )
+
+
+def reachable() -> str | None:
+    """For /readyz: None when the API answers (PipelineRuns listable), else a short reason."""
+    if not configured():
+        return None  # runs are off by configuration, which is not a readiness problem
+    try:
+        _call(
+            "answer the readiness check",
+            _custom().list_namespaced_custom_object,
+            GROUP, VERSION, _namespace(), RUNS,
+            limit=1,
+        )
+    except KubeError as error:
+        return f"kubernetes: {error}"
+    return None

@@ -1,0 +1,9 @@
+"""Run routes that hang under a project (/projects/<project>/...)."""
+
+from django.urls import path
+
+from runs.views import newrun
+
+urlpatterns = [
+    path("<str:project>/run", newrun.new_run, name="runs-new"),
+]

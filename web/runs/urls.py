@@ -1,0 +1,12 @@
+from django.urls import path
+
+from runs.views import detail, queue
+
+urlpatterns = [
+    path("", queue.queue_page, name="runs-queue"),
+    path("queue-table", queue.queue_table, name="runs-queue-table"),
+    path("<str:name>/", detail.run_detail, name="runs-detail"),
+    path("<str:name>/status", detail.run_status, name="runs-status"),
+    path("<str:name>/log", detail.run_log, name="runs-log"),
+    path("<str:name>/cancel", detail.run_cancel, name="runs-cancel"),
+]

@@ -1,0 +1,196 @@
+"""The run page of a project: pick a Pipeline, fill in its form, submit a PipelineRun."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.decorators import READ_ONLY_MESSAGE, owner_required
+from projects.lookup import Project, get_project_for_user
+from runs import integrations, kube, schemaform
+from runs.model import (
+    Run,
+    active_runs_of,
+    busy_reason,
+    generate_name,
+    owner_selector,
+    run_labels,
+)
+from runs.projectfiles import pickable_files
+
+
+def _pipeline_summary(pipeline: dict[str, Any]) -> dict[str, str]:
+    spec = pipeline.get("spec") or {}
+    name = pipeline["metadata"]["name"]
+    return {
+        "name": name,
+        "display_name": spec.get("displayName") or name,
+        "description": spec.get("description") or "",
+    }
+
+
+def _page(
+    request: HttpRequest,
+    project: Project,
+    *,
+    pipelines: list[dict[str, Any]],
+    chosen: dict[str, Any] | None,
+    shown: dict[str, Any] | None = None,
+    errors: dict[str, list[str]] | None = None,
+    problem: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    context: dict[str, Any] = {
+        "project": project,
+        "pipelines": [_pipeline_summary(p) for p in pipelines],
+        "chosen": _pipeline_summary(chosen) if chosen else None,
+        "problem": problem,
+        "form_errors": (errors or {}).get("", []),
+        "errors": errors or {},
+        "fields": [],
+        "form_template": "runs/generic_fields.html",
+    }
+    if chosen is not None:
+        schema = (chosen.get("spec") or {}).get("form") or {"type": "object"}
+        try:
+            schemaform.check_schema(schema)
+            context["fields"] = schemaform.shown_fields(schema, shown or {}, errors or {})
+        except schemaform.UnusableSchema as error:
+            context["problem"] = context["problem"] or str(error)
+            context["unusable"] = True
+        integration = integrations.integration_for(chosen)
+        if integration is not None and integration.form_template:
+            context["form_template"] = integration.form_template
+        context["shown"] = shown or {}
+        if any(f.kind == schemaform.PROJECT_GLOB for f in context["fields"]):
+            context["project_files"], context["files_cut"] = pickable_files(project.path)
+    return render(request, "runs/new.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@owner_required
+def new_run(request: HttpRequest, project: str) -> HttpResponse:
+    found = get_project_for_user(request, project)
+    owner = request.owner  # type: ignore[attr-defined]
+    if request.method == "POST" and owner.read_only:  # type: ignore[attr-defined]
+        raise PermissionDenied(READ_ONLY_MESSAGE)
+    wanted = (request.POST if request.method == "POST" else request.GET).get("pipeline", "")
+    try:
+        pipelines = kube.list_pipelines()
+    except kube.KubeError as error:
+        return _page(request, found, pipelines=[], chosen=None, problem=str(error), status=503)
+    by_name = {p["metadata"]["name"]: p for p in pipelines}
+    if request.method != "POST":
+        chosen = by_name.get(wanted) or (pipelines[0] if pipelines and not wanted else None)
+        problem = f"There is no pipeline named “{wanted}”." if wanted and not chosen else ""
+        try:
+            mine = [Run.from_object(obj) for obj in kube.list_runs(owner_selector(owner.slug))]
+            problem = problem or _refusal(mine, owner.slug, owner.limits.max_queued_runs,
+                                          found.name, starting=False) or ""
+        except kube.KubeError as error:
+            problem = problem or str(error)
+        return _page(request, found, pipelines=pipelines, chosen=chosen, problem=problem)
+    return _submit(request, found, pipelines, by_name.get(wanted), wanted)
+
+
+def _submit(
+    request: HttpRequest,
+    project: Project,
+    pipelines: list[dict[str, Any]],
+    pipeline: dict[str, Any] | None,
+    wanted: str,
+) -> HttpResponse:
+    owner = request.owner  # type: ignore[attr-defined]
+    if pipeline is None:
+        return _page(
+            request, project, pipelines=pipelines, chosen=None, status=400,
+            problem=f"There is no pipeline named “{wanted}”; nothing was started.",
+        )
+    schema = (pipeline.get("spec") or {}).get("form") or {"type": "object"}
+    try:
+        schemaform.check_schema(schema)
+    except schemaform.UnusableSchema as error:
+        return _page(request, project, pipelines=pipelines, chosen=pipeline, status=400,
+                     problem=f"{error} Nothing was started.")
+    integration = integrations.integration_for(pipeline)
+    if integration is not None and integration.parse_form is not None:
+        values, errors, shown = integration.parse_form(pipeline, request.POST)
+    else:
+        values, errors, shown = schemaform.parse_submission(schema, request.POST)
+    if errors:
+        return _page(request, project, pipelines=pipelines, chosen=pipeline, shown=shown,
+                     errors=errors, status=400,
+                     problem="Some values need fixing; nothing was started.")
+    try:
+        with one_submission_at_a_time(owner.slug):
+            runs = [Run.from_object(obj) for obj in kube.list_runs(owner_selector(owner.slug))]
+            refusal = _refusal(runs, owner.slug, owner.limits.max_queued_runs, project.name)
+            if refusal:
+                return _page(request, project, pipelines=pipelines, chosen=pipeline,
+                             shown=shown, status=409, problem=refusal)
+            created = kube.create_run(_run_body(pipeline, owner.slug, project.name, values))
+    except kube.KubeError as error:
+        return _page(request, project, pipelines=pipelines, chosen=pipeline, shown=shown,
+                     status=503, problem=f"{error} Nothing was started.")
+    name = created["metadata"]["name"]
+    messages.success(request, f"Run {name} of {_pipeline_summary(pipeline)['display_name']} "
+                              "is queued.")
+    return redirect("runs-detail", name)
+
+
+@contextlib.contextmanager
+def one_submission_at_a_time(owner: str) -> Iterator[None]:
+    """Serialise one owner's submissions across workers, so two at once cannot both pass the
+    queued-run limit or the busy check (a PostgreSQL advisory lock, released at commit)."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [owner_lock_key(owner)])
+        yield
+
+
+def owner_lock_key(owner: str) -> int:
+    """The advisory lock's 64-bit key for one owner's submissions."""
+    digest = hashlib.sha256(f"kubeshowcase-runs:{owner}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _refusal(runs: list[Run], owner: str, limit: int, project: str, *, starting: bool = True
+             ) -> str | None:
+    """Why a new run must not start now (the page says it before, the submission refuses)."""
+    outcome = " Nothing was started." if starting else ""
+    active = active_runs_of(runs, owner)
+    if len(active) >= limit:
+        return (f"You already have {len(active)} run(s) queued or running, the most allowed "
+                f"({limit}). Wait for one to finish or cancel one.{outcome}")
+    busy = busy_reason(runs, owner, project)
+    if busy:
+        return f"“{project}” is already in use: {busy}{outcome}"
+    return None
+
+
+def _run_body(pipeline: dict[str, Any], owner: str, project: str, values: dict[str, Any]
+              ) -> dict[str, Any]:
+    return {
+        "apiVersion": f"{kube.GROUP}/{kube.VERSION}",
+        "kind": "PipelineRun",
+        "metadata": {
+            "generateName": generate_name(owner, project),
+            "labels": run_labels(owner, project),
+        },
+        "spec": {
+            "pipeline": pipeline["metadata"]["name"],
+            "owner": owner,
+            "project": f"{owner}/{project}",
+            "args": integrations.build_args(pipeline, values),
+            "parameters": values,
+        },
+    }
