@@ -9,7 +9,7 @@ from tests.chart.helm import SCENARIOS, render
 WEB_RULES = {
     ("kubeshowcase.io", "pipelines"): {"get", "list", "watch"},
     ("kubeshowcase.io", "pipelineruns"): {"create", "get", "list", "watch", "patch"},
-    ("", "pods"): {"get"},
+    ("", "pods"): {"get", "list"},
     ("", "pods/log"): {"get"},
     ("", "events"): {"list"},
 }
