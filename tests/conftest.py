@@ -10,6 +10,7 @@ pytest_plugins = [
     "tests.fixtures.apiserver",
     "tests.fixtures.postgres",
     "tests.fixtures.operator",
+    "tests.fixtures.browser",
 ]
 
 

@@ -23,7 +23,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 NAMESPACE = "kubeshowcase"
 DATA_PVC = "kubeshowcase-data"
-DEMO_USER = "scientist"
+# Two ordinary accounts, so a newcomer can see one user queued behind another.
+DEMO_LOGINS = ("scientist", "colleague")
 
 
 @dataclass
@@ -159,8 +160,8 @@ def secret_key(paths: DemoPaths) -> str:
     return key_file.read_text().strip()
 
 
-def demo_password(paths: DemoPaths) -> str:
-    password_file = paths.root / "demo_password"
+def demo_password(paths: DemoPaths, username: str) -> str:
+    password_file = paths.root / f"password-{username}"
     if not password_file.exists():
         password_file.write_text(secrets.token_urlsafe(9))
         password_file.chmod(0o600)
@@ -198,13 +199,14 @@ def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=REPO / "web", env=env, check=True)
 
 
-def ensure_demo_user(env: dict[str, str], password: str) -> None:
+def ensure_demo_users(env: dict[str, str], logins: dict[str, str]) -> None:
     script = (
         "from django.contrib.auth import get_user_model\n"
         "User = get_user_model()\n"
-        f"user, _ = User.objects.get_or_create(username={DEMO_USER!r})\n"
-        f"user.set_password({password!r})\n"
-        "user.save()\n"
+        f"for username, password in {logins!r}.items():\n"
+        "    user, _ = User.objects.get_or_create(username=username)\n"
+        "    user.set_password(password)\n"
+        "    user.save()\n"
     )
     manage(env, "shell", "-v", "0", "-c", script)
 
@@ -277,8 +279,8 @@ def run(host: str, port: int, api_port: int, state_dir: Path) -> int:
         env = web_env(paths, database_url, host, port)
         manage(env, "migrate", "--noinput", "-v", "0")
         manage(env, "collectstatic", "--noinput", "-v", "0")
-        password = demo_password(paths)
-        ensure_demo_user(env, password)
+        logins = {username: demo_password(paths, username) for username in DEMO_LOGINS}
+        ensure_demo_users(env, logins)
 
         web = supervisor.start(
             "web",
@@ -295,7 +297,8 @@ def run(host: str, port: int, api_port: int, state_dir: Path) -> int:
         print(
             "\n"
             f"  kubeshowcase is running at  http://{host}:{port}/\n"
-            f"  demo login:                 {DEMO_USER} / {password}   (or continue as a guest)\n"
+            f"  demo login:                 {DEMO_LOGINS[0]} / {logins[DEMO_LOGINS[0]]}   (or continue as a guest)\n"
+            f"  second login:               {DEMO_LOGINS[1]} / {logins[DEMO_LOGINS[1]]}\n"
             f"  kubectl:                    export KUBECONFIG={paths.kubeconfig}; kubectl get ksr\n"
             f"  logs:                       {paths.logs}/\n"
             "\n"

@@ -19,6 +19,7 @@ from tests.waiting import wait_until
 REPO = Path(__file__).resolve().parents[2]
 READY_LINE = re.compile(r"kubeshowcase is running at\s+(?P<url>http://\S+)")
 LOGIN_LINE = re.compile(r"demo login:\s+(?P<user>\S+) / (?P<password>\S+)")
+SECOND_LOGIN_LINE = re.compile(r"second login:\s+(?P<user>\S+) / (?P<password>\S+)")
 
 
 def free_port() -> int:
@@ -35,6 +36,8 @@ class DemoStack:
     url: str
     user: str
     password: str
+    second_user: str
+    second_password: str
 
     @property
     def kubeconfig(self) -> Path:
@@ -74,10 +77,11 @@ def start_demo(state_dir: Path, timeout: float = 180) -> DemoStack:
     except BaseException:
         stop_demo(process)
         raise
-    login = LOGIN_LINE.search(output.read_text())
-    assert login, output.read_text()
+    text = output.read_text()
+    login, second = LOGIN_LINE.search(text), SECOND_LOGIN_LINE.search(text)
+    assert login and second, text
     return DemoStack(process, output, state_dir, match["url"].rstrip("/"),
-                     login["user"], login["password"])
+                     login["user"], login["password"], second["user"], second["password"])
 
 
 def stop_demo(process: subprocess.Popen) -> None:

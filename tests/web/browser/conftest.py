@@ -16,19 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.browser import save_screenshot
+
 REPO = Path(__file__).resolve().parents[3]
 WEB = REPO / "web"
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = REPO / "test-output" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 USERNAME = "alice"
 PASSWORD = "browser-test-passphrase"
 
@@ -151,20 +142,6 @@ def web_server(
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser():  # noqa: ANN201
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def page(browser, web_server: str):  # noqa: ANN001, ANN201
     """A fresh browser context (no cookies) on the running server."""
@@ -178,20 +155,16 @@ def page(browser, web_server: str):  # noqa: ANN001, ANN201
 @pytest.fixture
 def screenshot(page, request: pytest.FixtureRequest) -> Callable[[str], Path]:  # noqa: ANN001
     """screenshot("step") saves test-output/screenshots/<test>-<step>.png."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-
     def take(step: str) -> Path:
-        path = SCREENSHOTS / f"{request.node.name}-{step}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
+        return save_screenshot(page, f"{request.node.name}-{step}")
 
     return take
 
 
-def sign_in(page) -> None:  # noqa: ANN001
+def sign_in(page, username: str = USERNAME, password: str = PASSWORD) -> None:  # noqa: ANN001
     page.goto("/")
-    page.get_by_label("Username").fill(USERNAME)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="Projects").wait_for()
 

@@ -14,7 +14,6 @@ from PIL import Image
 
 from kubedouble.testing import start_apiserver
 from tests.web.browser.conftest import (  # noqa: F401 (fixtures)
-    browser,
     create_project,
     page,
     screenshot,
