@@ -63,3 +63,23 @@ def test_a_running_run_is_cancelled_its_process_killed_and_its_job_removed(
         ("run-1", True), ("run-2", False)]
     wait_until(lambda: sorted(e.reason for e in ksc.events("run-1")) == [
         "Cancelled", "Queued", "Started"], 10, "Events Queued, Started, Cancelled")
+
+
+def test_deleting_a_running_run_takes_its_job_and_process_with_it(
+        operator_factory, ksc: KscCluster, pipeline_script: Path, tmp_path: Path) -> None:
+    journal = tmp_path / "journal"
+    ksc.project()
+    ksc.create_pipeline("test", command=[sys.executable, str(pipeline_script)])
+    operator_factory()
+    ksc.create_run("run-1", args={"journal": str(journal), "hold_file": str(tmp_path / "never")})
+    ksc.create_run("run-2", args={"journal": str(journal)})
+    ksc.wait_phase("run-1", "Running")
+    [span] = wait_until(lambda: read_journal(journal), 10, "the pipeline to start")
+
+    ksc.delete_run("run-1")
+
+    wait_until(lambda: process_gone(span.pid), 10, "the pipeline process to be killed")
+    wait_until(lambda: ksc.job("run-1") is None and ksc.pods("run-1") == [], 10,
+               "the Job and its pod to go with their run")
+    assert ksc.wait_phase("run-2", "Succeeded", "Failed")["phase"] == "Succeeded"
+    assert [span.run for span in read_journal(journal)] == ["run-1", "run-2"]
