@@ -1,0 +1,1 @@
+"""Benchmarks that print the operator's performance figures (see bench/README.md)."""
