@@ -1,6 +1,7 @@
 """The reconciler: turns the watched state into API writes, serialising runs across objects.
 
-Handlers only feed the model and mark runs dirty; one loop plans every dirty run with
+The loop first lists the namespace once (at start and on gaining leadership); handlers feed
+the model with watch events and mark runs dirty; the loop then plans every dirty run with
 `plan_run`, fills free slots with `next_runs_to_start` and coalesces queue positions. Each run
 has at most one action in flight; when it ends the run is planned again from fresh state."""
 
@@ -9,15 +10,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from .jobs import handshake_of, job_for_run
+from .jobs import OUR_JOBS, handshake_of, job_for_run
 from .kubeapi import ApiError, KubeApi, NotLeader, Paths
 from .model import Model
 from .names import event_name_for, job_name_for
-from .plan import Step, plan_run
+from .plan import Step, needs_finished_label, plan_run
 from .projectfiles import ProjectError, last_run_id_of, prepare, save_log, saved_log
 from .queue import (
     READY,
@@ -40,7 +41,16 @@ from .status import (
     running_status,
     timestamp,
 )
-from .views import API_VERSION, EPOCH, RUN_KIND, JobView, PipelineView, RunView
+from .views import (
+    ACTIVE_RUNS,
+    API_VERSION,
+    EPOCH,
+    FINISHED_LABEL,
+    RUN_KIND,
+    JobView,
+    PipelineView,
+    RunView,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +59,9 @@ RETRY_FIRST, RETRY_CAP = 0.5, 30.0  # a failed action is planned again after thi
 BULK_CONCURRENCY = 8  # Queued and position writes in flight at once
 CONTROL_CONCURRENCY = 16  # finishing, cancelling, adopting in flight at once
 EVENT_CONCURRENCY = 8
+# Labelling runs found finished at start-up (a crash, or history from before the label): its
+# own allowance, so that thousands of them never hold up the queue's writes.
+LABEL_CONCURRENCY = 4
 AUDIT_INTERVAL = 60.0  # seconds between two checks that the Jobs holding slots still exist
 COMPONENT = "kubeshowcase-operator"
 NO_PIPELINE = PipelineView(name="", resource_version="", spec={})
@@ -66,6 +79,10 @@ class Controller:
         self.paths = Paths(settings.namespace)
         self.model = Model()
         self.synced = False
+        self._list_due = True
+        self._list_failures = 0
+        # While a listing is under way: the deletions the watch reports, per kind.
+        self._deleted: dict[str, dict[str, str]] | None = None
         self._is_leader = is_leader
         self._clock = clock
         self._dirty: set[str] = set()
@@ -81,30 +98,52 @@ class Controller:
         self._bulk = asyncio.Semaphore(BULK_CONCURRENCY)
         self._control = asyncio.Semaphore(CONTROL_CONCURRENCY)
         self._events = asyncio.Semaphore(EVENT_CONCURRENCY)
+        self._labelling = asyncio.Semaphore(LABEL_CONCURRENCY)
+        self._wake.set()  # the first thing the loop does is list
+
+    # The complete picture ---------------------------------------------------------------------
+    async def _take_picture(self) -> None:
+        """One LIST each of active runs, our Jobs and Pipelines, merged into the model.
+
+        The watch streams run on their own; the model keeps the newer version of every
+        object, and deletions reported while we list keep their objects gone."""
+        self._deleted = {"runs": {}, "jobs": {}, "pipelines": {}}
+        try:
+            runs = await self.api.get(self.paths.runs, labelSelector=ACTIVE_RUNS)
+            jobs = await self.api.get(self.paths.jobs, labelSelector=OUR_JOBS)
+            pipelines = await self.api.get(self.paths.pipelines)
+            deleted = self._deleted
+        finally:
+            self._deleted = None
+        model = self.model
+        model.sync_pipelines((PipelineView.from_body(item) for item in pipelines["items"]),
+                             _version_of(pipelines), deleted["pipelines"])
+        listed_jobs = [JobView.from_body(item) for item in jobs["items"]]
+        for job in listed_jobs:
+            if job.finished:
+                self._finish_seen.setdefault(job.name, now_utc())
+        for name in model.sync_jobs(listed_jobs, _version_of(jobs), deleted["jobs"]):
+            self._finish_seen.pop(name, None)
+        model.sync_runs((RunView.from_body(item) for item in runs["items"]),
+                        _version_of(runs), deleted["runs"])
+        self.synced = True
+        self._dirty |= model.active | model.unlabelled
+        self._positions_due = True
+        logger.info("picture complete: %d active runs (%d to label finished), %d jobs, "
+                    "%d pipelines", len(model.active), len(model.unlabelled), len(model.jobs),
+                    len(model.pipelines))
+
+    def _forget(self, kind: str, name: str, resource_version: str) -> None:
+        if self._deleted is not None:
+            self._deleted[kind][name] = resource_version
 
     # Fed by the handlers ----------------------------------------------------------------------
-    def seed(self, runs: Iterable[RunView], jobs: Iterable[JobView],
-             pipelines: Iterable[PipelineView]) -> None:
-        """Take the complete picture once, before anything is dispatched."""
-        if self.synced:
-            return
-        for pipeline in pipelines:
-            self.model.put_pipeline(pipeline)
-        for job in jobs:
-            self._note_job(job)
-        for run in runs:
-            self.model.put_run(run)
-        self.synced = True
-        self._dirty |= set(self.model.active)
-        self._positions_due = True
-        self._wake.set()
-        logger.info("picture complete: %d runs (%d active), %d jobs, %d pipelines",
-                    len(self.model.runs), len(self.model.active), len(self.model.jobs),
-                    len(self.model.pipelines))
-
     def observe_run(self, body: Mapping[str, Any], deleted: bool) -> None:
+        """A DELETED run is gone from the active set: deleted, or labelled finished (which
+        takes it out of the watch's selector). Either way nothing is left to do for it."""
         run = RunView.from_body(body)
         if deleted:
+            self._forget("runs", run.name, run.resource_version)
             stored = self.model.runs.get(run.name)
             if stored is None or stored.uid != run.uid:
                 return
@@ -119,6 +158,7 @@ class Controller:
     def observe_job(self, body: Mapping[str, Any], deleted: bool) -> None:
         job = JobView.from_body(body)
         if deleted:
+            self._forget("jobs", job.name, job.resource_version)
             self.model.drop_job(job.name, job.uid)
             self._finish_seen.pop(job.name, None)
         elif not self._note_job(job):
@@ -135,13 +175,17 @@ class Controller:
     def observe_pipeline(self, body: Mapping[str, Any], deleted: bool) -> None:
         pipeline = PipelineView.from_body(body)
         if deleted:
+            self._forget("pipelines", pipeline.name, pipeline.resource_version)
             self.model.drop_pipeline(pipeline.name)
         else:
             self.model.put_pipeline(pipeline)
 
     def leadership_gained(self) -> None:
-        """A new leader trusts nothing a previous one may have left half done: plan all."""
-        self._dirty |= set(self.model.active)
+        """A new leader trusts nothing a previous one may have left half done: it lists
+        again (unless its first listing is still to come) and plans all."""
+        if self.synced:
+            self._list_due = True
+        self._dirty |= self.model.active | self.model.unlabelled
         self._positions_due = True
         self._wake.set()
 
@@ -154,12 +198,27 @@ class Controller:
         while True:
             await self._wake.wait()
             self._wake.clear()
+            if self._list_due and not await self._list_or_retry():
+                continue
             if self.synced and self._is_leader():
                 try:
                     self._reconcile()
                 except Exception:  # never let one bad object stop the operator
                     logger.exception("reconcile failed; planning everything again in 1s")
                     asyncio.get_running_loop().call_later(1.0, self.leadership_gained)
+
+    async def _list_or_retry(self) -> bool:
+        try:
+            await self._take_picture()
+        except Exception as error:  # no picture, no dispatch: try again after a backoff
+            self._list_failures += 1
+            delay = min(RETRY_CAP, RETRY_FIRST * 2 ** (self._list_failures - 1))
+            logger.warning("listing the namespace failed: %s (retrying in %.1fs)", error, delay)
+            asyncio.get_running_loop().call_later(delay, self._wake.set)
+            return False
+        self._list_due = False
+        self._list_failures = 0
+        return True
 
     async def audit(self) -> None:
         """Now and then, ask the API about the Jobs that hold slots.
@@ -205,7 +264,7 @@ class Controller:
             if run is None or name in self._inflight or self._not_before.get(name, 0) > now:
                 continue  # an ending action or a retry timer marks it dirty again
             job = self.model.job_for(run)
-            step = plan_run(run, job)
+            step = Step.LABEL_FINISHED if needs_finished_label(run) else plan_run(run, job)
             if step is not Step.NOTHING:
                 self._launch(name, self._action(step, run, job))
         self._dispatch(now)
@@ -270,6 +329,8 @@ class Controller:
             return self._confirm_cancelled(run)
         if step is Step.JOB_GONE:
             return self._job_gone(run)
+        if step is Step.LABEL_FINISHED:
+            return self._label_leftover(run)
         assert job is not None
         if step is Step.ADOPT_JOB:
             return self._adopt(run, job)
@@ -418,11 +479,33 @@ class Controller:
             run, finished_status(run, outcome, finished, log_file, now_utc(), job))
         self._post_event(run, outcome.phase, outcome.message,
                          warning=outcome.phase == "Failed")
+        await self._label_finished(run)
+
+    async def _label_leftover(self, run: RunView) -> None:
+        async with self._labelling:
+            await self._label_finished(run)
+
+    async def _label_finished(self, run: RunView) -> None:
+        """Take a run whose final phase is written out of the watch (it then leaves the
+        model through a DELETED event). A crash before this leaves it to the next start."""
+        # The uid makes it a precondition: the server refuses to touch a newer namesake.
+        patch = {"metadata": {"uid": run.uid, "labels": {FINISHED_LABEL: "true"}}}
+        try:
+            await self._patch_run(self.paths.run(run.name), run, patch)
+        except RunGone:
+            pass  # deleted meanwhile: nothing left to label
+        except ApiError as error:
+            if error.status not in (409, 422):
+                raise
+            logger.info("run %s: not labelled finished, it was replaced: %s", run.name, error)
 
     # Helpers ----------------------------------------------------------------------------------
     async def _write_status(self, run: RunView, patch: dict[str, Any]) -> None:
+        await self._patch_run(self.paths.run_status(run.name), run, patch)
+
+    async def _patch_run(self, path: str, run: RunView, patch: dict[str, Any]) -> None:
         try:
-            body = await self.api.merge_patch(self.paths.run_status(run.name), patch)
+            body = await self.api.merge_patch(path, patch)
         except ApiError as error:
             if error.status == 404:
                 stored = self.model.runs.get(run.name)
@@ -546,3 +629,6 @@ class Controller:
                 self._positions_due = True  # try again on the next flush
                 logger.debug("position of %s not written: %s", name, error)
 
+
+def _version_of(listing: Mapping[str, Any]) -> str:
+    return str((listing.get("metadata") or {}).get("resourceVersion") or "")

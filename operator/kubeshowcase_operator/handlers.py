@@ -10,19 +10,17 @@ import kopf
 
 from . import settings as settings_module
 from .controller import Controller
-from .jobs import MANAGED_BY, MANAGED_BY_LABEL
+from .jobs import MANAGED_BY, MANAGED_BY_LABEL, OUR_JOBS
 from .kubeapi import KubeApi, Paths, load_connection
 from .lease import LeaderElector
-from .views import GROUP, VERSION, JobView, PipelineView, RunView
+from .views import ACTIVE_RUNS, GROUP, VERSION
 
 logger = logging.getLogger(__name__)
-
-OUR_JOBS = {MANAGED_BY_LABEL: MANAGED_BY}
 
 
 class NoDiffBase(kopf.DiffBaseStorage):
     """Kopf deep-copies every body to diff it for on.create/update handlers; we have none
-    (our handlers are on.event and indexes), so skip that work on every event."""
+    (our handlers are all on.event), so skip that work on every event."""
 
     def build(self, *, body: kopf.Body, extra_fields: Any = None) -> Any:
         return {}
@@ -50,8 +48,10 @@ async def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
     settings.networking.request_timeout = 30
     settings.networking.connect_timeout = 5
     settings.networking.error_backoffs = (0.1, 0.2, 0.5, 1, 2, 3, 5, 8)
-    settings.watching.label_selectors["batch", "v1", "jobs"] = (
-        f"{MANAGED_BY_LABEL}={MANAGED_BY}")
+    settings.watching.label_selectors["batch", "v1", "jobs"] = OUR_JOBS
+    # Finished runs carry a label that keeps them out of the watch: a run leaving it arrives
+    # as DELETED, and start-up costs nothing per finished run.
+    settings.watching.label_selectors[GROUP, VERSION, "pipelineruns"] = ACTIVE_RUNS
     settings.persistence.diffbase_storage = NoDiffBase()
     settings.queueing.idle_timeout = 30  # keep per-object workers warm through a busy queue
     # Kopf logs every handled event at INFO; our reconciler logs each run's transitions instead.
@@ -91,49 +91,18 @@ async def stop(memo: kopf.Memo, **_: Any) -> None:
         await memo.controller.api.close()
 
 
-# Indexes: Kopf fills them from the initial listings before any on.event handler runs, so the
-# first event handler finds the complete picture in them (see `_seed`).
-@kopf.index(GROUP, VERSION, "pipelineruns")
-def run_views(name: str, body: kopf.Body, **_: Any) -> dict[str, RunView]:
-    return {name: RunView.from_body(body)}
-
-
-@kopf.index("batch", "v1", "jobs", labels=OUR_JOBS)
-def job_views(name: str, body: kopf.Body, **_: Any) -> dict[str, JobView]:
-    return {name: JobView.from_body(body)}
-
-
-@kopf.index(GROUP, VERSION, "pipelines")
-def pipeline_views(name: str, body: kopf.Body, **_: Any) -> dict[str, PipelineView]:
-    return {name: PipelineView.from_body(body)}
-
-
-def _seed(memo: kopf.Memo, run_views: kopf.Index, job_views: kopf.Index,
-          pipeline_views: kopf.Index) -> Controller:
-    controller: Controller = memo.controller
-    if not controller.synced:
-        controller.seed(
-            runs=(view for store in run_views.values() for view in store),
-            jobs=(view for store in job_views.values() for view in store),
-            pipelines=(view for store in pipeline_views.values() for view in store),
-        )
-    return controller
-
-
+# No Kopf indexes: with any, every object's worker waits for the whole namespace to be indexed
+# (quadratic at start-up). The controller lists once itself and these feed it the changes.
 @kopf.on.event(GROUP, VERSION, "pipelineruns")
-async def run_event(event: kopf.RawEvent, memo: kopf.Memo, **kwargs: Any) -> None:
-    _seed(memo, **_indexes(kwargs)).observe_run(event["object"], event["type"] == "DELETED")
+async def run_event(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
+    memo.controller.observe_run(event["object"], event["type"] == "DELETED")
 
 
-@kopf.on.event("batch", "v1", "jobs", labels=OUR_JOBS)
-async def job_event(event: kopf.RawEvent, memo: kopf.Memo, **kwargs: Any) -> None:
-    _seed(memo, **_indexes(kwargs)).observe_job(event["object"], event["type"] == "DELETED")
+@kopf.on.event("batch", "v1", "jobs", labels={MANAGED_BY_LABEL: MANAGED_BY})
+async def job_event(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
+    memo.controller.observe_job(event["object"], event["type"] == "DELETED")
 
 
 @kopf.on.event(GROUP, VERSION, "pipelines")
-async def pipeline_event(event: kopf.RawEvent, memo: kopf.Memo, **kwargs: Any) -> None:
-    _seed(memo, **_indexes(kwargs)).observe_pipeline(event["object"], event["type"] == "DELETED")
-
-
-def _indexes(kwargs: dict[str, Any]) -> dict[str, kopf.Index]:
-    return {key: kwargs[key] for key in ("run_views", "job_views", "pipeline_views")}
+async def pipeline_event(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
+    memo.controller.observe_pipeline(event["object"], event["type"] == "DELETED")

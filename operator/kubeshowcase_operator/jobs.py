@@ -11,6 +11,7 @@ from .views import API_VERSION, RUN_KIND, PipelineView, RunView
 
 MANAGED_BY = "kubeshowcase-operator"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+OUR_JOBS = f"{MANAGED_BY_LABEL}={MANAGED_BY}"  # the label selector of the Jobs we create
 RUN_LABEL = "kubeshowcase.io/run"
 PIPELINE_LABEL = "kubeshowcase.io/pipeline"
 CONTAINER_NAME = "pipeline"

@@ -215,6 +215,9 @@ class Paths:
         self.events = f"/api/v1{ns}/events"
         self.leases = f"/apis/coordination.k8s.io/v1{ns}/leases"
 
+    def run(self, name: str) -> str:
+        return f"{self.runs}/{name}"
+
     def run_status(self, name: str) -> str:
         return f"{self.runs}/{name}/status"
 

@@ -6,9 +6,13 @@ of an event does not grow with the number of runs."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from typing import TypeVar
 
 from .queue import FINISHING, RUNNING, RunQueue
-from .views import JobView, PipelineView, RunView, resource_version_newer
+from .views import JobView, PipelineView, RunView, changed_after, resource_version_newer
+
+View = TypeVar("View", RunView, JobView, PipelineView)
 
 
 class Model:
@@ -23,6 +27,7 @@ class Model:
         self.starting: set[str] = set()
         # Derived, per run:
         self.active: set[str] = set()  # not in a terminal phase
+        self.unlabelled: set[str] = set()  # terminal, but without the finished label yet
         self.queue = RunQueue()  # waiting for a slot
         # Slots: every Job still going (whether or not its run is still here), plus the runs
         # that claim a slot with no Job in sight yet (being started, or Running but Job-less).
@@ -70,11 +75,32 @@ class Model:
                 self._finished_gone[job.run_name] = job
             self._file(job.run_name)
 
-    def put_pipeline(self, pipeline: PipelineView) -> None:
+    def put_pipeline(self, pipeline: PipelineView) -> bool:
+        stored = self.pipelines.get(pipeline.name)
+        if stored is not None and not resource_version_newer(
+                pipeline.resource_version, stored.resource_version):
+            return False
         self.pipelines[pipeline.name] = pipeline
+        return True
 
     def drop_pipeline(self, name: str) -> None:
         self.pipelines.pop(name, None)
+
+    # Listings: the complete picture as of one resourceVersion, merged with what the watch
+    # brought meanwhile (either can be the newer). `deleted` holds the deletions the watch
+    # reported while the listing was under way, by name: their last resourceVersion.
+    def sync_runs(self, listed: Iterable[RunView], as_of: str,
+                  deleted: Mapping[str, str]) -> list[str]:
+        return _sync(self.runs, listed, as_of, deleted, self.put_run, self.drop_run)
+
+    def sync_jobs(self, listed: Iterable[JobView], as_of: str,
+                  deleted: Mapping[str, str]) -> list[str]:
+        return _sync(self.jobs, listed, as_of, deleted, self.put_job, self.drop_job)
+
+    def sync_pipelines(self, listed: Iterable[PipelineView], as_of: str,
+                       deleted: Mapping[str, str]) -> list[str]:
+        return _sync(self.pipelines, listed, as_of, deleted, self.put_pipeline,
+                     self.drop_pipeline)
 
     def set_starting(self, name: str, starting: bool) -> None:
         if starting:
@@ -111,6 +137,8 @@ class Model:
     def _file(self, name: str) -> None:
         """Recompute the derived sets for one run."""
         run = self.runs.get(name)
+        _toggle(self.unlabelled, name,
+                run is not None and run.terminal and not run.labelled_finished)
         if run is None or run.terminal:
             self._finished_gone.pop(name, None)
             run = None  # a finished run takes no part in any of these
@@ -144,6 +172,25 @@ def _replaces(incoming: RunView | JobView, stored: RunView | JobView | None) -> 
     same name, or a version at least as new. Answers and events can arrive in either order."""
     return (stored is None or stored.uid != incoming.uid
             or resource_version_newer(incoming.resource_version, stored.resource_version))
+
+
+def _sync(stored: dict[str, View], listed: Iterable[View], as_of: str,
+          deleted: Mapping[str, str], put: Callable[[View], bool],
+          drop: Callable[[str], None]) -> list[str]:
+    """Merge a listing into `stored`; return the names dropped as gone."""
+    seen: set[str] = set()
+    for view in listed:
+        seen.add(view.name)
+        gone_at = deleted.get(view.name)
+        # Deleted (or out of the selector) after this version was listed: stays gone.
+        if gone_at is None or not resource_version_newer(gone_at, view.resource_version):
+            put(view)
+    # Absent from the listing and not changed since it was taken: gone meanwhile.
+    dropped = [name for name, view in stored.items()
+               if name not in seen and not changed_after(view.resource_version, as_of)]
+    for name in dropped:
+        drop(name)
+    return dropped
 
 
 def _toggle(members: set[str], name: str, present: bool) -> None:

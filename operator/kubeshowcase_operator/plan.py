@@ -16,6 +16,12 @@ class Step(enum.Enum):
     DELETE_JOB = "delete-job"  # cancelled while running
     CONFIRM_CANCELLED = "confirm-cancelled"  # our Job deletion went through
     JOB_GONE = "job-gone"  # Running, but its Job is nowhere to be seen
+    LABEL_FINISHED = "label-finished"  # final phase written, finished label not yet
+
+
+def needs_finished_label(run: RunView) -> bool:
+    """Final phase written but still in the operator's watch (say, it crashed in between)."""
+    return run.terminal and not run.labelled_finished
 
 
 def plan_run(run: RunView, job: JobView | None) -> Step:

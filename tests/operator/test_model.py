@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from kubeshowcase_operator.model import Model
-from kubeshowcase_operator.views import JobView, RunView
+from kubeshowcase_operator.views import JobView, PipelineView, RunView
 
-from .bodies import job_body, run_body
+from .bodies import job_body, pipeline_body, run_body
 
 
 def put(model: Model, **kwargs: object) -> RunView:
@@ -111,3 +111,53 @@ def test_an_unfinished_job_removed_is_gone() -> None:
     model.put_job(JobView.from_body(job_body()))
     model.drop_job("run-1")
     assert model.job_for(run) is None
+
+
+def test_an_older_event_after_a_listing_does_not_roll_the_run_back() -> None:
+    model = Model()
+    model.sync_runs([RunView.from_body(run_body(rv="50", phase="Running", jobName="run-1"))],
+                    as_of="55", deleted={})
+    assert model.put_run(RunView.from_body(run_body(rv="40", phase="Queued"))) is False
+    assert model.runs["run-1"].phase == "Running" and "run-1" not in model.queue
+
+
+def test_a_listing_older_than_the_watch_does_not_roll_objects_back() -> None:
+    model = Model()
+    put(model, rv="60", phase="Running", jobName="run-1")
+    model.put_job(JobView.from_body(job_body(rv="61", condition="Complete")))
+    model.put_pipeline(PipelineView.from_body(pipeline_body(image="new:2") | {
+        "metadata": {"name": "nuclei", "resourceVersion": "62"}}))
+    model.sync_runs([RunView.from_body(run_body(rv="50", phase="Queued"))], "55", {})
+    model.sync_jobs([JobView.from_body(job_body(rv="51"))], "55", {})
+    model.sync_pipelines([PipelineView.from_body(pipeline_body())], "55", {})
+    assert model.runs["run-1"].phase == "Running"
+    assert model.jobs["run-1"].finished
+    assert model.pipelines["nuclei"].spec["image"] == "new:2"
+
+
+def test_a_deletion_seen_while_listing_keeps_the_object_gone() -> None:
+    model = Model()
+    model.sync_runs([RunView.from_body(run_body(rv="50", phase="Queued"))], "55",
+                    deleted={"run-1": "52"})
+    assert "run-1" not in model.runs and model.active == set()
+
+
+def test_objects_absent_from_a_listing_are_dropped_unless_newer_than_it() -> None:
+    model = Model()
+    put(model, name="gone", uid="gone", rv="40", phase="Queued")
+    put(model, name="fresh", uid="fresh", rv="70")
+    dropped = model.sync_runs([], as_of="55", deleted={})
+    assert dropped == ["gone"] and set(model.runs) == {"fresh"}
+    assert list(model.queue) == ["fresh"]
+
+
+def test_terminal_runs_without_the_finished_label_are_tracked_until_labelled() -> None:
+    model = Model()
+    put(model, phase="Succeeded")
+    assert model.unlabelled == {"run-1"} and model.active == set()
+    labelled = run_body(rv="11", phase="Succeeded")
+    labelled["metadata"]["labels"] = {"kubeshowcase.io/finished": "true"}
+    model.put_run(RunView.from_body(labelled))
+    assert model.unlabelled == set()
+    model.drop_run("run-1")  # out of the watch's selector
+    assert model.unlabelled == set() and model.runs == {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kubeshowcase_operator.plan import Step, plan_run
+from kubeshowcase_operator.plan import Step, needs_finished_label, plan_run
 from kubeshowcase_operator.views import JobView, RunView
 
 from .bodies import job_body, run_body
@@ -40,3 +40,19 @@ DELETING_JOB = job_body(deleting=True)
 def test_plan(phase: str | None, cancel: bool, job: dict | None, step: Step) -> None:
     run = RunView.from_body(run_body(phase=phase, cancel=cancel))
     assert plan_run(run, JobView.from_body(job) if job else None) is step
+
+
+@pytest.mark.parametrize(("phase", "labelled", "needed"), [
+    ("Succeeded", False, True),
+    ("Failed", False, True),
+    ("Cancelled", False, True),
+    ("Succeeded", True, False),
+    ("Running", False, False),
+    (None, False, False),
+])
+def test_only_terminal_runs_without_the_label_need_it(
+        phase: str | None, labelled: bool, needed: bool) -> None:
+    body = run_body(phase=phase)
+    if labelled:
+        body["metadata"]["labels"] = {"kubeshowcase.io/finished": "true"}
+    assert needs_finished_label(RunView.from_body(body)) is needed
