@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from tests.fixtures.operator import KscCluster, read_journal, wait_until
+from tests.fixtures.operator import KscCluster, Span, read_journal, wait_until
 
 
 def process_gone(pid: int) -> bool:
@@ -40,16 +40,24 @@ def test_a_queued_run_is_cancelled_without_a_job(
                10, "Events Queued, Cancelled")
 
 
-def test_a_running_run_is_cancelled_its_process_killed_and_its_job_removed(
-        operator_factory, ksc: KscCluster, pipeline_script: Path, tmp_path: Path) -> None:
-    journal = tmp_path / "journal"
+def start_a_held_run_with_one_behind(operator_factory, ksc: KscCluster, pipeline_script: Path,
+                                     journal: Path, hold_file: Path) -> Span:
+    """run-1 running until `hold_file` exists, run-2 queued behind it; run-1's journal span."""
     ksc.project()
     ksc.create_pipeline("test", command=[sys.executable, str(pipeline_script)])
     operator_factory()
-    ksc.create_run("run-1", args={"journal": str(journal), "hold_file": str(tmp_path / "never")})
+    ksc.create_run("run-1", args={"journal": str(journal), "hold_file": str(hold_file)})
     ksc.create_run("run-2", args={"journal": str(journal)})
     ksc.wait_phase("run-1", "Running")
     [span] = wait_until(lambda: read_journal(journal), 10, "the pipeline to start")
+    return span
+
+
+def test_a_running_run_is_cancelled_its_process_killed_and_its_job_removed(
+        operator_factory, ksc: KscCluster, pipeline_script: Path, tmp_path: Path) -> None:
+    journal = tmp_path / "journal"
+    span = start_a_held_run_with_one_behind(operator_factory, ksc, pipeline_script, journal,
+                                           tmp_path / "never")
     ksc.cancel("run-1")
     status = ksc.wait_phase("run-1", "Cancelled", "Failed", "Succeeded")
 
@@ -68,13 +76,8 @@ def test_a_running_run_is_cancelled_its_process_killed_and_its_job_removed(
 def test_deleting_a_running_run_takes_its_job_and_process_with_it(
         operator_factory, ksc: KscCluster, pipeline_script: Path, tmp_path: Path) -> None:
     journal = tmp_path / "journal"
-    ksc.project()
-    ksc.create_pipeline("test", command=[sys.executable, str(pipeline_script)])
-    operator_factory()
-    ksc.create_run("run-1", args={"journal": str(journal), "hold_file": str(tmp_path / "never")})
-    ksc.create_run("run-2", args={"journal": str(journal)})
-    ksc.wait_phase("run-1", "Running")
-    [span] = wait_until(lambda: read_journal(journal), 10, "the pipeline to start")
+    span = start_a_held_run_with_one_behind(operator_factory, ksc, pipeline_script, journal,
+                                           tmp_path / "never")
 
     ksc.delete_run("run-1")
 
