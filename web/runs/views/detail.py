@@ -29,6 +29,13 @@ def _fragment_problem(problem: str) -> HttpResponse:
     return HttpResponse(problem, status=503, content_type="text/plain; charset=utf-8")
 
 
+def _polled(response: HttpResponse, run: Run) -> HttpResponse:
+    """A fragment of a finished run never changes again: tell poll.js to stop asking."""
+    if run.finished:  # the operator saves the log before it writes the final phase
+        response[POLL_DONE_HEADER] = "1"
+    return response
+
+
 def _problem(request: HttpRequest, problem: str) -> HttpResponse:
     return render(request, "runs/problem.html", {"problem": problem}, status=503)
 
@@ -49,10 +56,8 @@ def run_status(request: HttpRequest, name: str) -> HttpResponse:
     run, problem = _run_or_problem(request, name)
     if run is None:
         return _fragment_problem(problem)
-    response = render(request, "runs/status.html", {"run": run, "is_owner": _owns(request, run)})
-    if run.finished:
-        response[POLL_DONE_HEADER] = "1"
-    return response
+    return _polled(render(request, "runs/status.html",
+                          {"run": run, "is_owner": _owns(request, run)}), run)
 
 
 @never_cache
@@ -66,10 +71,7 @@ def run_log(request: HttpRequest, name: str) -> HttpResponse:
         text = logs.run_log(run, settings.RUN_LOG_TAIL_LINES)
     except kube.KubeError as error:
         text = f"(The log cannot be read right now: {error})\n"
-    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
-    if run.finished:  # the operator saves the log before it writes the final phase
-        response[POLL_DONE_HEADER] = "1"
-    return response
+    return _polled(HttpResponse(text, content_type="text/plain; charset=utf-8"), run)
 
 
 @require_POST
