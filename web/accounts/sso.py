@@ -1,8 +1,14 @@
-"""Single sign-on from an auth proxy's header, believed only from the proxies we trust."""
+"""Single sign-on from an auth proxy's header, believed only from the proxy itself.
+
+A request's SSO header is believed only when the peer address is one of SSO_TRUSTED_PROXIES
+(exact addresses) and, when SSO_SHARED_SECRET is set, the request also carries that secret in
+SSO_SECRET_HEADER. Otherwise the header is dropped from the request and the attempt logged.
+Staff and superuser accounts are never signed in by header: they use their password.
+"""
 
 from __future__ import annotations
 
-import ipaddress
+import hmac
 import logging
 from typing import Any
 
@@ -12,16 +18,26 @@ from django.contrib.auth.middleware import RemoteUserMiddleware
 from django.http import HttpRequest
 
 from accounts.identity import OWNER_SLUG
+from kubeshowcase.env import normalised_address
 
 logger = logging.getLogger(__name__)
 
 
 def is_trusted_proxy(remote_addr: str, trusted: list[str]) -> bool:
+    """Is the peer exactly one of the trusted addresses (IPv4-mapped IPv6 counts as IPv4)?"""
     try:
-        address = ipaddress.ip_address(remote_addr)
+        return normalised_address(remote_addr) in trusted
     except ValueError:
         return False
-    return any(address in ipaddress.ip_network(network, strict=False) for network in trusted)
+
+
+def has_shared_secret(presented: str | None, secret: str) -> bool:
+    """No secret configured passes; otherwise the header must match it (constant time)."""
+    if not secret:
+        return True
+    if presented is None:
+        return False
+    return hmac.compare_digest(presented.encode("utf-8", "surrogateescape"), secret.encode())
 
 
 def header_meta_key(header: str) -> str:
@@ -29,8 +45,12 @@ def header_meta_key(header: str) -> str:
     return "HTTP_" + header.upper().replace("-", "_")
 
 
+def is_staff_account(user: Any) -> bool:
+    return bool(getattr(user, "is_staff", False) or getattr(user, "is_superuser", False))
+
+
 class TrustedProxySsoMiddleware(RemoteUserMiddleware):
-    """Django's RemoteUserMiddleware, on only when SSO_HEADER is set and the peer is trusted."""
+    """Django's RemoteUserMiddleware, on only when SSO_HEADER is set and the proxy is proven."""
 
     @property
     def header(self) -> str:  # type: ignore[override]
@@ -39,14 +59,24 @@ class TrustedProxySsoMiddleware(RemoteUserMiddleware):
     def process_request(self, request: HttpRequest) -> None:
         if not settings.SSO_HEADER:
             return
-        remote_addr = request.META.get("REMOTE_ADDR", "")
-        if not is_trusted_proxy(remote_addr, settings.SSO_TRUSTED_PROXIES):
-            if self.header in request.META:
-                logger.warning(
-                    "ignoring %s from untrusted address %s", settings.SSO_HEADER, remote_addr
-                )
+        # The secret never travels further into the app (logs, error reports, views).
+        presented = request.META.pop(header_meta_key(settings.SSO_SECRET_HEADER), None)
+        refusal = self._refusal(request, presented)
+        if refusal is not None:
+            if request.META.pop(self.header, None) is not None:
+                logger.warning("ignoring %s: %s", settings.SSO_HEADER, refusal)
             return
         super().process_request(request)
+
+    @staticmethod
+    def _refusal(request: HttpRequest, presented: str | None) -> str | None:
+        remote_addr = request.META.get("REMOTE_ADDR", "")
+        if not is_trusted_proxy(remote_addr, settings.SSO_TRUSTED_PROXIES):
+            return f"request from untrusted address {remote_addr[:64]!r}"
+        if not has_shared_secret(presented, settings.SSO_SHARED_SECRET):
+            state = "missing" if presented is None else "wrong"
+            return f"{settings.SSO_SECRET_HEADER} {state} on a request from {remote_addr}"
+        return None
 
 
 class SsoBackend(RemoteUserBackend):
@@ -57,3 +87,14 @@ class SsoBackend(RemoteUserBackend):
             logger.warning("refusing single sign-on name %r", (remote_user or "")[:200])
             return None
         return super().authenticate(request, remote_user, **kwargs)
+
+    def user_can_authenticate(self, user: Any) -> bool:
+        # Called on sign-in and, through get_user, on every request of a session this backend
+        # started: an account made staff later loses its header-made session too.
+        if is_staff_account(user):
+            logger.warning(
+                "refusing single sign-on for staff account %r: staff sign in with a password",
+                user.get_username()[:200],
+            )
+            return False
+        return super().user_can_authenticate(user)

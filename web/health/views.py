@@ -21,8 +21,10 @@ def alive(request: HttpRequest) -> HttpResponse:
 def ready(request: HttpRequest) -> HttpResponse:
     failures = checks.failing_checks()
     if failures:
-        logger.warning("not ready: %s", "; ".join(failures))
-        return HttpResponse(
-            "not ready: " + "; ".join(failures) + "\n", status=503, content_type="text/plain"
+        logger.warning(
+            "not ready: %s", "; ".join(f"{failure.name}: {failure.reason}" for failure in failures)
         )
+        # Names only: the reasons can hold internal detail and the probe URL is public.
+        names = ", ".join(failure.name for failure in failures)
+        return HttpResponse(f"not ready: {names}\n", status=503, content_type="text/plain")
     return HttpResponse("ready\n", content_type="text/plain")

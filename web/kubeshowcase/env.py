@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -138,3 +139,65 @@ def require_for_serving(missing: list[str]) -> None:
         raise ImproperlyConfigured(
             f"Set these environment variables before serving: {', '.join(missing)}"
         )
+
+
+# --- Sign-in and proxy headers (issue #7, point 6) ---
+
+_HEADER_NAME = re.compile(r"[A-Za-z0-9-]+")
+
+
+def env_header_name(
+    name: str, default: str = "", *, environ: Mapping[str, str] | None = None
+) -> str:
+    """An HTTP header name such as X-Forwarded-User ("" when unset and no default)."""
+    value = env_str(name, default, environ=environ) or ""
+    if value and not _HEADER_NAME.fullmatch(value):
+        raise ImproperlyConfigured(
+            f"{name} must be a header name such as X-Forwarded-User; got {value!r}"
+        )
+    return value
+
+
+def env_addresses(name: str, *, environ: Mapping[str, str] | None = None) -> list[str]:
+    """Exact IP addresses (normalised); a network is refused, only /32 and /128 pass.
+
+    A range of proxies is refused on purpose: in a cluster any CIDR wide enough to be useful
+    also covers pods that anyone can run (pipelines), which could then claim to be the proxy.
+    """
+    addresses = []
+    for item in env_list(name, environ=environ):
+        try:
+            network = ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name} item {item!r} is not an IP address") from None
+        if network.prefixlen != network.max_prefixlen:
+            raise ImproperlyConfigured(
+                f"{name} takes exact proxy addresses, not networks: {item!r} covers "
+                f"{network.num_addresses} addresses (pods on that network could pose as the proxy)"
+            )
+        addresses.append(normalised_address(str(network.network_address)))
+    return addresses
+
+
+def normalised_address(text: str) -> str:
+    """An IP address in canonical form; an IPv4-mapped IPv6 address becomes its IPv4 one."""
+    address = ipaddress.ip_address(text)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)
+
+
+def env_proxy_ssl_header(
+    name: str, *, environ: Mapping[str, str] | None = None
+) -> tuple[str, str] | None:
+    """SECURE_PROXY_SSL_HEADER from `Header-Name: value` (e.g. `X-Forwarded-Proto: https`)."""
+    value = env_str(name, environ=environ)
+    if value is None:
+        return None
+    header, colon, expected = value.partition(":")
+    header, expected = header.strip(), expected.strip()
+    if not colon or not _HEADER_NAME.fullmatch(header) or not re.fullmatch(r"[\x21-\x7e]+", expected):
+        raise ImproperlyConfigured(
+            f"{name} must look like `X-Forwarded-Proto: https`; got {value!r}"
+        )
+    return "HTTP_" + header.upper().replace("-", "_"), expected

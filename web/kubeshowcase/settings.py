@@ -28,8 +28,19 @@ Environment variables (default in brackets):
   DEMO_USERS []               Usernames that may look at everything they own but change nothing.
   SSO_HEADER []               Header carrying the user name set by an auth proxy, e.g.
                               X-Forwarded-User. Empty: single sign-on off.
-  SSO_TRUSTED_PROXIES []      IPs/CIDRs whose SSO_HEADER is believed (REMOTE_ADDR is checked).
-                              Required when SSO_HEADER is set.
+  SSO_TRUSTED_PROXIES []      Exact IP addresses (no networks) whose SSO_HEADER is believed
+                              (the peer address is checked). Required when SSO_HEADER is set.
+  SSO_SHARED_SECRET / SSO_SHARED_SECRET_FILE []
+                              When set (32+ characters), SSO_HEADER is believed only on
+                              requests that also carry this value in SSO_SECRET_HEADER.
+  SSO_SECRET_HEADER [X-Kubeshowcase-Proxy-Secret]  The header the proxy puts the secret in.
+                              Staff and superuser accounts are never signed in by header.
+  LOGIN_THROTTLE [on]  LOGIN_FAILURE_LIMIT [5]  LOGIN_COOLOFF_MINUTES [15]
+                              After that many failed sign-ins in a row for one username from one
+                              address, that pair is locked for the cool-off (django-axes).
+  SECURE_PROXY_SSL_HEADER []  `Header: value` by which the proxy says the request came over
+                              https, e.g. `X-Forwarded-Proto: https`. Set it only when the proxy
+                              always overwrites that header.
   USER_MAX_PROJECTS [50]  USER_MAX_FILES [100000]  USER_MAX_BYTES [50Gi]
   USER_MAX_UPLOAD_BYTES [5Gi]  USER_MAX_QUEUED_RUNS [5]
   GUEST_MAX_PROJECTS [3]  GUEST_MAX_FILES [1000]  GUEST_MAX_BYTES [500Mi]
@@ -51,12 +62,12 @@ https belong to the ingress in front of the pod.
 
 from __future__ import annotations
 
-import ipaddress
-import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from kubeshowcase.env import (
@@ -64,9 +75,12 @@ from kubeshowcase.env import (
     csrf_trusted_origins,
     env_bool,
     env_bytes,
+    env_addresses,
     env_choice,
+    env_header_name,
     env_int,
     env_list,
+    env_proxy_ssl_header,
     env_secret,
     env_str,
 )
@@ -99,7 +113,29 @@ ALLOWED_HOSTS = allowed_hosts(KUBESHOWCASE_HOSTS)
 CSRF_TRUSTED_ORIGINS = csrf_trusted_origins(KUBESHOWCASE_HOSTS, KUBESHOWCASE_SCHEME)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = KUBESHOWCASE_SCHEME == "https"
 CSRF_COOKIE_HTTPONLY = True
+
+# --- Browser security headers and the Content-Security-Policy (issue #7) ---
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Only when the proxy in front always sets this header itself (ingress-nginx does for
+# X-Forwarded-Proto unless use-forwarded-headers is on): a client could send it too.
+SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
+# django-csp 4.0 format. Every script and style is a static file: no inline code, no nonces.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# --- end of headers block ---
 
 _database_url = env_secret("DATABASE_URL")
 if _database_url:
@@ -137,23 +173,34 @@ RESULTS_MAX_FILES = env_int("RESULTS_MAX_FILES", 200, minimum=1)
 ALLOW_GUESTS = env_bool("ALLOW_GUESTS", True)
 DEMO_USERS = env_list("DEMO_USERS")
 
-SSO_HEADER = env_str("SSO_HEADER", "") or ""
-if SSO_HEADER and not re.fullmatch(r"[A-Za-z0-9-]+", SSO_HEADER):
-    raise ImproperlyConfigured(
-        f"SSO_HEADER must be a header name such as X-Forwarded-User; got {SSO_HEADER!r}"
-    )
-SSO_TRUSTED_PROXIES = env_list("SSO_TRUSTED_PROXIES")
-for _network in SSO_TRUSTED_PROXIES:
-    try:
-        ipaddress.ip_network(_network, strict=False)
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"SSO_TRUSTED_PROXIES item {_network!r} is not an IP or CIDR"
-        ) from None
+# --- Sign-in: single sign-on, failed-sign-in throttle (issue #7) ---
+SSO_HEADER = env_header_name("SSO_HEADER")
+# Exact addresses only (env_addresses refuses networks): the peer address the web pod sees.
+SSO_TRUSTED_PROXIES = env_addresses("SSO_TRUSTED_PROXIES")
 if SSO_HEADER and not SSO_TRUSTED_PROXIES:
     raise ImproperlyConfigured(
         "SSO_HEADER is set: list the auth proxy's addresses in SSO_TRUSTED_PROXIES"
     )
+SSO_SHARED_SECRET = env_secret("SSO_SHARED_SECRET") or ""
+if SSO_SHARED_SECRET and len(SSO_SHARED_SECRET) < 32:
+    raise ImproperlyConfigured("SSO_SHARED_SECRET must be at least 32 characters long")
+SSO_SECRET_HEADER = env_header_name("SSO_SECRET_HEADER", "X-Kubeshowcase-Proxy-Secret")
+if SSO_HEADER and SSO_HEADER.lower() == SSO_SECRET_HEADER.lower():
+    raise ImproperlyConfigured("SSO_HEADER and SSO_SECRET_HEADER must be different headers")
+
+# django-axes: a username is locked for this address after LOGIN_FAILURE_LIMIT failures in a
+# row, for LOGIN_COOLOFF_MINUTES. Sign-ins by the SSO header are left out (accounts.throttle).
+AXES_ENABLED = env_bool("LOGIN_THROTTLE", True)
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts while locked are refused without counting, so the pause ends when the page says.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.throttle.locked_out"
+AXES_WHITELIST_CALLABLE = "accounts.throttle.is_single_sign_on"
+# --- end of sign-in block ---
 
 USER_MAX_PROJECTS = env_int("USER_MAX_PROJECTS", 50)
 USER_MAX_FILES = env_int("USER_MAX_FILES", 100_000)
@@ -185,6 +232,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "csp",
     "accounts",
     "projects",
     "health",
@@ -196,6 +245,7 @@ MIDDLEWARE = [
     # First: kubelet probes use the pod IP as Host, which ALLOWED_HOSTS rightly refuses.
     "health.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -204,6 +254,8 @@ MIDDLEWARE = [
     "accounts.sso.TrustedProxySsoMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kubeshowcase.urls"
@@ -226,6 +278,8 @@ TEMPLATES = [
 ]
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every backend's sign-in while that username is locked for this address.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "accounts.sso.SsoBackend",
 ]

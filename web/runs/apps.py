@@ -10,5 +10,5 @@ class RunsConfig(AppConfig):
         from health import checks
         from runs import integrations, kube
 
-        checks.register(kube.reachable)
+        checks.register(kube.reachable, name="kubernetes")
         integrations.load(settings.RUN_INTEGRATIONS)
