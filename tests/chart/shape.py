@@ -23,6 +23,7 @@ API_VERSIONS = {
     "ConfigMap": "v1",
     "Deployment": "apps/v1",
     "Ingress": "networking.k8s.io/v1",
+    "NetworkPolicy": "networking.k8s.io/v1",
     "PersistentVolumeClaim": "v1",
     "Pod": "v1",
     "Role": "rbac.authorization.k8s.io/v1",

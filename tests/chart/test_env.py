@@ -53,15 +53,20 @@ def test_web_defaults_suit_a_cluster():
     assert env["SECRET_KEY"] == {"secretKeyRef": {"name": "showcase-kubeshowcase-web", "key": "secret-key"}}
     assert env["DATABASE_URL"] == {"secretKeyRef": {"name": "kubeshowcase-database", "key": "database-url"}}
     # Unset limits keep the web app's own defaults; optional features stay off.
-    assert not (LIMITS | {"DEMO_USERS", "SSO_HEADER", "SSO_TRUSTED_PROXIES"}) & set(env)
+    assert not (LIMITS | {"DEMO_USERS", "SSO_HEADER", "SSO_TRUSTED_PROXIES", "SSO_SHARED_SECRET",
+                          "SSO_SECRET_HEADER", "SECURE_PROXY_SSL_HEADER", "LOGIN_FAILURE_LIMIT",
+                          "LOGIN_COOLOFF_MINUTES"}) & set(env)
 
 
 def test_web_settings_follow_values():
     env = web_env(render("ingress-sso-values.yaml"))
     assert env["KUBESHOWCASE_HOSTS"] == "showcase.example.org imaging.example.org"
     assert env["KUBESHOWCASE_SCHEME"] == "https"
-    assert env["SSO_HEADER"] == "X-Forwarded-User"
-    assert env["SSO_TRUSTED_PROXIES"] == "10.0.0.0/8 192.168.10.5"
+    assert env["SSO_HEADER"] == "X-Auth-Request-User"
+    assert env["SSO_TRUSTED_PROXIES"] == "192.168.10.5 192.168.10.6"
+    assert env["SSO_SHARED_SECRET"] == {
+        "secretKeyRef": {"name": "kubeshowcase-sso", "key": "proxy-secret"}}
+    assert env["SECURE_PROXY_SSL_HEADER"] == "X-Forwarded-Proto: https"
     assert env["DEMO_USERS"] == "visitor reviewer"
     assert env["SECRET_KEY"] == {"secretKeyRef": {"name": "kubeshowcase-django", "key": "secret-key"}}
     assert env["DATABASE_URL"] == {"secretKeyRef": {"name": "kubeshowcase-database", "key": "url"}}

@@ -95,7 +95,8 @@ def test_pods_use_only_what_exists(manifests):
     secrets = {secret["metadata"]["name"] for secret in manifests.of_kind("Secret")}
     accounts = {account["metadata"]["name"] for account in manifests.of_kind("ServiceAccount")}
     # Objects a scenario names but expects the admin to have created.
-    external = {"kubeshowcase-database", "kubeshowcase-django", "lab-imaging-data", "kubeshowcase-web-sa"}
+    external = {"kubeshowcase-database", "kubeshowcase-django", "lab-imaging-data", "kubeshowcase-web-sa",
+                "kubeshowcase-sso"}
     for where, pod in manifests.pod_specs():
         volumes = {volume["name"]: volume for volume in pod.get("volumes", [])}
         for volume in volumes.values():

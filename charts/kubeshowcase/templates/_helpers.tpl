@@ -178,13 +178,33 @@ The web app's environment, shared by gunicorn and the migrate init container.
 - name: DEMO_USERS
   value: {{ join " " . | quote }}
 {{- end }}
+{{- /* Sign-in (issue #7): SSO only with exact proxy addresses, a shared secret and the NetworkPolicies. */}}
 {{- with $web.sso.header }}
 - name: SSO_HEADER
   value: {{ . | quote }}
-{{- end }}
-{{- with $web.sso.trustedProxies }}
 - name: SSO_TRUSTED_PROXIES
-  value: {{ join " " . | quote }}
+  value: {{ join " " (required "web.sso.header is set: list the auth proxy's exact addresses in web.sso.trustedProxies" $web.sso.trustedProxies) | quote }}
+- name: SSO_SHARED_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "web.sso.header is set: name a Secret holding the proxy's shared secret in web.sso.sharedSecret.existingSecret" $web.sso.sharedSecret.existingSecret }}
+      key: {{ $web.sso.sharedSecret.key }}
+{{- with $web.sso.secretHeader }}
+- name: SSO_SECRET_HEADER
+  value: {{ . | quote }}
+{{- end }}
+{{- end }}
+{{- with $web.secureProxySslHeader }}
+- name: SECURE_PROXY_SSL_HEADER
+  value: {{ . | quote }}
+{{- end }}
+{{- if not (kindIs "invalid" $web.loginFailureLimit) }}
+- name: LOGIN_FAILURE_LIMIT
+  value: {{ $web.loginFailureLimit | int64 | quote }}
+{{- end }}
+{{- if not (kindIs "invalid" $web.loginCooloffMinutes) }}
+- name: LOGIN_COOLOFF_MINUTES
+  value: {{ $web.loginCooloffMinutes | int64 | quote }}
 {{- end }}
 {{- /* A limit left null keeps the web app's own default. */}}
 {{- $limits := list
