@@ -148,8 +148,14 @@ def page(browser, web_server: str):  # noqa: ANN001, ANN201
     context = browser.new_context(base_url=web_server, accept_downloads=True)
     context.set_default_timeout(30_000)
     page = context.new_page()
+    # Chromium reports what the Content-Security-Policy blocked on the console: a blocked
+    # script or style fails the test even where the page still happens to look right.
+    blocked: list[str] = []
+    page.on("console", lambda message: blocked.append(message.text)
+            if "Content Security Policy" in message.text else None)
     yield page
     context.close()
+    assert blocked == [], blocked
 
 
 @pytest.fixture
