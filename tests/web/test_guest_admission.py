@@ -31,7 +31,9 @@ def age(guest_slug: str, hours: float) -> None:
     )
 
 
-def test_the_cap_on_live_guests_is_a_message_on_the_login_page(db, settings) -> None:  # noqa: ANN001, E501
+def test_the_cap_on_live_guests_is_a_message_on_the_login_page(
+    db, settings  # noqa: ANN001
+) -> None:
     settings.GUEST_MAX_LIVE = 2
     start_guest_from("192.0.2.1")
     start_guest_from("192.0.2.2")
@@ -113,7 +115,9 @@ def test_replicas_admitting_at_once_never_pass_the_cap(settings) -> None:  # noq
     assert Guest.objects.count() == 3
 
 
-def test_an_expired_guest_is_nobody_even_before_cleanup(guest: Actor, settings) -> None:  # noqa: ANN001
+def test_an_expired_guest_is_nobody_even_before_cleanup(
+    guest: Actor, settings  # noqa: ANN001
+) -> None:
     guest.project("mine")
     age(guest.slug, settings.GUEST_LIFETIME_HOURS)
     response = guest.client.get(reverse("projects-detail", args=["mine"]))

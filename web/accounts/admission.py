@@ -50,7 +50,8 @@ def admit_guest(remote_addr: str | None) -> Guest:
             created_from=address, created_at__gt=now - timedelta(seconds=seconds)
         )
         if recent.count() >= count:
-            raise GuestRefused(TOO_MANY_FROM_ADDRESS.format(count=count, period=duration_text(seconds)))
+            period = duration_text(seconds)
+            raise GuestRefused(TOO_MANY_FROM_ADDRESS.format(count=count, period=period))
         return Guest.start(created_from=address)
 
 
