@@ -51,10 +51,19 @@ def remove_at(dir_fd: int, name: str) -> bool:
     except FileNotFoundError:
         return False
     if stat.S_ISDIR(info.st_mode):
-        shutil.rmtree(name, dir_fd=dir_fd)
+        shutil.rmtree(name, dir_fd=dir_fd, onerror=_unless_already_gone)
     else:
-        os.unlink(name, dir_fd=dir_fd)
+        try:
+            os.unlink(name, dir_fd=dir_fd)
+        except FileNotFoundError:
+            return False
     return True
+
+
+def _unless_already_gone(function: object, path: str, exc_info: tuple) -> None:
+    """rmtree's error handler: something else removing a name first is no failure."""
+    if not isinstance(exc_info[1], FileNotFoundError):
+        raise exc_info[1]
 
 
 def names_in(dir_fd: int) -> list[tuple[str, os.stat_result]]:
