@@ -21,6 +21,7 @@ from tests.chart.sync import REPO_CRDS, closed_schema
 # The API version each kind the chart renders must use.
 API_VERSIONS = {
     "ConfigMap": "v1",
+    "CronJob": "batch/v1",
     "Deployment": "apps/v1",
     "Ingress": "networking.k8s.io/v1",
     "NetworkPolicy": "networking.k8s.io/v1",

@@ -13,6 +13,10 @@ WEB_RULES = {
     ("", "pods/log"): {"get"},
     ("", "events"): {"list"},
 }
+# manage.py cleanup removes expired guests' runs (their Jobs go by owner reference).
+CLEANUP_RULES = {
+    ("kubeshowcase.io", "pipelineruns"): {"list", "delete"},
+}
 OPERATOR_RULES = {
     ("kubeshowcase.io", "pipelineruns"): {"get", "list", "watch", "patch", "update"},
     ("kubeshowcase.io", "pipelineruns/status"): {"get", "patch", "update"},
@@ -48,10 +52,15 @@ def test_operator_role_is_exactly_what_the_operator_needs(scenario):
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
+def test_cleanup_role_may_only_list_and_delete_runs(scenario):
+    assert granted(render(scenario).component("Role", "cleanup")) == CLEANUP_RULES
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
 def test_nothing_is_cluster_wide(scenario):
     manifests = render(scenario)
     assert manifests.of_kind("ClusterRole") == manifests.of_kind("ClusterRoleBinding") == []
-    assert len(manifests.of_kind("Role")) == len(manifests.of_kind("RoleBinding")) == 2
+    assert len(manifests.of_kind("Role")) == len(manifests.of_kind("RoleBinding")) == 3
 
 
 def test_no_secret_access_for_anyone():

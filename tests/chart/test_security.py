@@ -45,7 +45,7 @@ def test_every_scenario_has_pods_to_check():
     # The parametrised tests above would pass vacuously on a chart that renders no pods.
     for scenario in SCENARIOS:
         kinds = sorted(where.split("/")[0] for where, _ in render(scenario).pod_specs())
-        assert kinds == ["Deployment", "Deployment", "Pod"], scenario
+        assert kinds == ["CronJob", "Deployment", "Deployment", "Pod"], scenario
 
 
 def test_pipeline_jobs_run_as_the_web_apps_uid():

@@ -7,8 +7,13 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from accounts.admission import duration_text
 from accounts.identity import current_owner
 
 
 def identity(request: HttpRequest) -> dict[str, Any]:
-    return {"owner": current_owner(request), "allow_guests": settings.ALLOW_GUESTS}
+    return {
+        "owner": current_owner(request),
+        "allow_guests": settings.ALLOW_GUESTS,
+        "guest_lifetime": duration_text(settings.GUEST_LIFETIME_HOURS * 3600),
+    }

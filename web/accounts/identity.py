@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.http import HttpRequest
 
+from accounts.admission import admit_guest
 from accounts.limits import Limits, guest_limits, user_limits
 from accounts.models import GUEST_PREFIX, Guest
 
@@ -25,6 +27,7 @@ class Owner:
     is_guest: bool
     read_only: bool
     limits: Limits
+    expires_at: datetime | None = None  # a guest space's end (accounts.models.Guest)
 
 
 def owner_slug_for_user(username: str, user_id: int) -> str:
@@ -59,20 +62,37 @@ def _find_owner(request: HttpRequest) -> Owner | bool:
         )
     session = getattr(request, "session", None)
     guest_slug = session.get(GUEST_SESSION_KEY) if session is not None else None
-    if settings.ALLOW_GUESTS and guest_slug and Guest.objects.filter(slug=guest_slug).exists():
+    # An expired guest is nobody, even before `manage.py cleanup` deletes it.
+    guest = (
+        Guest.objects.live().filter(slug=guest_slug).first()
+        if settings.ALLOW_GUESTS and guest_slug
+        else None
+    )
+    if guest is not None:
         return Owner(
-            slug=guest_slug, label="Guest", is_guest=True, read_only=False, limits=guest_limits()
+            slug=guest.slug,
+            label="Guest",
+            is_guest=True,
+            read_only=False,
+            limits=guest_limits(),
+            expires_at=guest.expires_at,
         )
     return False
 
 
 def start_guest(request: HttpRequest) -> None:
-    """Give this browser session a new guest space (the session key is rotated first)."""
+    """Give this browser session a new guest space, if admitted (else GuestRefused).
+
+    The session key is rotated first, and the session ends when the guest space does.
+    """
+    guest = admit_guest(request.META.get("REMOTE_ADDR"))
     request.session.cycle_key()
-    request.session[GUEST_SESSION_KEY] = Guest.start().slug
+    request.session[GUEST_SESSION_KEY] = guest.slug
+    request.session.set_expiry(guest.expires_at)
     if hasattr(request, _CACHE_ATTRIBUTE):
         delattr(request, _CACHE_ATTRIBUTE)
 
 
 def forget_guest(request: HttpRequest) -> None:
-    request.session.pop(GUEST_SESSION_KEY, None)
+    if request.session.pop(GUEST_SESSION_KEY, None) is not None:
+        request.session.set_expiry(None)  # a signed-in session lasts as sessions do

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,6 +12,7 @@ from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.admission import GuestRefused
 from accounts.decorators import owner_required, write_access_required
 from accounts.identity import current_owner, start_guest
 
@@ -40,5 +42,9 @@ def guest(request: HttpRequest) -> HttpResponse:
     if not settings.ALLOW_GUESTS:
         raise PermissionDenied("Guest access is turned off on this site.")
     if current_owner(request) is None:
-        start_guest(request)
+        try:
+            start_guest(request)
+        except GuestRefused as refusal:
+            messages.error(request, str(refusal))
+            return redirect("accounts-login")
     return redirect("projects-list")

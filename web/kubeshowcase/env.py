@@ -201,3 +201,23 @@ def env_proxy_ssl_header(
             f"{name} must look like `X-Forwarded-Proto: https`; got {value!r}"
         )
     return "HTTP_" + header.upper().replace("-", "_"), expected
+
+
+_RATE = re.compile(
+    r"^\s*(\d+)\s*/\s*(\d*)\s*(s|secs?|seconds?|m|mins?|minutes?|h|hours?|d|days?)\s*$"
+)
+_RATE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def env_rate(
+    name: str, default: str, *, environ: Mapping[str, str] | None = None
+) -> tuple[int, int]:
+    """`N/period` as (N, seconds): `10/hour`, `10/h`, `3/15m`, `100/day`; N may be 0."""
+    value = env_str(name, default, environ=environ) or default
+    match = _RATE.match(value.lower())
+    seconds = int(match.group(2) or 1) * _RATE_UNITS[match.group(3)[0]] if match else 0
+    if not match or seconds == 0:
+        raise ImproperlyConfigured(
+            f"{name} must be a rate such as 10/hour, 10/h or 3/15m; got {value!r}"
+        )
+    return int(match.group(1)), seconds

@@ -46,6 +46,12 @@ Environment variables (default in brackets):
   GUEST_MAX_PROJECTS [3]  GUEST_MAX_FILES [1000]  GUEST_MAX_BYTES [500Mi]
   GUEST_MAX_UPLOAD_BYTES [200Mi]  GUEST_MAX_QUEUED_RUNS [1]
                               Per-owner limits; sizes accept 1048576, 512M, 5Gi.
+  GUEST_LIFETIME_HOURS [24]   How long a guest space lasts from its start; then its session
+                              ends and `manage.py cleanup` deletes it, its files and runs.
+  GUEST_MAX_LIVE [200]        Guest spaces that may be live at once, site-wide.
+  GUEST_RATE [10/hour]        New guest spaces per client address (REMOTE_ADDR), as N/period
+                              (10/h, 3/15m, 100/day); the period at most GUEST_LIFETIME_HOURS.
+  STAGING_MAX_AGE_HOURS [24]  `manage.py cleanup` removes DATA_ROOT/.staging leftovers older.
   UPLOAD_MAX_FILES_PER_REQUEST [1000]  Files one upload may carry.
   ZIP_MAX_ENTRIES [10000]  ZIP_MAX_TOTAL_BYTES [20Gi]  ZIP_MAX_RATIO [200]
                               Bounds on one uploaded zip that is extracted.
@@ -81,6 +87,7 @@ from kubeshowcase.env import (
     env_int,
     env_list,
     env_proxy_ssl_header,
+    env_rate,
     env_secret,
     env_str,
 )
@@ -212,6 +219,16 @@ GUEST_MAX_FILES = env_int("GUEST_MAX_FILES", 1000)
 GUEST_MAX_BYTES = env_bytes("GUEST_MAX_BYTES", 500 * 2**20)
 GUEST_MAX_UPLOAD_BYTES = env_bytes("GUEST_MAX_UPLOAD_BYTES", 200 * 2**20)
 GUEST_MAX_QUEUED_RUNS = env_int("GUEST_MAX_QUEUED_RUNS", 1)
+
+# Guests (#7): a space lasts GUEST_LIFETIME_HOURS from its start (its session ends then too, and
+# `manage.py cleanup` deletes it); new ones are capped site-wide and per client address.
+GUEST_LIFETIME_HOURS = env_int("GUEST_LIFETIME_HOURS", 24, minimum=1)
+GUEST_MAX_LIVE = env_int("GUEST_MAX_LIVE", 200, minimum=1)
+GUEST_RATE = env_rate("GUEST_RATE", "10/hour")
+if GUEST_RATE[1] > GUEST_LIFETIME_HOURS * 3600:
+    # The rate is counted from guest rows, and cleanup deletes a row once its guest expires.
+    raise ImproperlyConfigured("GUEST_RATE's period cannot be longer than GUEST_LIFETIME_HOURS")
+STAGING_MAX_AGE_HOURS = env_int("STAGING_MAX_AGE_HOURS", 24, minimum=1)
 
 ZIP_MAX_ENTRIES = env_int("ZIP_MAX_ENTRIES", 10_000, minimum=1)
 ZIP_MAX_TOTAL_BYTES = env_bytes("ZIP_MAX_TOTAL_BYTES", 20 * 2**30)

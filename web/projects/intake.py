@@ -16,6 +16,7 @@ from projects.paths import UnsafePath, check_name
 from projects.quotas import refuse_new_files
 from projects.unzip import ZipPlan, ZipRefused, ZipRules, extract, plan_extraction
 from projects.uploads import StagedUploadedFile
+from projects.zipcheck import check_zip_directory
 
 
 class IntakeRefused(Exception):
@@ -101,6 +102,10 @@ def take_uploads(
 
 def _open_zip(upload: StagedUploadedFile, stack: ExitStack) -> zipfile.ZipFile:
     try:
+        # Counted from the end records first: ZipFile() holds the whole directory in memory.
+        check_zip_directory(upload.temporary_file_path(), settings.ZIP_MAX_ENTRIES)
         return stack.enter_context(zipfile.ZipFile(upload.temporary_file_path()))
+    except ZipRefused as error:
+        raise IntakeRefused(f"{upload.name}: {error}") from None
     except (zipfile.BadZipFile, OSError):
         raise IntakeRefused(f"{upload.name} is not a zip file that can be read.") from None

@@ -166,6 +166,23 @@ def request_cancel(name: str) -> dict[str, Any] | None:
     )
 
 
+def delete_run(name: str) -> bool:
+    """Delete a PipelineRun; its Job and pods go with it (owner references, Background).
+
+    False when it was already gone."""
+    from kubernetes import client as k8s
+
+    return (
+        _call(
+            f"delete run {name}",
+            _custom().delete_namespaced_custom_object,
+            GROUP, VERSION, _namespace(), RUNS, name,
+            body=k8s.V1DeleteOptions(propagation_policy="Background"),
+        )
+        is not None
+    )
+
+
 def job_pod_log(job_name: str, tail_lines: int) -> str | None:
     """The last lines of the log of the newest pod of a Job; None if it has no pod (yet)."""
     pods = _call(

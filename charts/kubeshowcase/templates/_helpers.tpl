@@ -220,13 +220,19 @@ The web app's environment, shared by gunicorn and the migrate init container.
   (list "GUEST_MAX_QUEUED_RUNS" $web.limits.guest.maxQueuedRuns)
   (list "ZIP_MAX_ENTRIES" $web.limits.zip.maxEntries)
   (list "ZIP_MAX_TOTAL_BYTES" $web.limits.zip.maxTotalBytes)
-  (list "ZIP_MAX_RATIO" $web.limits.zip.maxRatio) }}
+  (list "ZIP_MAX_RATIO" $web.limits.zip.maxRatio)
+  (list "GUEST_LIFETIME_HOURS" $web.guests.lifetimeHours)
+  (list "GUEST_MAX_LIVE" $web.guests.maxLive) }}
 {{- range $limits }}
 {{- if not (kindIs "invalid" (index . 1)) }}
 - name: {{ index . 0 }}
   {{- /* int64: values arrive as float64, which would print large byte counts as 1e+10. */}}
   value: {{ index . 1 | int64 | quote }}
 {{- end }}
+{{- end }}
+{{- with $web.guests.rate }}
+- name: GUEST_RATE
+  value: {{ . | quote }}
 {{- end }}
 {{- with $web.extraEnv }}
 {{ toYaml . }}

@@ -1,0 +1,143 @@
+"""Removing what has outlived its use: expired guests (runs, folder, row), expired sessions, and
+staging leftovers. `manage.py cleanup` runs it; every step is safe to repeat."""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from importlib import import_module
+from typing import Any
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from accounts.models import GUEST_PREFIX, Guest
+from accounts.removal import exists_at, names_in, opened_folder, remove_at
+from projects.storage import STAGING, data_root
+from runs import kube
+from runs.model import OWNER_LABEL, label_value
+
+
+@dataclass
+class Report:
+    dry_run: bool
+    done: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def note(self, what: str) -> None:
+        self.done.append(f"{'would remove' if self.dry_run else 'removed'} {what}")
+
+
+def clean_up(*, dry_run: bool = False, now: datetime | None = None) -> Report:
+    now = now or timezone.now()
+    report = Report(dry_run=dry_run)
+    try:
+        with opened_folder(data_root(), follow=True) as root_fd:
+            remove_gone_guests(root_fd, now, report)
+            remove_staging_leftovers(root_fd, now, report)
+    except OSError as error:  # no volume mounted: guests are kept until their folders can go
+        report.problems.append(f"DATA_ROOT cannot be opened ({error}); no guest was removed")
+    remove_expired_sessions(now, report)
+    return report
+
+
+def remove_gone_guests(root_fd: int, now: datetime, report: Report) -> None:
+    """Expired guests, and guest folders whose guest row is gone: runs, then folder, then row.
+
+    The folders are listed before the live guests are read: a folder is made only after its
+    guest's row is committed, so a folder of a guest admitted meanwhile is never taken for gone.
+    """
+    folders = {name for name, _ in names_in(root_fd) if name.startswith(GUEST_PREFIX)}
+    live = set(Guest.objects.live(now).values_list("slug", flat=True))
+    expired = set(Guest.objects.expired(now).values_list("slug", flat=True))
+    gone = sorted(expired | (folders - live))
+    if not gone:
+        return
+    try:
+        runs = kube.list_runs() if kube.configured() else []
+    except kube.KubeError as error:
+        report.problems.append(f"guests kept for the next cleanup: {error}")
+        return
+    for slug in gone:
+        remove_guest(root_fd, slug, [run for run in runs if _belongs_to(run, slug)], report)
+
+
+def remove_guest(root_fd: int, slug: str, runs: list[dict[str, Any]], report: Report) -> None:
+    removed = []
+    for run in runs:
+        name = run["metadata"]["name"]
+        if not report.dry_run:
+            try:
+                kube.delete_run(name)
+            except kube.KubeError as error:
+                report.problems.append(f"guest {slug} kept for the next cleanup: {error}")
+                return
+        removed.append(f"run {name}")
+    try:
+        has_folder = exists_at(root_fd, slug)
+        if has_folder and not report.dry_run:
+            remove_at(root_fd, slug)
+    except OSError as error:
+        report.problems.append(f"guest {slug} kept for the next cleanup: its folder: {error}")
+        return
+    if has_folder:
+        removed.append("its folder")
+    rows = Guest.objects.filter(slug=slug)
+    if rows.exists():
+        if not report.dry_run:
+            rows.delete()
+        removed.append("its account")
+    report.note(f"guest {slug}: {', '.join(removed)}")
+
+
+def remove_staging_leftovers(root_fd: int, now: datetime, report: Report) -> None:
+    """Files and folders in DATA_ROOT/.staging untouched for STAGING_MAX_AGE_HOURS.
+
+    Uploads in progress and unpacking touch their files all the time, so only what a crashed
+    or killed worker left behind is that old.
+    """
+    cutoff = (now - timedelta(hours=settings.STAGING_MAX_AGE_HOURS)).timestamp()
+    if not exists_at(root_fd, STAGING):
+        return
+    try:
+        with opened_folder(STAGING, dir_fd=root_fd) as staging_fd:
+            for name, info in sorted(names_in(staging_fd)):
+                if info.st_mtime < cutoff:
+                    _remove_leftover(staging_fd, name, info, report)
+    except OSError as error:  # a link or a file where the folder should be: never followed
+        report.problems.append(f"{STAGING} cannot be opened as a folder: {error}")
+
+
+def _remove_leftover(staging_fd: int, name: str, info: os.stat_result, report: Report) -> None:
+    kind = "folder" if stat.S_ISDIR(info.st_mode) else "file"
+    try:
+        if not report.dry_run:
+            remove_at(staging_fd, name)
+    except OSError as error:
+        report.problems.append(f"staging {kind} {name}: {error}")
+        return
+    report.note(f"staging {kind} {name} (untouched since {_when(info.st_mtime)})")
+
+
+def remove_expired_sessions(now: datetime, report: Report) -> None:
+    """What `manage.py clearsessions` does, counted first (database sessions only)."""
+    expired = Session.objects.filter(expire_date__lt=now).count()
+    if expired and not report.dry_run:
+        import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+    if expired:
+        report.note(f"{expired} expired session{'s' if expired != 1 else ''}")
+
+
+def _belongs_to(run: dict[str, Any], slug: str) -> bool:
+    labels = (run.get("metadata") or {}).get("labels") or {}
+    owner = (run.get("spec") or {}).get("owner")
+    return owner == slug or labels.get(OWNER_LABEL) == label_value(slug)
+
+
+def _when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, tz=timezone.get_current_timezone()).strftime(
+        "%Y-%m-%d %H:%M"
+    )
