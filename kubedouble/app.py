@@ -330,7 +330,7 @@ class Api:
             raise errors.bad_request(f'container "{container}" in pod "{route.name}" is waiting '
                                      "to start: ContainerCreating")
         room = options.limit_bytes  # None: no limit
-        head = buffer.tail(options.tail_lines)[:room]
+        head = buffer.tail(options.tail_lines, room)
         if not _flag(request.query.get("follow")):
             return web.Response(body=head, content_type="text/plain")
         response = web.StreamResponse(headers={"Content-Type": "text/plain"})

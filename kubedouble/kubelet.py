@@ -43,13 +43,14 @@ class LogBuffer:
     def changed(self) -> asyncio.Event:
         return self._changed
 
-    def tail(self, lines: int | None) -> bytes:
+    def tail(self, lines: int | None, limit: int | None = None) -> bytes:
+        """The last `lines` lines (all when None), at most their first `limit` bytes."""
         if lines is None:
-            return bytes(self.data)
+            return bytes(self.data[:limit])
         if lines <= 0:
             return b""
         kept = bytes(self.data).splitlines(keepends=True)
-        return b"".join(kept[-lines:])
+        return b"".join(kept[-lines:])[:limit]
 
 
 @dataclass(frozen=True)
