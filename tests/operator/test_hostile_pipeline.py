@@ -211,7 +211,8 @@ def test_planted_clear_paths_and_handshake_links_are_replaced_as_links(
         hostile: OperatorHandle, ksc: KscCluster, decoys: Decoys) -> None:
     before = decoys.checksums()
     project = ksc.project("alice/cells")
-    plants = [["out", "link", "../../bob/proj"], ["summary.txt", "link", "../../bob/proj/results.csv"],
+    plants = [["out", "link", "../../bob/proj"],
+              ["summary.txt", "link", "../../bob/proj/results.csv"],
               [".kubeshowcase/args", "link", TO_DECOY_FROM_HANDSHAKE],
               [".kubeshowcase/run_id", "link", str(decoys.token)]]
     ksc.create_run("hostile-1", pipeline="hostile", args={"plant": plants})
@@ -231,7 +232,7 @@ def test_planted_clear_paths_and_handshake_links_are_replaced_as_links(
 
 
 def test_a_folder_planted_at_the_args_file_fails_the_next_run_clearly(
-        hostile: OperatorHandle, ksc: KscCluster, decoys: Decoys, pipeline_script: Path) -> None:
+        hostile: OperatorHandle, ksc: KscCluster) -> None:
     ksc.create_run("hostile-1", pipeline="hostile",
                    args={"plant": [[".kubeshowcase/args", "folder", None]]})
     assert finished(ksc, "hostile-1")["phase"] == "Succeeded"
