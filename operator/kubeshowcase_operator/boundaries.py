@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+OUTSIDE_OWNER = "ProjectOutsideOwner"  # the reason a run so refused fails with
+
 
 def project_outside_owner(owner: str, project: str) -> str | None:
     """Why a run of `owner` may not use `project`; None when it may.

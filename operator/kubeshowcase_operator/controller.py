@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from .boundaries import project_outside_owner
+from .boundaries import OUTSIDE_OWNER, project_outside_owner
 from .jobs import OUR_JOBS, handshake_of, job_for_run
 from .kubeapi import ApiError, KubeApi, NotLeader, Paths
 from .model import Model
@@ -333,10 +333,9 @@ class Controller:
             return self._job_gone(run)
         if step is Step.LABEL_FINISHED:
             return self._label_leftover(run)
-        if step is Step.REFUSE:
-            return self._finish_without_job(run, Outcome(
-                "Failed", "ProjectOutsideOwner",
-                project_outside_owner(run.owner, run.project) or "outside its owner's space"))
+        if step is Step.REFUSE:  # plan_run found the project outside the owner's space
+            problem = str(project_outside_owner(run.owner, run.project))
+            return self._finish_without_job(run, Outcome("Failed", OUTSIDE_OWNER, problem))
         assert job is not None
         if step is Step.ADOPT_JOB:
             return self._adopt(run, job)

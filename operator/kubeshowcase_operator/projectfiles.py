@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .boundaries import project_outside_owner
+from .boundaries import OUTSIDE_OWNER, project_outside_owner
 from .jobs import Handshake
-from .projectfs import Folder, NewFile, ProjectError, UnsafeEntry, open_project
+from .projectfs import Folder, NewFile, ProjectError, UnsafeEntry, open_project, segments
 
 LOG_FOLDER = ".kubeshowcase/logs"
 LAST_RUN_ID_CAP = 256  # bytes: a run id is at most 253 characters, plus a newline or two
@@ -17,7 +17,7 @@ LAST_RUN_ID_CAP = 256  # bytes: a run id is at most 253 characters, plus a newli
 def check_owner(owner: str, project: str) -> None:
     problem = project_outside_owner(owner, project)
     if problem is not None:
-        raise ProjectError("ProjectOutsideOwner", problem)
+        raise ProjectError(OUTSIDE_OWNER, problem)
 
 
 def read_last_run_id(folder: Folder, handshake: Handshake) -> str | None:
@@ -75,6 +75,10 @@ def prepare(data_root: Path, owner: str, project: str, handshake: Handshake, run
     Refuses (touching nothing) when LAST_RUN_ID already names this run: it ran to its end before,
     and its Job is gone (removed after its TTL while no operator watched). Never run it twice."""
     check_owner(owner, project)
+    for relative, what in ((handshake.args, "files.args"), (handshake.run_id, "files.runId"),
+                           (handshake.last_run_id, "files.lastRunId"),
+                           *((entry, "clearPaths entry") for entry in handshake.clear_paths)):
+        segments(relative, what)  # a path that climbs out refuses the run before anything
     with open_project(data_root, project) as folder:
         try:
             previous = read_last_run_id(folder, handshake)

@@ -108,8 +108,13 @@ def test_clearing_a_folder_never_follows_links_inside_it(project: Path, precious
 
 @pytest.mark.parametrize("entry", ["../other", "/etc", "a/../../x", ""])
 def test_it_refuses_paths_that_are_not_relative(project: Path, entry: str) -> None:
+    (project / "out").mkdir()
     with pytest.raises(ProjectError, match="must be a relative path inside the project"):
-        prepare_in(project, with_clear_paths(entry), "run-1", "")
+        prepare_in(project, with_clear_paths("out", entry), "run-1", "")
+    with pytest.raises(ProjectError, match="files.args .* must be a relative path"):
+        prepare_in(project, Handshake(**{**with_clear_paths("out").__dict__, "args": entry}),
+                   "run-1", "")
+    assert os.listdir(project) == ["out"]  # refused before anything was removed
 
 
 def test_a_clear_path_through_a_link_is_refused_before_anything_is_removed(
