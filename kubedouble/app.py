@@ -16,7 +16,7 @@ from aiohttp import web
 
 from . import discovery, errors, openapi, patching
 from .faults import Faults
-from .kubelet import Kubelet
+from .kubelet import Kubelet, log_options
 from .operations import Cluster
 from .routing import Route, parse_path
 from .selectors import Selector, parse_field_selector, parse_label_selector
@@ -322,12 +322,15 @@ class Api:
 
     async def pod_log(self, request: web.Request, route: Route) -> web.StreamResponse:
         pod = self.cluster.get(route.resource, route.namespace or "", route.name or "")
+        options = log_options(pod, request.query.get("container"), _number(request, "tailLines"),
+                              _number(request, "limitBytes"))
         buffer = self.kubelet.logs.get(pod["metadata"]["uid"]) if self.kubelet else None
         if buffer is None:
             container = (pod.get("spec", {}).get("containers") or [{}])[0].get("name", "")
             raise errors.bad_request(f'container "{container}" in pod "{route.name}" is waiting '
                                      "to start: ContainerCreating")
-        head = buffer.tail(_number(request, "tailLines"))
+        room = options.limit_bytes  # None: no limit
+        head = buffer.tail(options.tail_lines, room)
         if not _flag(request.query.get("follow")):
             return web.Response(body=head, content_type="text/plain")
         response = web.StreamResponse(headers={"Content-Type": "text/plain"})
@@ -337,11 +340,16 @@ class Api:
             offset = len(buffer.data)
             if head:
                 await response.write(head)
-            while True:
+            sent = len(head)
+            while room is None or sent < room:
                 changed = buffer.changed()
                 if len(buffer.data) > offset:
-                    await response.write(bytes(buffer.data[offset:]))
-                    offset = len(buffer.data)
+                    end = len(buffer.data) if room is None else min(len(buffer.data),
+                                                                    offset + room - sent)
+                    await response.write(bytes(buffer.data[offset:end]))
+                    sent += end - offset
+                    offset = end
+                    continue
                 if buffer.closed:
                     break
                 await changed.wait()

@@ -43,13 +43,44 @@ class LogBuffer:
     def changed(self) -> asyncio.Event:
         return self._changed
 
-    def tail(self, lines: int | None) -> bytes:
+    def tail(self, lines: int | None, limit: int | None = None) -> bytes:
+        """The last `lines` lines (all when None), at most their first `limit` bytes."""
         if lines is None:
-            return bytes(self.data)
+            return bytes(self.data[:limit])
         if lines <= 0:
             return b""
         kept = bytes(self.data).splitlines(keepends=True)
-        return b"".join(kept[-lines:])
+        return b"".join(kept[-lines:])[:limit]
+
+
+@dataclass(frozen=True)
+class LogOptions:
+    """A pods/log query, checked as kube-apiserver checks it."""
+
+    tail_lines: int | None
+    limit_bytes: int | None  # the kubelet stops the stream after this many bytes
+
+
+def log_options(pod: dict[str, Any], container: str | None, tail_lines: int | None,
+                limit_bytes: int | None) -> LogOptions:
+    """The container must be the pod's (or be left out when it has only one):
+    pkg/registry/core/pod/strategy.go `LogLocation`; limitBytes must be at least 1:
+    pkg/apis/core/validation `ValidatePodLogOptions` (422, field `limitBytes`)."""
+    name = pod["metadata"]["name"]
+    spec = pod.get("spec") or {}
+    names = [c.get("name", "") for key in ("containers", "initContainers", "ephemeralContainers")
+             for c in spec.get(key) or ()]
+    if not container and len(spec.get("containers") or ()) > 1:
+        choices = " ".join(c.get("name", "") for c in spec["containers"])
+        raise errors.bad_request(f"a container name must be specified for pod {name}, "
+                                 f"choose one of: [{choices}]")
+    if container and container not in names:
+        raise errors.bad_request(f"container {container} is not valid for pod {name}")
+    if limit_bytes is not None and limit_bytes < 1:
+        raise errors.invalid("PodLogOptions", name, [{
+            "reason": "FieldValueInvalid", "field": "limitBytes",
+            "message": f"Invalid value: {limit_bytes}: must be greater than 0"}])
+    return LogOptions(tail_lines, limit_bytes)
 
 
 @dataclass

@@ -14,12 +14,14 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+from .boundaries import OUTSIDE_OWNER, project_outside_owner
 from .jobs import OUR_JOBS, handshake_of, job_for_run
 from .kubeapi import ApiError, KubeApi, NotLeader, Paths
 from .model import Model
 from .names import event_name_for, job_name_for
 from .plan import Step, needs_finished_label, plan_run
-from .projectfiles import ProjectError, last_run_id_of, prepare, save_log, saved_log
+from .podlogs import save_pod_logs
+from .projectfiles import ProjectError, last_run_id_of, prepare, saved_log
 from .queue import (
     READY,
     SKIP,
@@ -331,6 +333,9 @@ class Controller:
             return self._job_gone(run)
         if step is Step.LABEL_FINISHED:
             return self._label_leftover(run)
+        if step is Step.REFUSE:  # plan_run found the project outside the owner's space
+            problem = str(project_outside_owner(run.owner, run.project))
+            return self._finish_without_job(run, Outcome("Failed", OUTSIDE_OWNER, problem))
         assert job is not None
         if step is Step.ADOPT_JOB:
             return self._adopt(run, job)
@@ -358,7 +363,7 @@ class Controller:
             await self._fail(run, "InvalidPipeline", f"Pipeline {run.pipeline!r} has no image")
             return
         try:
-            await asyncio.to_thread(prepare, self.settings.data_root, run.project,
+            await asyncio.to_thread(prepare, self.settings.data_root, run.owner, run.project,
                                     handshake_of(pipeline), run.name, run.args)
         except ProjectError as error:
             await self._fail(run, error.reason, error.message)
@@ -422,9 +427,14 @@ class Controller:
         async with self._control:
             observed = self._finish_seen.get(job.name) or now_utc()
             handshake = handshake_of(self.model.pipelines.get(run.pipeline, NO_PIPELINE))
-            last_run_id = await asyncio.to_thread(
-                last_run_id_of, self.settings.data_root, run.project, handshake)
-            outcome = phase_from_job(job, last_run_id, run.name, handshake.last_run_id)
+            last_run_id, unreadable = None, None
+            try:
+                last_run_id = await asyncio.to_thread(
+                    last_run_id_of, self.settings.data_root, run.project, handshake)
+            except ProjectError as error:
+                unreadable = error.message
+            outcome = phase_from_job(job, last_run_id, run.name, handshake.last_run_id,
+                                     unreadable)
             assert outcome is not None, "planned only for finished Jobs"
             log_file = await self._save_log(run, job.name)
             if run.phase != "Running":  # it ran while no operator watched: tell that part too
@@ -526,32 +536,7 @@ class Controller:
             self.model.put_job(JobView.from_body(body))
 
     async def _save_log(self, run: RunView, job_name: str) -> str | None:
-        """Keep the pipeline's output next to its results: pods do not outlive their Job."""
-        try:
-            pods = await self.api.get(self.paths.pods, labelSelector=f"job-name={job_name}")
-            items = sorted(pods.get("items") or (),
-                           key=lambda pod: (pod["metadata"].get("creationTimestamp") or "",
-                                            pod["metadata"]["name"]))
-            chunks: list[bytes] = []
-            for pod in items:
-                pod_name = pod["metadata"]["name"]
-                try:
-                    text = await self.api.read_bytes(self.paths.pod_log(pod_name),
-                                                     container="pipeline")
-                except ApiError as error:
-                    if error.transient:
-                        raise
-                    continue  # that pod never started, or is already gone
-                if len(items) > 1:
-                    chunks.append(f"===== pod {pod_name} =====\n".encode())
-                chunks.append(text)
-            if not chunks:
-                return None
-            return await asyncio.to_thread(save_log, self.settings.data_root, run.project,
-                                           run.name, chunks)
-        except (ApiError, ProjectError, OSError) as error:
-            logger.warning("run %s: could not save the pipeline log: %s", run.name, error)
-            return None
+        return await save_pod_logs(self.api, self.paths, self.settings, run, job_name)
 
     def _post_event(self, run: RunView, reason: str, message: str, warning: bool = False) -> None:
         """A Kubernetes Event on the run, so `kubectl describe` tells its story."""

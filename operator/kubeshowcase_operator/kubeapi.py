@@ -8,7 +8,7 @@ import logging
 import os
 import ssl
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,10 @@ MERGE_PATCH = "application/merge-patch+json"
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 5.0
 TOKEN_REFRESH_SECONDS = 60.0
+STREAM_CHUNK = 65536
+ERROR_BODY_LIMIT = 65536  # bytes of an error answer read, whatever its size
+# A long pod log may take longer than one ordinary call; only a stalled stream is given up.
+STREAM_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=5, sock_read=30)
 
 
 class ApiError(Exception):
@@ -131,7 +135,7 @@ class KubeApi:
         return headers
 
     async def _once(self, method: str, path: str, body: Any, params: dict[str, str] | None,
-                    content_type: str | None, raw: bool) -> Any:
+                    content_type: str | None) -> Any:
         session = self._open()
         try:
             async with session.request(
@@ -141,15 +145,13 @@ class KubeApi:
                 data = await response.read()
                 if response.status >= 400:
                     raise _error_from(response.status, data, response.headers)
-                if raw:
-                    return data
                 return await response.json(content_type=None) if data else {}
         except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as error:
             raise ApiError(0, "Unreachable", f"{type(error).__name__}: {error}") from error
 
     async def call(self, method: str, path: str, body: Any = None, *,
                    params: dict[str, str] | None = None, content_type: str = "application/json",
-                   raw: bool = False, attempts: int = 8) -> Any:
+                   attempts: int = 8) -> Any:
         """One API call, retried with backoff on transient errors (429, 5xx, unreachable)."""
         write = method != "GET"
         delays = retry_delays(attempts)
@@ -157,7 +159,7 @@ class KubeApi:
             if write and not self._may_write():
                 raise NotLeader(f"{method} {path}: not the leader")
             try:
-                return await self._once(method, path, body, params, content_type, raw)
+                return await self._once(method, path, body, params, content_type)
             except ApiError as error:
                 if not error.transient:
                     raise
@@ -185,8 +187,34 @@ class KubeApi:
     async def delete(self, path: str, propagation: str = "Foreground") -> Any:
         return await self.call("DELETE", path, {"propagationPolicy": propagation})
 
-    async def read_bytes(self, path: str, **params: str) -> bytes:
-        return bytes(await self.call("GET", path, params=params or None, raw=True))
+    async def stream(self, path: str, **params: str) -> AsyncGenerator[bytes, None]:
+        """A GET answer's body in chunks of at most STREAM_CHUNK bytes, never held whole.
+
+        Retried like `call` while no byte has arrived; a stream broken after that raises."""
+        delays = retry_delays()
+        while True:
+            try:
+                async with self._open().get(
+                    self._connection.host + path, params=params or None,
+                    headers=self._headers(None), timeout=STREAM_TIMEOUT,
+                ) as response:
+                    if response.status >= 400:
+                        data = await response.content.read(ERROR_BODY_LIMIT)
+                        raise _error_from(response.status, data, response.headers)
+                    async for chunk in response.content.iter_chunked(STREAM_CHUNK):
+                        delays = iter(())  # bytes have gone out: no retry from the start
+                        yield chunk
+                    return
+            except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as error:
+                failure = ApiError(0, "Unreachable", f"{type(error).__name__}: {error}")
+            except ApiError as error:
+                if not error.transient:
+                    raise
+                failure = error
+            delay = next(delays, None)
+            if delay is None:
+                raise failure
+            await asyncio.sleep(max(delay, failure.retry_after or 0.0))
 
 
 def _error_from(status: int, data: bytes, headers: Any) -> ApiError:

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
+from .boundaries import folder_and_ancestors
 from .queue import FINISHING, RUNNING, RunQueue
 from .views import JobView, PipelineView, RunView, changed_after, resource_version_newer
 
@@ -34,7 +35,10 @@ class Model:
         self.unfinished_jobs: set[str] = set()
         self.claims: set[str] = set()
         self.positioned: set[str] = set()  # waiting, with a queuePosition in its status
+        # Runs holding a project folder: by their folder, and by every folder above it, so
+        # that nested folders (`alice`, `alice/cells`) are seen as one busy tree.
         self._project_users: dict[str, set[str]] = defaultdict(set)
+        self._users_below: dict[str, set[str]] = defaultdict(set)
         self._project_of: dict[str, str] = {}
 
     # Feeding --------------------------------------------------------------------------------
@@ -121,10 +125,17 @@ class Model:
     def slots_used(self) -> int:
         return len(self.unfinished_jobs) + len(self.claims)
 
+    def project_users(self, project: str) -> set[str]:
+        """The runs holding `project`, a folder above it or one inside it."""
+        users = set(self._users_below.get(project, ()))
+        for folder in folder_and_ancestors(project):
+            users |= self._project_users.get(folder, set())
+        return users
+
     def project_state(self, project: str) -> str | None:
-        """RUNNING while a pipeline may run there, FINISHING while only outcomes are being
-        written, None when the project folder is free."""
-        users = self._project_users.get(project)
+        """RUNNING while a pipeline may run there (or in a folder above or inside it),
+        FINISHING while only outcomes are being written, None when the folder is free."""
+        users = self.project_users(project)
         if not users:
             return None
         for name in users:
@@ -159,12 +170,14 @@ class Model:
         # next run there can neither clear a LAST_RUN_ID nor a log still being read.
         old_project = self._project_of.pop(name, None)
         if old_project is not None:
-            self._project_users[old_project].discard(name)
-            if not self._project_users[old_project]:
-                del self._project_users[old_project]
+            _remove_user(self._project_users, old_project, name)
+            for folder in folder_and_ancestors(old_project)[:-1]:
+                _remove_user(self._users_below, folder, name)
         if holding and run is not None:
             self._project_of[name] = run.project
             self._project_users[run.project].add(name)
+            for folder in folder_and_ancestors(run.project)[:-1]:
+                self._users_below[folder].add(name)
 
 
 def _replaces(incoming: RunView | JobView, stored: RunView | JobView | None) -> bool:
@@ -191,6 +204,12 @@ def _sync(stored: dict[str, View], listed: Iterable[View], as_of: str,
     for name in dropped:
         drop(name)
     return dropped
+
+
+def _remove_user(users: dict[str, set[str]], folder: str, name: str) -> None:
+    users[folder].discard(name)
+    if not users[folder]:
+        del users[folder]
 
 
 def _toggle(members: set[str], name: str, present: bool) -> None:

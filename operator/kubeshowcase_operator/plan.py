@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 
+from .boundaries import project_outside_owner
 from .views import JobView, RunView
 
 
@@ -17,6 +18,7 @@ class Step(enum.Enum):
     CONFIRM_CANCELLED = "confirm-cancelled"  # our Job deletion went through
     JOB_GONE = "job-gone"  # Running, but its Job is nowhere to be seen
     LABEL_FINISHED = "label-finished"  # final phase written, finished label not yet
+    REFUSE = "refuse"  # a spec outside its owner's space (made with kubectl): Failed at once
 
 
 def needs_finished_label(run: RunView) -> bool:
@@ -39,6 +41,8 @@ def plan_run(run: RunView, job: JobView | None) -> Step:
         return Step.CONFIRM_CANCELLED if run.cancel_requested else Step.JOB_GONE
     if run.cancel_requested:
         return Step.CANCEL_QUEUED
+    if project_outside_owner(run.owner, run.project) is not None:
+        return Step.REFUSE  # never queued behind others, never started
     if run.phase is None:
         return Step.MARK_QUEUED
     return Step.NOTHING  # Queued: the dispatcher's business

@@ -1,130 +1,113 @@
-"""The file handshake on the data volume: paths kept inside the project folder, always."""
+"""The file handshake on the data volume: what the operator writes, reads and keeps there.
+
+Every byte goes through `projectfs`, so nothing a pipeline planted is followed or read whole."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterable
 from pathlib import Path
 
+from .boundaries import OUTSIDE_OWNER, project_outside_owner
 from .jobs import Handshake
+from .projectfs import Folder, NewFile, ProjectError, UnsafeEntry, open_project, segments
 
 LOG_FOLDER = ".kubeshowcase/logs"
+LAST_RUN_ID_CAP = 256  # bytes: a run id is at most 253 characters, plus a newline or two
 
 
-class ProjectError(Exception):
-    """The run's project folder or a Pipeline path cannot be used; the run fails with this."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
+def check_owner(owner: str, project: str) -> None:
+    problem = project_outside_owner(owner, project)
+    if problem is not None:
+        raise ProjectError(OUTSIDE_OWNER, problem)
 
 
-def _within(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
+def read_last_run_id(folder: Folder, handshake: Handshake) -> str | None:
+    """LAST_RUN_ID's content (at most LAST_RUN_ID_CAP bytes), None when it does not exist.
+
+    A link, FIFO, device, folder or an oversized file there raises LastRunIdUnreadable."""
+    try:
+        data = folder.read_capped(handshake.last_run_id, LAST_RUN_ID_CAP, "files.lastRunId")
+    except UnsafeEntry as error:
+        raise ProjectError("LastRunIdUnreadable", error.message) from None
+    return None if data is None else data.decode(errors="replace")
 
 
-def project_folder(data_root: Path, project: str) -> Path:
-    """The run's project folder, resolved; it must exist inside the data root."""
-    parts = project.split("/")
-    if project.startswith("/") or any(part in ("", ".", "..") for part in parts):
-        raise ProjectError("InvalidProject",
-                           f"project {project!r} must be a relative path without '.' or '..'")
-    root = data_root.resolve()
-    folder = (root / project).resolve()
-    if folder == root or not _within(folder, root):
-        raise ProjectError("InvalidProject",
-                           f"project {project!r} resolves outside the data volume")
-    if not folder.is_dir():
-        raise ProjectError("ProjectNotFound",
-                           f"project folder {project!r} does not exist on the data volume")
-    return folder
+def last_run_id_of(data_root: Path, project: str, handshake: Handshake) -> str | None:
+    """A finished run's LAST_RUN_ID; None when it (or the project folder) is missing.
+
+    Raises ProjectError (LastRunIdUnreadable, InvalidProject, ...) when what is there is not
+    a small regular file."""
+    try:
+        with open_project(data_root, project) as folder:
+            return read_last_run_id(folder, handshake)
+    except ProjectError as error:
+        if error.reason == "ProjectNotFound":
+            return None
+        raise
+    except OSError as error:
+        raise ProjectError("LastRunIdUnreadable",
+                           f"{handshake.last_run_id} cannot be read: {error.strerror}") from None
 
 
-def inside(folder: Path, relative: str, what: str) -> Path:
-    """`folder/relative` where every folder on the way resolves inside `folder`.
-
-    The last component is not followed: a symlink there is the thing itself (removing or
-    replacing it never touches its target)."""
-    trimmed = relative.rstrip("/")
-    parts = trimmed.split("/")
-    if not trimmed or trimmed.startswith("/") or any(p in ("", ".", "..") for p in parts):
-        raise ProjectError("InvalidPath",
-                           f"{what} {relative!r} must be a relative path inside the project")
-    candidate = folder / trimmed
-    parent = candidate.parent.resolve()
-    if not _within(parent, folder):
-        raise ProjectError("PathEscapesProject",
-                           f"{what} {relative!r} escapes the project folder")
-    return parent / candidate.name
-
-
-def _remove(path: Path) -> None:
-    if path.is_symlink() or path.is_file():
-        path.unlink(missing_ok=True)
-    elif path.is_dir():
-        shutil.rmtree(path)
-    elif path.exists():
-        path.unlink(missing_ok=True)
+def _clear(folder: Folder, handshake: Handshake) -> None:
+    """Remove the Pipeline's clearPaths. Every parent is opened first, so a link or a file on
+    the way to any entry refuses the run before anything is removed."""
+    parents: list[tuple[Folder, str]] = []
+    try:
+        for entry in handshake.clear_paths:
+            try:
+                parents.append(folder.parent_of(entry, "clearPaths entry"))
+            except FileNotFoundError:
+                continue  # a folder on the way is missing: nothing to clear there
+            except UnsafeEntry as error:
+                raise ProjectError("UnsafePath",
+                                   f"clearPaths entry {entry!r}: {error.message}") from None
+        for parent, name in parents:
+            parent.remove_entry(name)
+    finally:
+        for parent, _ in parents:
+            parent.close()
 
 
-def _write_atomically(path: Path, content: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(content.encode())
-    os.replace(partial, path)
-
-
-def check_paths(folder: Path, handshake: Handshake) -> None:
-    """Refuse a Pipeline whose handshake or clear paths would leave the project folder."""
-    inside(folder, handshake.args, "files.args")
-    inside(folder, handshake.run_id, "files.runId")
-    inside(folder, handshake.last_run_id, "files.lastRunId")
-    for entry in handshake.clear_paths:
-        inside(folder, entry, "clearPaths entry")
-
-
-def prepare(data_root: Path, project: str, handshake: Handshake, run_id: str, args: str) -> None:
+def prepare(data_root: Path, owner: str, project: str, handshake: Handshake, run_id: str,
+            args: str) -> None:
     """Before the Job: clear the Pipeline's paths, drop a stale LAST_RUN_ID, write args and run id.
 
     Refuses (touching nothing) when LAST_RUN_ID already names this run: it ran to its end before,
     and its Job is gone (removed after its TTL while no operator watched). Never run it twice."""
-    folder = project_folder(data_root, project)
-    check_paths(folder, handshake)
-    previous = read_last_run_id(folder, handshake)
-    if previous is not None and previous.strip() == run_id:
-        raise ProjectError("JobLost", f"{handshake.last_run_id} already names this run but its "
-                           "Job is gone: the outcome is unknown and the run is not repeated")
+    check_owner(owner, project)
+    for relative, what in ((handshake.args, "files.args"), (handshake.run_id, "files.runId"),
+                           (handshake.last_run_id, "files.lastRunId"),
+                           *((entry, "clearPaths entry") for entry in handshake.clear_paths)):
+        segments(relative, what)  # a path that climbs out refuses the run before anything
+    with open_project(data_root, project) as folder:
+        try:
+            previous = read_last_run_id(folder, handshake)
+        except ProjectError:
+            previous = None  # whatever a pipeline left there names no run: removed below
+        if previous is not None and previous.strip() == run_id:
+            raise ProjectError("JobLost", f"{handshake.last_run_id} already names this run "
+                               "but its Job is gone: the outcome is unknown and the run is "
+                               "not repeated")
+        try:
+            # Clearing first: a clear path may well contain the handshake folder itself.
+            _clear(folder, handshake)
+            _remove(folder, handshake.last_run_id, "files.lastRunId")
+            folder.write_file(handshake.args, args.encode(), "files.args")
+            folder.write_file(handshake.run_id, run_id.encode(), "files.runId")
+        except UnsafeEntry as error:
+            raise ProjectError("UnsafePath", error.message) from None
+        except OSError as error:
+            raise ProjectError("ProjectNotWritable",
+                               f"cannot prepare the project folder: {error.strerror}") from None
+
+
+def _remove(folder: Folder, relative: str, what: str) -> None:
     try:
-        # Clearing first: a clear path may well contain the handshake folder itself.
-        for entry in handshake.clear_paths:
-            _remove(inside(folder, entry, "clearPaths entry"))
-        _remove(inside(folder, handshake.last_run_id, "files.lastRunId"))
-        _write_atomically(inside(folder, handshake.args, "files.args"), args)
-        _write_atomically(inside(folder, handshake.run_id, "files.runId"), run_id)
-    except OSError as error:
-        raise ProjectError("ProjectNotWritable",
-                           f"cannot prepare the project folder: {error}") from error
-
-
-def read_last_run_id(folder: Path, handshake: Handshake) -> str | None:
-    """The LAST_RUN_ID file's content, None when it does not exist (or is not a file)."""
-    path = inside(folder, handshake.last_run_id, "files.lastRunId")
-    try:
-        if not path.is_file():
-            return None
-        return path.read_text(errors="replace")
-    except OSError:
-        return None
-
-
-def last_run_id_of(data_root: Path, project: str, handshake: Handshake) -> str | None:
-    """A run's LAST_RUN_ID content; None when it, or the project folder, is missing or unusable."""
-    try:
-        return read_last_run_id(project_folder(data_root, project), handshake)
-    except ProjectError:
-        return None
+        parent, name = folder.parent_of(relative, what)
+    except FileNotFoundError:
+        return
+    with parent:
+        parent.remove_entry(name)
 
 
 def log_file_for(run_name: str) -> str:
@@ -133,22 +116,61 @@ def log_file_for(run_name: str) -> str:
 
 
 def saved_log(data_root: Path, project: str, run_name: str) -> str | None:
-    """The run's saved log (relative to the project) if there is one."""
-    try:
-        path = inside(project_folder(data_root, project), log_file_for(run_name), "log file")
-    except ProjectError:
-        return None
-    return log_file_for(run_name) if path.is_file() else None
-
-
-def save_log(data_root: Path, project: str, run_name: str, chunks: Iterable[bytes]) -> str:
-    """Write the pipeline's log from `chunks`; returns its path relative to the project."""
+    """The run's saved log (relative to the project) if there is one, as a regular file."""
     relative = log_file_for(run_name)
-    path = inside(project_folder(data_root, project), relative, "log file")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    with partial.open("wb") as out:
-        for chunk in chunks:
-            out.write(chunk)
-    os.replace(partial, path)
-    return relative
+    try:
+        with open_project(data_root, project) as folder:
+            return relative if folder.is_regular_file(relative, "log file") else None
+    except (ProjectError, OSError):
+        return None
+
+
+class LogWriter:
+    """A run's log being saved: at most `cap` bytes, then one line saying it was cut."""
+
+    def __init__(self, file: NewFile, relative: str, cap: int) -> None:
+        self._file = file
+        self.relative = relative
+        self.cap = cap
+        self.truncated = False
+        self._last = b"\n"
+
+    @property
+    def room(self) -> int:
+        return self.cap - self._file.size
+
+    @property
+    def size(self) -> int:
+        return self._file.size
+
+    def write(self, chunk: bytes) -> bool:
+        """Keep `chunk` (or what fits of it); False once the cap is reached and more came."""
+        if len(chunk) > self.room:
+            chunk = chunk[:self.room]
+            self.truncated = True
+        if chunk:
+            self._file.write(chunk)
+            self._last = chunk[-1:]
+        return not self.truncated
+
+    def commit(self) -> str:
+        if self.truncated:
+            newline = b"" if self._last == b"\n" else b"\n"
+            self._file.write(newline + f"[kubeshowcase] log truncated at {self.cap} bytes\n"
+                             .encode())
+        self._file.commit()
+        return self.relative
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def open_log(data_root: Path, project: str, run_name: str, cap: int) -> LogWriter:
+    """Start saving a run's log into `.kubeshowcase/logs/<run>.log` (folders made as needed;
+    a link among them is refused). Nothing is visible there until `commit()`."""
+    relative = log_file_for(run_name)
+    with open_project(data_root, project) as folder:
+        try:
+            return LogWriter(folder.new_file(relative, "log file"), relative, cap)
+        except UnsafeEntry as error:
+            raise ProjectError("UnsafePath", f"log file: {error.message}") from None

@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from .boundaries import projects_overlap
+
 QueueKey = tuple[datetime, str]
 
 
@@ -70,23 +72,25 @@ def next_runs_to_start(queued: Iterable[Candidate], running: int, limit: int,
                        project_state: Callable[[str], str | None] = lambda _: None) -> list[str]:
     """The runs to start now: oldest first, while slots are free.
 
-    Runs sharing a project folder never run together (they share its handshake files). A run
+    Runs sharing a project folder never run together (they share its handshake files), nor
+    do runs of nested folders (`alice` and `alice/cells`: one holds the other's files). A run
     whose project is busy with a RUNNING pipeline lets younger runs of other projects pass; one
     whose project is FINISHING (outcome being written, a moment away) holds the line like a
     WAIT run, so with a limit of 1 runs start strictly in queue order."""
     chosen: list[str] = []
-    taken: set[str] = set()
+    taken: list[str] = []
     free = limit - running
     for looked, run in enumerate(queued):
         if len(chosen) >= free or looked >= limit + LOOKAHEAD:
             break
-        project = RUNNING if run.project in taken else project_state(run.project)
+        clash = any(projects_overlap(run.project, other) for other in taken)
+        project = RUNNING if clash else project_state(run.project)
         if run.state == WAIT or project == FINISHING:
             break
         if run.state == SKIP or project == RUNNING:
             continue
         chosen.append(run.name)
-        taken.add(run.project)
+        taken.append(run.project)
     return chosen
 
 

@@ -29,6 +29,8 @@ class Settings:
     lease_name: str
     lease_duration_seconds: int
     identity: str
+    # Bytes of a run's pod log kept in its project; the rest is cut, with a line saying so.
+    log_max_bytes: int = 64 * 1024 * 1024
 
 
 def _text(env: Mapping[str, str], name: str, default: str | None = None) -> str:
@@ -88,4 +90,5 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         lease_name=_dns_name(env, "LEASE_NAME", "kubeshowcase-operator", DNS_SUBDOMAIN, 253),
         lease_duration_seconds=_integer(env, "LEASE_DURATION_SECONDS", 15, minimum=1),
         identity=identity,
+        log_max_bytes=_integer(env, "LOG_MAX_BYTES", 64 * 1024 * 1024, minimum=1024),
     )

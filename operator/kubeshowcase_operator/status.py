@@ -10,6 +10,7 @@ from typing import Any
 from .views import JobView, RunView, parse_time
 
 REASON = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+RUN_ID_LIKE = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$")
 MAX_MESSAGE = 32768
 # A Job's own finish time is trusted over our observation only when we clearly saw it late
 # (for example after an operator restart); otherwise ours has sub-second precision.
@@ -57,27 +58,37 @@ def completion_time(observed_at: datetime, job: JobView | None) -> datetime:
     return observed_at
 
 
-def _quoted(text: str, limit: int = 200) -> str:
-    return repr(text if len(text) <= limit else text[:limit] + "…")
+def run_id_excerpt(content: str) -> str:
+    """What may be shown of a LAST_RUN_ID naming another run: its content only when that looks
+    like a run id (short, DNS-1123 characters), else only its size. A pipeline decides what
+    is in that file, so nothing else of it reaches a status or an Event."""
+    text = content.strip()
+    if RUN_ID_LIKE.match(text):
+        return repr(text)
+    return f"{len(content.encode())} bytes that are not a run id"
 
 
 def phase_from_job(
     job: JobView, last_run_id: str | None, run_id: str,
-    last_run_id_path: str = ".kubeshowcase/LAST_RUN_ID",
+    last_run_id_path: str = ".kubeshowcase/LAST_RUN_ID", unreadable: str | None = None,
 ) -> Outcome | None:
-    """How a finished Job ended the run; None while the Job is still going."""
+    """How a finished Job ended the run; None while the Job is still going.
+
+    `unreadable`: why LAST_RUN_ID could not be read (a link, a FIFO, too large...)."""
     if job.outcome == "Failed":
         reason = job.reason if REASON.match(job.reason) else "JobFailed"
         return Outcome("Failed", reason, job.message or f"Job {job.name} failed ({job.reason})")
     if job.outcome != "Complete":
         return None
+    if unreadable is not None:
+        return Outcome("Failed", "LastRunIdUnreadable", f"the Job completed but {unreadable}")
     if last_run_id is None:
         return Outcome("Failed", "LastRunIdMismatch",
                        f"the Job completed but {last_run_id_path} is missing")
     if last_run_id.strip() != run_id:
         return Outcome("Failed", "LastRunIdMismatch",
                        f"the Job completed but {last_run_id_path} contains "
-                       f"{_quoted(last_run_id.strip())}, expected {run_id!r}")
+                       f"{run_id_excerpt(last_run_id)}, expected {run_id!r}")
     return Outcome("Succeeded", "Succeeded", f"the pipeline finished and wrote {last_run_id_path}")
 
 

@@ -57,6 +57,7 @@ class RunView:
     pipeline: str
     project: str
     args: str
+    owner: str
     cancel_requested: bool
     phase: str | None
     job_name: str | None
@@ -89,6 +90,7 @@ class RunView:
             created=parse_time(meta.get("creationTimestamp")) or EPOCH,
             pipeline=str(spec.get("pipeline", "")),
             project=str(spec.get("project", "")),
+            owner=str(spec.get("owner", "")),
             args=args if isinstance(args := spec.get("args"), str) else "",
             cancel_requested=spec.get("cancelRequested") is True,
             phase=status.get("phase") or None,

@@ -13,7 +13,7 @@ LIMITS = {f"{who}_MAX_{what}" for who in ("USER", "GUEST")
     "ZIP_MAX_ENTRIES", "ZIP_MAX_TOTAL_BYTES", "ZIP_MAX_RATIO"}
 OPERATOR_ENV = {"KUBE_NAMESPACE", "POD_NAME", "DATA_ROOT", "DATA_PVC", "MAX_CONCURRENT_RUNS",
                 "QUEUE_POSITION_HEAD", "JOB_TTL_SECONDS", "PIPELINE_RUN_AS_USER", "LEASE_NAME",
-                "LEASE_DURATION_SECONDS"}
+                "LEASE_DURATION_SECONDS", "LOG_MAX_BYTES"}
 FIELD_NAMESPACE = {"fieldRef": {"fieldPath": "metadata.namespace"}}
 
 
@@ -116,6 +116,7 @@ def test_operator_defaults():
         "PIPELINE_RUN_AS_USER": "10001",
         "LEASE_NAME": "showcase-kubeshowcase-operator",
         "LEASE_DURATION_SECONDS": "15",
+        "LOG_MAX_BYTES": "67108864",
     }
 
 

@@ -190,3 +190,45 @@ def test_a_missing_executable_fails_the_pod(apiserver):
     terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"]
     assert terminated["exitCode"] == 128 and terminated["reason"] == "StartError"
     assert "failed to start container" in _log(apiserver, pod["metadata"]["name"])
+
+
+# pods/log options, as kube-apiserver answers them:
+# container: pkg/registry/core/pod/strategy.go LogLocation (400 for a name not in the pod);
+# limitBytes: pkg/apis/core/validation ValidatePodLogOptions (422 below 1), and the kubelet
+# stops the stream after that many bytes (also while following).
+@pytest.mark.parametrize(("query", "status", "body"), [
+    ("?limitBytes=8", 200, "line 0\nl"),
+    ("?limitBytes=1000", 200, "line 0\nline 1\nline 2\n"),
+    ("?follow=true&limitBytes=10", 200, "line 0\nlin"),
+    ("?tailLines=1&limitBytes=4", 200, "line"),
+    ("?container=main&limitBytes=7", 200, "line 0\n"),
+    ("?container=sidecar", 400, "container sidecar is not valid for pod {pod}"),
+    ("?limitBytes=0", 422,
+     'PodLogOptions "{pod}" is invalid: limitBytes: Invalid value: 0: must be greater than 0'),
+])
+def test_log_options(apiserver, query, status, body):
+    script = "for i in range(3):\n    print('line', i, flush=True)\n"
+    _run(apiserver, job("limited", [PY, "-c", script]))
+    _finished(apiserver, "limited")
+    [pod] = _pods(apiserver, "limited")
+    name = pod["metadata"]["name"]
+    response = http(apiserver, "GET", f"{PODS}/{name}/log{query}")
+    assert response.status_code == status
+    expected = body.format(pod=name)
+    assert (response.text if status == 200 else response.json()["message"]) == expected
+
+
+def test_a_pod_of_two_containers_needs_the_container_named(apiserver):
+    body = job("pair", [PY, "-c", "print('from main')"],
+               pod={"containers": [{"name": "main", "image": "python:3.11",
+                                    "command": [PY, "-c", "print('from main')"]},
+                                   {"name": "sidecar", "image": "busybox"}]})
+    _run(apiserver, body)
+    _finished(apiserver, "pair")
+    [pod] = _pods(apiserver, "pair")
+    name = pod["metadata"]["name"]
+    response = http(apiserver, "GET", f"{PODS}/{name}/log")
+    assert response.status_code == 400
+    assert response.json()["message"] == (f"a container name must be specified for pod {name}, "
+                                           "choose one of: [main sidecar]")
+    assert _log(apiserver, name, "?container=main") == "from main\n"

@@ -8,9 +8,9 @@ from typing import Any
 def run_body(name: str = "run-1", *, phase: str | None = None,
              created: str = "2025-01-01T10:00:00Z", uid: str = "uid-run-1", rv: str = "10",
              cancel: bool = False, project: str = "alice/cells", pipeline: str = "nuclei",
-             args: str | None = '{"sigma": 2}', generation: int = 1,
+             args: str | None = '{"sigma": 2}', generation: int = 1, owner: str = "alice",
              **status: Any) -> dict[str, Any]:
-    spec: dict[str, Any] = {"pipeline": pipeline, "owner": "alice", "project": project,
+    spec: dict[str, Any] = {"pipeline": pipeline, "owner": owner, "project": project,
                             "cancelRequested": cancel}
     if args is not None:
         spec["args"] = args

@@ -181,3 +181,33 @@ def test_jobs_removed_the_moment_they_finish_still_give_their_outcome(
     phases = [ksc.wait_phase(name, "Succeeded", "Failed")["phase"] for name in names]
     assert phases == ["Succeeded"] * 5
     wait_until(lambda: ksc.jobs() == [], 30, "every Job to be removed")
+
+
+def test_nested_project_folders_never_run_at_once(
+        operator_factory, ksc: KscCluster, pipeline_script: Path, tmp_path: Path) -> None:
+    """`alice` holds `alice/cells`: a run of either would clear or overwrite the other's
+    files. Only `<owner>/<project>` runs are accepted, so the nested ones made with kubectl
+    fail at once, while the real one runs (the dispatcher's prefix check is in test_queue)."""
+    journal = tmp_path / "journal"
+    use_test_pipeline(ksc, pipeline_script)
+    ksc.project("alice/cells/sub")
+    ksc.project("alice/cellsx")
+    release = tmp_path / "release"
+    operator_factory(MAX_CONCURRENT_RUNS="4")
+    ksc.create_run("cells", args={"journal": str(journal), "hold_file": str(release)})
+    ksc.wait_phase("cells", "Running")
+    for name, project in (("whole", "alice"), ("sub", "alice/cells/sub")):
+        ksc.create_run(name, project=project, owner="alice",
+                       args={"journal": str(journal), "hold_file": str(release)})
+    ksc.create_run("sibling", project="alice/cellsx",
+                   args={"journal": str(journal), "hold_file": str(release)})
+    for name in ("whole", "sub"):
+        assert ksc.wait_phase(name, "Failed")["reason"] == "ProjectOutsideOwner"
+    ksc.wait_phase("sibling", "Running")  # a folder that merely starts alike is not nested
+    release.touch()
+    for name in ("cells", "sibling"):
+        ksc.wait_phase(name, "Succeeded")
+    spans = read_journal(journal)
+    assert sorted(span.run for span in spans) == ["cells", "sibling"]
+    assert max_overlap([s for s in spans if s.run != "sibling"]) == 1
+    assert max_overlap(spans) == 2

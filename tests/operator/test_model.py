@@ -161,3 +161,20 @@ def test_terminal_runs_without_the_finished_label_are_tracked_until_labelled() -
     assert model.unlabelled == set()
     model.drop_run("run-1")  # out of the watch's selector
     assert model.unlabelled == set() and model.runs == {}
+
+
+def test_nested_project_folders_are_busy_together() -> None:
+    model = Model()
+    put(model, name="outer", uid="outer", project="alice", phase="Queued")
+    model.set_starting("outer", True)
+    for project in ("alice", "alice/cells", "alice/cells/raw"):
+        assert model.project_state(project) == "running", project
+    assert model.project_state("alicex/cells") is None
+    model.set_starting("outer", False)
+    put(model, name="inner", uid="inner", project="alice/cells/raw", phase="Queued")
+    model.set_starting("inner", True)
+    assert [model.project_state(p) for p in ("alice", "alice/cells", "alice/cells/raw",
+                                             "alice/cells2", "alice/other")] == [
+        "running", "running", "running", None, None]
+    model.set_starting("inner", False)
+    assert model.project_state("alice") is None and model.project_users("alice") == set()

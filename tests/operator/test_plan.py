@@ -42,6 +42,21 @@ def test_plan(phase: str | None, cancel: bool, job: dict | None, step: Step) -> 
     assert plan_run(run, JobView.from_body(job) if job else None) is step
 
 
+@pytest.mark.parametrize(("owner", "project", "phase", "job", "step"), [
+    ("alice", "bob/proj", None, None, Step.REFUSE),
+    ("alice", "alice", "Queued", None, Step.REFUSE),
+    ("alice", "alice/cells/raw", None, None, Step.REFUSE),
+    ("alice", "bob/proj", "Running", RUNNING_JOB, Step.NOTHING),  # only ours make Jobs
+    ("alice", "bob/proj", "Failed", None, Step.NOTHING),
+    ("alice", "alice/cells", None, None, Step.MARK_QUEUED),
+])
+def test_a_run_outside_its_owners_space_is_refused(owner: str, project: str,
+                                                   phase: str | None, job: dict | None,
+                                                   step: Step) -> None:
+    run = RunView.from_body(run_body(owner=owner, project=project, phase=phase))
+    assert plan_run(run, JobView.from_body(job) if job else None) is step
+
+
 @pytest.mark.parametrize(("phase", "labelled", "needed"), [
     ("Succeeded", False, True),
     ("Failed", False, True),

@@ -125,3 +125,10 @@ def test_only_changed_positions_are_written() -> None:
     shown = {"a": 1, "b": 2, "c": 2}  # a has left the head, b moved up, c stayed, d is new
     assert position_updates(wanted, shown) == {"b": 1, "d": 3, "a": None}
     assert position_updates(wanted, wanted) == {}
+
+
+def test_runs_of_nested_projects_never_start_together() -> None:
+    queued = [Candidate("a", "alice"), Candidate("b", "alice/cells"),
+              Candidate("c", "alice/cells2"), Candidate("d", "alice/cells/raw")]
+    assert next_runs_to_start(queued, 0, 4) == ["a"]
+    assert next_runs_to_start(queued[1:], 0, 4) == ["b", "c"]

@@ -25,17 +25,19 @@ def test_it_has_defaults(tmp_path: Path) -> None:
     assert settings.lease_name == "kubeshowcase-operator"
     assert settings.lease_duration_seconds == 15
     assert settings.identity  # hostname-pid
+    assert settings.log_max_bytes == 64 * 1024 * 1024
 
 
 def test_it_reads_every_variable(tmp_path: Path) -> None:
     settings = load(env(tmp_path, DATA_PVC="data", MAX_CONCURRENT_RUNS="3",
                         QUEUE_POSITION_HEAD="5", JOB_TTL_SECONDS="60",
                         PIPELINE_RUN_AS_USER="2000", LEASE_NAME="lease-a",
-                        LEASE_DURATION_SECONDS="4", POD_NAME="operator-7"))
+                        LEASE_DURATION_SECONDS="4", POD_NAME="operator-7",
+                        LOG_MAX_BYTES="4096"))
     assert (settings.data_pvc, settings.max_concurrent_runs, settings.queue_position_head,
             settings.job_ttl_seconds, settings.pipeline_run_as_user, settings.lease_name,
-            settings.lease_duration_seconds, settings.identity) == (
-        "data", 3, 5, 60, 2000, "lease-a", 4, "operator-7")
+            settings.lease_duration_seconds, settings.identity, settings.log_max_bytes) == (
+        "data", 3, 5, 60, 2000, "lease-a", 4, "operator-7", 4096)
 
 
 @pytest.mark.parametrize(("name", "value", "message"), [
@@ -46,6 +48,8 @@ def test_it_reads_every_variable(tmp_path: Path) -> None:
     ("LEASE_DURATION_SECONDS", "1.5", "LEASE_DURATION_SECONDS must be an integer"),
     ("KUBE_NAMESPACE", "Bad_Name", "KUBE_NAMESPACE must be a lowercase DNS name"),
     ("DATA_PVC", "-x", "DATA_PVC must be a lowercase DNS name"),
+    ("LOG_MAX_BYTES", "100", "LOG_MAX_BYTES must be at least 1024, got 100"),
+    ("LOG_MAX_BYTES", "64Mi", "LOG_MAX_BYTES must be an integer, got '64Mi'"),
 ])
 def test_it_rejects_bad_values(tmp_path: Path, name: str, value: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message.replace("(", r"\(")):

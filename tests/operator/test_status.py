@@ -15,6 +15,7 @@ from kubeshowcase_operator.status import (
     phase_from_job,
     position_patch,
     queued_status,
+    run_id_excerpt,
     running_status,
     timestamp,
 )
@@ -49,6 +50,30 @@ def test_a_complete_job_with_another_run_id_failed() -> None:
     assert outcome == Outcome(
         "Failed", "LastRunIdMismatch",
         "the Job completed but out/LAST contains 'run-0', expected 'run-1'")
+
+
+@pytest.mark.parametrize(("content", "shown"), [
+    ("run-0.a\n", "'run-0.a'"),
+    ("DECOY SECRET\n", "13 bytes that are not a run id"),
+    ("root:x:0:0:root:/root:/bin/bash\n", "32 bytes that are not a run id"),
+    ("a" * 64, "64 bytes that are not a run id"),
+    ("é", "2 bytes that are not a run id"),
+])
+def test_another_run_id_is_shown_only_when_it_looks_like_one(content: str, shown: str) -> None:
+    assert run_id_excerpt(content) == shown
+    outcome = phase_from_job(job(condition="Complete"), content, "run-1")
+    assert outcome is not None and outcome.message == (
+        f"the Job completed but .kubeshowcase/LAST_RUN_ID contains {shown}, expected 'run-1'")
+
+
+def test_an_unreadable_last_run_id_fails_with_what_was_found() -> None:
+    outcome = phase_from_job(job(condition="Complete"), None, "run-1",
+                             unreadable=".kubeshowcase/LAST_RUN_ID is a symbolic link")
+    assert outcome == Outcome("Failed", "LastRunIdUnreadable",
+                              "the Job completed but .kubeshowcase/LAST_RUN_ID is a symbolic link")
+    failed = job(condition="Failed", reason="DeadlineExceeded", message="too long")
+    assert phase_from_job(failed, None, "run-1", unreadable="x") == Outcome(
+        "Failed", "DeadlineExceeded", "too long")
 
 
 def test_a_failed_job_passes_on_its_reason_and_message() -> None:
