@@ -11,7 +11,7 @@ import time
 import uuid
 from typing import Any
 
-from . import defaults, errors, patching, validation
+from . import cel, defaults, errors, patching, validation
 from .clock import now
 from .gc import FOREGROUND, GarbageCollector
 from .resources import Resource, ResourceTable
@@ -151,7 +151,7 @@ class Cluster:
         self._check_schema(resource, obj, field_validation)
 
     def _check_schema(self, resource: Resource, obj: dict[str, Any],
-                      field_validation: str | None) -> None:
+                      field_validation: str | None, old: dict[str, Any] | None = None) -> None:
         if resource.schema is None:
             return
         dropped = validation.prune(obj, resource.schema)
@@ -159,7 +159,8 @@ class Cluster:
             unknown = ", ".join(f'unknown field "{path}"' for path in dropped)
             raise errors.bad_request(f"strict decoding error: {unknown}")
         validation.apply_defaults(obj, resource.schema)
-        causes = validation.validate(obj, resource.schema)
+        causes = (validation.validate(obj, resource.schema)
+                  or cel.validate(resource.schema, obj, old))
         if causes:
             raise errors.invalid(resource.kind_group, obj["metadata"].get("name", ""), causes)
 
@@ -253,7 +254,7 @@ class Cluster:
             causes = defaults.prepare_crd(result)
             if causes:
                 raise errors.invalid(resource.kind_group, name, causes)
-        self._check_schema(resource, result, field_validation)
+        self._check_schema(resource, result, field_validation, old=existing)
         if result == existing:
             return existing  # a no-op write changes nothing, not even the resourceVersion
         status_apart = "status" in resource.subresources
