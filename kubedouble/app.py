@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from . import discovery, errors, openapi, patching
+from . import apply, discovery, errors, openapi, patching
 from .faults import Faults
 from .kubelet import Kubelet
 from .operations import Cluster
@@ -135,6 +135,7 @@ class Api:
         if route is None:
             return await self.discovery(request)
         method, query = request.method, request.query
+        apply.begin_request(query, request.headers, method)
         if route.name is None:
             if method == "GET" and (route.watch or _flag(query.get("watch"))):
                 return await self.watch(request, route)

@@ -11,7 +11,7 @@ import time
 import uuid
 from typing import Any
 
-from . import cel, defaults, errors, patching, validation
+from . import apply, cel, defaults, errors, patching, validation
 from .clock import now
 from .gc import FOREGROUND, GarbageCollector
 from .resources import Resource, ResourceTable
@@ -93,6 +93,7 @@ class Cluster:
         if "status" in resource.subresources:
             obj.pop("status", None)
         self._prepare_new(resource, obj, field_validation)
+        apply.track(resource, None, obj, None)
         stored = self.store.put(resource.qualified, obj)
         if resource.qualified == "customresourcedefinitions.apiextensions.k8s.io":
             self.table.register_crd(stored)
@@ -182,7 +183,8 @@ class Cluster:
             body = dict(patch) if isinstance(patch, dict) else patch
             if isinstance(body, dict):
                 body.setdefault("metadata", {})["name"] = name
-            return self.create(resource, namespace, body, field_validation=field_validation)
+            with apply.applying(resource, body):
+                return self.create(resource, namespace, body, field_validation=field_validation)
         if existing is None:
             raise errors.not_found(resource.qualified, name)
         if content_type == patching.JSON_PATCH:
@@ -196,7 +198,13 @@ class Cluster:
                                       f"accepted media types include: {patching.JSON_PATCH}, "
                                       f"{patching.MERGE}, {patching.APPLY}")
             patched = patching.strategic_merge_patch(existing, patch)
-        elif content_type in (patching.MERGE, patching.APPLY):
+        elif content_type == patching.APPLY:
+            with apply.applying(resource, patch, subresource):
+                patched = apply.apply_patch(resource, existing, self._typed(resource, patch),
+                                            subresource)
+                return self._update(resource, existing, self._typed(resource, patched),
+                                    subresource, field_validation)
+        elif content_type == patching.MERGE:
             patched = patching.merge_patch(existing, patch)
         else:
             raise errors.unsupported_media_type(content_type)
@@ -263,6 +271,7 @@ class Cluster:
             meta["generation"] = int(old_meta.get("generation", 1)) + 1
         if meta.get("deletionTimestamp") and not meta.get("finalizers"):
             return self._remove(resource, result)
+        apply.track(resource, existing, result, subresource)
         stored = self.store.put(resource.qualified, result)
         if resource.qualified == "customresourcedefinitions.apiextensions.k8s.io":
             self.table.register_crd(stored)
