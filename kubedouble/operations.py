@@ -14,6 +14,7 @@ from typing import Any
 from . import apply, cel, defaults, errors, patching, validation
 from .clock import now
 from .gc import FOREGROUND, GarbageCollector
+from .namespaces import NamespaceController
 from .resources import Resource, ResourceTable
 from .selectors import Selector
 from .store import Store
@@ -40,6 +41,7 @@ class Cluster:
         self.table = table or ResourceTable()
         self.store = store or Store()
         self.gc = GarbageCollector(self)
+        self.namespaces = NamespaceController(self)
         namespaces = self.resource("", "v1", NS)
         for name in SEEDED_NAMESPACES:
             self.create(namespaces, "", {"metadata": {"name": name}})
@@ -97,6 +99,8 @@ class Cluster:
         stored = self.store.put(resource.qualified, obj)
         if resource.qualified == "customresourcedefinitions.apiextensions.k8s.io":
             self.table.register_crd(stored)
+        if resource.qualified == NS:
+            self.namespaces.populate(stored)
         return stored
 
     def _typed(self, resource: Resource, body: Any) -> dict[str, Any]:
@@ -125,6 +129,8 @@ class Cluster:
         meta["namespace"] = namespace
         if self.store.get(NS, "", namespace) is None:
             raise errors.not_found(NS, namespace)
+        self.namespaces.refuse_if_terminating(namespace, resource.qualified,
+                                              meta.get("name") or meta.get("generateName", ""))
 
     def _generated_name(self, resource: Resource, meta: dict[str, Any]) -> str:
         prefix = meta["generateName"][:58]
@@ -294,7 +300,7 @@ class Cluster:
         if propagation not in ("Orphan", "Background", "Foreground"):
             raise errors.bad_request(f'propagationPolicy: Unsupported value: "{propagation}"')
         if resource.qualified == NS:
-            self._empty_namespace(name)
+            return self.namespaces.terminate(existing)
         if propagation == "Orphan":
             self.gc.orphan(existing)
         finalizers = list(meta.get("finalizers") or [])
@@ -317,7 +323,10 @@ class Cluster:
         if resource.qualified == "customresourcedefinitions.apiextensions.k8s.io":
             self._drop_crd(removed)
         self.gc.after_removal(removed)
+        self.namespaces.after_removal(removed)
         return removed
+
+    remove_object = _remove  # for the controllers beside this class
 
     def _drop_crd(self, crd: dict[str, Any]) -> None:
         spec = crd.get("spec") or {}
@@ -327,12 +336,6 @@ class Cluster:
             for obj in self.store.items(qualified):
                 self._remove(resource, clone(obj))
         self.table.unregister_crd(crd["metadata"]["name"])
-
-    def _empty_namespace(self, namespace: str) -> None:
-        for resource in {r.qualified: r for r in self.table.all() if r.namespaced}.values():
-            for obj in self.store.items(resource.qualified, namespace):
-                if self.store.get(resource.qualified, namespace, obj["metadata"]["name"]):
-                    self.delete(resource, namespace, obj["metadata"]["name"])
 
     def delete_collection(self, resource: Resource, namespace: str | None, selector: Selector,
                           propagation: str | None = None) -> list[dict[str, Any]]:

@@ -49,9 +49,10 @@ async def serve(api: Any, request: web.Request, route: Route) -> web.StreamRespo
         store.unsubscribe(watcher)
     return response
 
+
 async def _stream(api: Any, request: web.Request, response: web.StreamResponse,
-                  watcher: Watcher, backlog: list[Event], timeout: float, bookmarks: bool, table: str | None,
-                  initial_end: bool) -> None:
+                  watcher: Watcher, backlog: list[Event], timeout: float, bookmarks: bool,
+                  table: str | None, initial_end: bool) -> None:
     resource = watcher.qualified
     kind = api.cluster.resource_by_qualified(resource)
     drop_after = api.faults.watch_drop_after(request.path)
