@@ -105,6 +105,11 @@ class Api:
             body = discovery.api_group(table, parts[1])
         elif len(parts) == 3 and parts[0] == "apis":
             body = discovery.resource_list(table, parts[1], parts[2])
+        elif parts == ["openapi", "v2"]:
+            accept = request.headers.get("Accept", "")
+            if "protobuf" in accept and "json" not in accept and "*/*" not in accept:
+                raise errors.ApiError(406, "NotAcceptable", "only application/json is served")
+            body = openapi.v2_document(table)
         elif parts == ["openapi", "v3"]:
             body = openapi.root_document(table)
         elif len(parts) >= 4 and parts[:2] == ["openapi", "v3"]:
