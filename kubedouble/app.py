@@ -157,10 +157,12 @@ class Api:
             content_type = request.headers.get("Content-Type", "").split(";")[0].strip()
             if content_type not in patching.PATCH_TYPES:
                 raise errors.unsupported_media_type(content_type)
+            uid = (self.cluster.store.get(route.resource.qualified, namespace, route.name)
+                   or {}).get("metadata", {}).get("uid")
             patched = self.cluster.patch(
                 route.resource, namespace, route.name, await self._body(request), content_type,
                 subresource=route.subresource, field_validation=query.get("fieldValidation"))
-            return respond(patched)
+            return respond(patched, 201 if patched["metadata"]["uid"] != uid else 200)
         if method == "DELETE" and route.subresource is None:
             return await self.delete(request, route)
         raise errors.method_not_allowed()
