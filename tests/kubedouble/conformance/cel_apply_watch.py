@@ -5,8 +5,8 @@ the answer must contain: dicts match as subsets, lists element by element) and `
 (substrings of the raw answer); `before` lists requests (or `{"sleep": s}`) made first;
 `body_from_current` sends the object at `path` with that merge applied (a PUT of the latest
 version); `{"mark_rv": True}` in `before` remembers the current resourceVersion, which
-replaces `__rv__` in the query; `source` cites where the behaviour is specified. Rows run in order on one double started with
-a 1-second watch history, after SETUP.
+replaces `__rv__` in the query; `source` cites where the behaviour is specified. Rows run
+in order on one double started with a 1-second watch history, after SETUP.
 """
 
 from __future__ import annotations
