@@ -131,3 +131,25 @@ def test_create_records_the_field_manager_param(apiserver):
     assert (entry["manager"], entry["operation"], entry["apiVersion"], entry["fieldsType"]) == (
         "kubectl-create", "Update", "v1", "FieldsV1")
     assert entry["fieldsV1"] == {"f:data": {"f:x": {}}}
+
+
+def test_list_semantics_follow_the_types():
+    from kubedouble.fieldpaths import Walker, describe
+
+    walker = Walker(None)  # a built-in kind: containers are a map keyed by name
+    pod = {"metadata": {"finalizers": ["a/b"]},
+           "spec": {"containers": [{"name": "main", "image": "x:1", "args": ["-v"]}]}}
+    leaves = set(walker.leaves(pod))
+    item = ("f:spec", "f:containers", 'k:{"name":"main"}')
+    assert {item + (".",), item + ("f:image",), item + ("f:args",),
+            ("f:metadata", "f:finalizers", 'v:"a/b"')} <= leaves
+    assert describe(item + ("f:image",)) == '.spec.containers[name="main"].image'
+    assert describe(("f:metadata", "f:finalizers", 'v:"a/b"')) == '.metadata.finalizers[="a/b"]'
+    merged = walker.merge(pod, {"spec": {"containers": [{"name": "side", "image": "y"},
+                                                        {"name": "main", "image": "x:2"}]}})
+    assert [(c["name"], c["image"]) for c in merged["spec"]["containers"]] == [
+        ("main", "x:2"), ("side", "y")]
+    crd_schema = {"type": "object", "properties": {"spec": {"type": "object", "properties": {
+        "tags": {"type": "array", "items": {"type": "string"}}}}}}
+    atomic = Walker(crd_schema).leaves({"spec": {"tags": ["a", "b"]}})
+    assert atomic == {("f:spec", "f:tags"): ["a", "b"]}
