@@ -49,6 +49,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--state", default=env("KUBEDOUBLE_STATE"),
                         help="JSON file to load at start and save to while running")
     parser.add_argument("--namespace", default=env("KUBEDOUBLE_NAMESPACE", "kubeshowcase"))
+    parser.add_argument("--watch-history-seconds", type=float,
+                        default=float(env("KUBEDOUBLE_WATCH_HISTORY_SECONDS", "300")),
+                        help="watch history kept, as etcd compaction bounds it (410 Gone after)")
     return parser.parse_args(argv)
 
 
@@ -66,7 +69,7 @@ async def serve(args: argparse.Namespace) -> None:
         host=args.host, port=args.port, crd_dir=crd_dir, volumes=volumes,
         job_env=_pairs(args.job_env, "--job-env"), apply_files=[Path(p) for p in args.apply],
         state_file=Path(args.state) if args.state else None, scratch=scratch,
-        namespace=args.namespace))
+        namespace=args.namespace, watch_history_seconds=args.watch_history_seconds))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,13 +12,15 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from . import discovery, errors, openapi, patching
+from . import apply, discovery, errors, openapi, patching, watchstream
 from .faults import Faults
 from .kubelet import Kubelet, log_options
 from .operations import Cluster
+from .query import flag as _flag
+from .query import number as _number
 from .routing import Route, parse_path
 from .selectors import Selector, parse_field_selector, parse_label_selector
-from .store import Event, Watcher, dumps
+from .store import dumps
 from .tables import render_table, table_version
 
 log = logging.getLogger(__name__)
@@ -41,20 +41,6 @@ class ServerSettings:
 
 def respond(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(body=dumps(body), status=status, content_type=JSON, headers=headers)
-
-
-def _flag(value: str | None) -> bool:
-    return (value or "").lower() in ("true", "1")
-
-
-def _number(request: web.Request, name: str) -> int | None:
-    text = request.query.get(name)
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise errors.bad_request(f"{name}: invalid value {text!r}: must be an integer") from None
 
 
 @web.middleware
@@ -119,6 +105,11 @@ class Api:
             body = discovery.api_group(table, parts[1])
         elif len(parts) == 3 and parts[0] == "apis":
             body = discovery.resource_list(table, parts[1], parts[2])
+        elif parts == ["openapi", "v2"]:
+            accept = request.headers.get("Accept", "")
+            if "protobuf" in accept and "json" not in accept and "*/*" not in accept:
+                raise errors.ApiError(406, "NotAcceptable", "only application/json is served")
+            body = openapi.v2_document(table)
         elif parts == ["openapi", "v3"]:
             body = openapi.root_document(table)
         elif len(parts) >= 4 and parts[:2] == ["openapi", "v3"]:
@@ -135,6 +126,7 @@ class Api:
         if route is None:
             return await self.discovery(request)
         method, query = request.method, request.query
+        apply.begin_request(query, request.headers, method)
         if route.name is None:
             if method == "GET" and (route.watch or _flag(query.get("watch"))):
                 return await self.watch(request, route)
@@ -165,10 +157,12 @@ class Api:
             content_type = request.headers.get("Content-Type", "").split(";")[0].strip()
             if content_type not in patching.PATCH_TYPES:
                 raise errors.unsupported_media_type(content_type)
+            uid = (self.cluster.store.get(route.resource.qualified, namespace, route.name)
+                   or {}).get("metadata", {}).get("uid")
             patched = self.cluster.patch(
                 route.resource, namespace, route.name, await self._body(request), content_type,
                 subresource=route.subresource, field_validation=query.get("fieldValidation"))
-            return respond(patched)
+            return respond(patched, 201 if patched["metadata"]["uid"] != uid else 200)
         if method == "DELETE" and route.subresource is None:
             return await self.delete(request, route)
         raise errors.method_not_allowed()
@@ -232,93 +226,7 @@ class Api:
         return items
 
     async def watch(self, request: web.Request, route: Route) -> web.StreamResponse:
-        query, store, resource = request.query, self.cluster.store, route.resource
-        selector = self._selector(request, route)
-        since = _number(request, "resourceVersion") or None  # absent and "0": from now
-        send_initial = since is None or _flag(query.get("sendInitialEvents"))
-        timeout = float(_number(request, "timeoutSeconds") or self.settings.default_watch_timeout)
-        bookmarks = _flag(query.get("allowWatchBookmarks"))
-        table = table_version(request.headers.get("Accept", ""))
-        watcher = Watcher(resource.qualified, route.namespace if resource.namespaced else None,
-                          selector)
-        response = web.StreamResponse(headers={"Content-Type": JSON})
-        response.enable_chunked_encoding()
-        try:
-            backlog = store.subscribe(watcher, since)
-        except errors.ApiError as problem:
-            await response.prepare(request)
-            await response.write(dumps({"type": "ERROR", "object": problem.status()}) + b"\n")
-            return response
-        try:
-            if send_initial and since is None:
-                backlog = [Event("ADDED", o, None, store.rv)
-                           for o in self.cluster.list(resource, route.namespace, selector)]
-            await response.prepare(request)
-            await self._stream(request, response, watcher, backlog, timeout, bookmarks, table,
-                               initial_end=_flag(query.get("sendInitialEvents")))
-        except ConnectionResetError:
-            pass  # the client went away
-        finally:
-            store.unsubscribe(watcher)
-        return response
-
-    async def _stream(self, request: web.Request, response: web.StreamResponse, watcher: Watcher,
-                      backlog: list[Event], timeout: float, bookmarks: bool, table: str | None,
-                      initial_end: bool) -> None:
-        resource = watcher.qualified
-        kind = self.cluster.resource_by_qualified(resource)
-        drop_after = self.faults.watch_drop_after(request.path)
-        sent = 0
-
-        def line(event: Event) -> bytes:
-            if not table or kind is None:
-                return event.line()
-            rendered = render_table(kind, [event.obj], api_version=table,
-                                    include_object="Metadata", resource_version=str(event.rv))
-            return dumps({"type": event.type, "object": rendered}) + b"\n"
-
-        def bookmark(end_of_initial: bool = False) -> bytes:
-            meta: dict[str, Any] = {"resourceVersion": str(self.cluster.store.rv)}
-            if end_of_initial:
-                meta["annotations"] = {"k8s.io/initial-events-end": "true"}
-            api_version = kind.api_version if kind else "v1"
-            return dumps({"type": "BOOKMARK", "object": {
-                "kind": kind.kind if kind else "", "apiVersion": api_version,
-                "metadata": meta}}) + b"\n"
-
-        async def send(events: list[Event]) -> bool:
-            nonlocal sent
-            if drop_after is not None and sent + len(events) >= drop_after:
-                events = events[:max(drop_after - sent, 0)]
-                await response.write(b"".join(line(e) for e in events))
-                return False
-            sent += len(events)
-            if events:
-                await response.write(b"".join(line(e) for e in events))
-            return True
-
-        if not await send(backlog):
-            return
-        if initial_end:
-            await response.write(bookmark(True))
-        deadline = time.monotonic() + timeout
-        next_bookmark = time.monotonic() + self.settings.bookmark_seconds
-        while not watcher.closed:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            wait = min(remaining, max(next_bookmark - time.monotonic(), 0.01))
-            try:
-                events = await asyncio.wait_for(watcher.next_batch(), wait)
-            except TimeoutError:
-                events = []
-            if not await send(events):
-                return
-            if bookmarks and time.monotonic() >= next_bookmark and not watcher.queue:
-                await response.write(bookmark())
-                next_bookmark = time.monotonic() + self.settings.bookmark_seconds
-        if bookmarks and not watcher.closed:
-            await response.write(bookmark())
+        return await watchstream.serve(self, request, route)
 
     async def pod_log(self, request: web.Request, route: Route) -> web.StreamResponse:
         pod = self.cluster.get(route.resource, route.namespace or "", route.name or "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .cel import crd_causes
 from .errors import cause
 
 JOB_LABELS = ("batch.kubernetes.io/controller-uid", "batch.kubernetes.io/job-name",
@@ -96,6 +97,7 @@ def prepare_crd(crd: dict[str, Any]) -> list[dict[str, str]]:
     for field in ("plural", "kind"):
         if not names.get(field):
             causes.append(cause(f"spec.names.{field}", "Required value", "FieldValueRequired"))
+    causes += crd_causes(crd)  # x-kubernetes-validations rules must compile
     if causes:
         return causes
     expected = f"{names['plural']}.{spec['group']}"

@@ -11,9 +11,10 @@ import time
 import uuid
 from typing import Any
 
-from . import defaults, errors, patching, validation
+from . import apply, cel, defaults, errors, patching, validation
 from .clock import now
 from .gc import FOREGROUND, GarbageCollector
+from .namespaces import NamespaceController
 from .resources import Resource, ResourceTable
 from .selectors import Selector
 from .store import Store
@@ -40,6 +41,7 @@ class Cluster:
         self.table = table or ResourceTable()
         self.store = store or Store()
         self.gc = GarbageCollector(self)
+        self.namespaces = NamespaceController(self)
         namespaces = self.resource("", "v1", NS)
         for name in SEEDED_NAMESPACES:
             self.create(namespaces, "", {"metadata": {"name": name}})
@@ -93,9 +95,12 @@ class Cluster:
         if "status" in resource.subresources:
             obj.pop("status", None)
         self._prepare_new(resource, obj, field_validation)
+        apply.track(resource, None, obj, None)
         stored = self.store.put(resource.qualified, obj)
         if resource.qualified == "customresourcedefinitions.apiextensions.k8s.io":
             self.table.register_crd(stored)
+        if resource.qualified == NS:
+            self.namespaces.populate(stored)
         return stored
 
     def _typed(self, resource: Resource, body: Any) -> dict[str, Any]:
@@ -124,6 +129,8 @@ class Cluster:
         meta["namespace"] = namespace
         if self.store.get(NS, "", namespace) is None:
             raise errors.not_found(NS, namespace)
+        self.namespaces.refuse_if_terminating(namespace, resource.qualified,
+                                              meta.get("name") or meta.get("generateName", ""))
 
     def _generated_name(self, resource: Resource, meta: dict[str, Any]) -> str:
         prefix = meta["generateName"][:58]
@@ -151,7 +158,7 @@ class Cluster:
         self._check_schema(resource, obj, field_validation)
 
     def _check_schema(self, resource: Resource, obj: dict[str, Any],
-                      field_validation: str | None) -> None:
+                      field_validation: str | None, old: dict[str, Any] | None = None) -> None:
         if resource.schema is None:
             return
         dropped = validation.prune(obj, resource.schema)
@@ -159,7 +166,8 @@ class Cluster:
             unknown = ", ".join(f'unknown field "{path}"' for path in dropped)
             raise errors.bad_request(f"strict decoding error: {unknown}")
         validation.apply_defaults(obj, resource.schema)
-        causes = validation.validate(obj, resource.schema)
+        causes = (validation.validate(obj, resource.schema)
+                  or cel.validate(resource.schema, obj, old))
         if causes:
             raise errors.invalid(resource.kind_group, obj["metadata"].get("name", ""), causes)
 
@@ -181,7 +189,8 @@ class Cluster:
             body = dict(patch) if isinstance(patch, dict) else patch
             if isinstance(body, dict):
                 body.setdefault("metadata", {})["name"] = name
-            return self.create(resource, namespace, body, field_validation=field_validation)
+            with apply.applying(resource, body):
+                return self.create(resource, namespace, body, field_validation=field_validation)
         if existing is None:
             raise errors.not_found(resource.qualified, name)
         if content_type == patching.JSON_PATCH:
@@ -195,7 +204,13 @@ class Cluster:
                                       f"accepted media types include: {patching.JSON_PATCH}, "
                                       f"{patching.MERGE}, {patching.APPLY}")
             patched = patching.strategic_merge_patch(existing, patch)
-        elif content_type in (patching.MERGE, patching.APPLY):
+        elif content_type == patching.APPLY:
+            with apply.applying(resource, patch, subresource):
+                patched = apply.apply_patch(resource, existing, self._typed(resource, patch),
+                                            subresource)
+                return self._update(resource, existing, self._typed(resource, patched),
+                                    subresource, field_validation)
+        elif content_type == patching.MERGE:
             patched = patching.merge_patch(existing, patch)
         else:
             raise errors.unsupported_media_type(content_type)
@@ -253,7 +268,7 @@ class Cluster:
             causes = defaults.prepare_crd(result)
             if causes:
                 raise errors.invalid(resource.kind_group, name, causes)
-        self._check_schema(resource, result, field_validation)
+        self._check_schema(resource, result, field_validation, old=existing)
         if result == existing:
             return existing  # a no-op write changes nothing, not even the resourceVersion
         status_apart = "status" in resource.subresources
@@ -262,6 +277,7 @@ class Cluster:
             meta["generation"] = int(old_meta.get("generation", 1)) + 1
         if meta.get("deletionTimestamp") and not meta.get("finalizers"):
             return self._remove(resource, result)
+        apply.track(resource, existing, result, subresource)
         stored = self.store.put(resource.qualified, result)
         if resource.qualified == "customresourcedefinitions.apiextensions.k8s.io":
             self.table.register_crd(stored)
@@ -284,7 +300,7 @@ class Cluster:
         if propagation not in ("Orphan", "Background", "Foreground"):
             raise errors.bad_request(f'propagationPolicy: Unsupported value: "{propagation}"')
         if resource.qualified == NS:
-            self._empty_namespace(name)
+            return self.namespaces.terminate(existing)
         if propagation == "Orphan":
             self.gc.orphan(existing)
         finalizers = list(meta.get("finalizers") or [])
@@ -307,7 +323,10 @@ class Cluster:
         if resource.qualified == "customresourcedefinitions.apiextensions.k8s.io":
             self._drop_crd(removed)
         self.gc.after_removal(removed)
+        self.namespaces.after_removal(removed)
         return removed
+
+    remove_object = _remove  # for the controllers beside this class
 
     def _drop_crd(self, crd: dict[str, Any]) -> None:
         spec = crd.get("spec") or {}
@@ -317,12 +336,6 @@ class Cluster:
             for obj in self.store.items(qualified):
                 self._remove(resource, clone(obj))
         self.table.unregister_crd(crd["metadata"]["name"])
-
-    def _empty_namespace(self, namespace: str) -> None:
-        for resource in {r.qualified: r for r in self.table.all() if r.namespaced}.values():
-            for obj in self.store.items(resource.qualified, namespace):
-                if self.store.get(resource.qualified, namespace, obj["metadata"]["name"]):
-                    self.delete(resource, namespace, obj["metadata"]["name"])
 
     def delete_collection(self, resource: Resource, namespace: str | None, selector: Selector,
                           propagation: str | None = None) -> list[dict[str, Any]]:

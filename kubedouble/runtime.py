@@ -19,7 +19,7 @@ from .kubelet import Kubelet, KubeletSettings
 from .operations import Cluster
 from .persistence import autosave, load_state, save_state
 from .resources import load_crd_files
-from .store import Store
+from .store import DEFAULT_HISTORY_SECONDS, Store
 
 DEFAULT_NAMESPACE = "kubeshowcase"
 TOKEN = "kubedouble-token"
@@ -37,7 +37,8 @@ class DoubleConfig:
     scratch: Path = Path("/tmp/kubedouble")
     namespace: str = DEFAULT_NAMESPACE
     run_jobs: bool = True
-    history_size: int = 10_000
+    history_size: int | None = None  # optional count bound on top of the time bound
+    watch_history_seconds: float = DEFAULT_HISTORY_SECONDS
     server: ServerSettings = field(default_factory=ServerSettings)
 
 
@@ -70,7 +71,8 @@ class KubeDouble:
     def __init__(self, config: DoubleConfig) -> None:
         self.config = config
         self.faults = Faults()
-        self.cluster = Cluster(store=Store(history_size=config.history_size))
+        self.cluster = Cluster(store=Store(
+            history_size=config.history_size, history_seconds=config.watch_history_seconds))
         self.kubelet = Kubelet(self.cluster, KubeletSettings(
             volumes=config.volumes, job_env=config.job_env, scratch=config.scratch))
         self.url = ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,7 @@ class Event:
     old: dict[str, Any] | None
     rv: int
     _line: bytes | None = None
+    at: float = field(default_factory=time.monotonic)
 
     def line(self) -> bytes:
         """The event as one line of a watch stream, serialised once for every watcher."""
@@ -60,9 +62,13 @@ class Watcher:
         if now and before:
             return event
         if now:
-            return Event("ADDED", event.obj, event.old, event.rv)
-        if before:
-            return Event("DELETED", event.obj, event.old, event.rv)
+            return Event("ADDED", event.obj, event.old, event.rv, at=event.at)
+        if before and event.old is not None:
+            # Leaving the selector: DELETED with the last state the watcher could see, at the
+            # event's resourceVersion (k8s.io/apiserver storage/cacher cacheWatcher).
+            last = {**event.old, "metadata": {**event.old["metadata"],
+                                              "resourceVersion": str(event.rv)}}
+            return Event("DELETED", last, event.old, event.rv, at=event.at)
         return None
 
     async def next_batch(self) -> list[Event]:
@@ -90,13 +96,21 @@ class Watcher:
         self.wakeup.set()
 
 
+DEFAULT_HISTORY_SECONDS = 300.0  # kube-apiserver compacts etcd every 5 minutes
+
+
 class Store:
-    def __init__(self, history_size: int = 10_000) -> None:
+    """Objects plus the watch history, which compaction bounds by age as etcd's is bounded
+    (`history_seconds`); `history_size` optionally bounds it by count as well."""
+
+    def __init__(self, history_size: int | None = None,
+                 history_seconds: float = DEFAULT_HISTORY_SECONDS) -> None:
         self.rv = 0
         self.dirty = False
+        self.history_seconds = history_seconds
         self._objects: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
         self._history: collections.deque[tuple[str, Event]] = collections.deque(maxlen=history_size)
-        self._history_floor = 0  # events after this rv are all in the history
+        self._history_floor = 0  # events after this rv are all in the history (the compacted rv)
         self._watchers: dict[str, set[Watcher]] = {}
         self._uids: dict[str, Key] = {}
         self._dependents: dict[str, set[Key]] = {}
@@ -164,11 +178,18 @@ class Store:
                     if not owners:
                         del self._dependents[ref["uid"]]
 
+    def compact(self) -> None:
+        """Drop history older than the window; a watch from before it gets 410 Gone."""
+        horizon = time.monotonic() - self.history_seconds
+        while self._history and self._history[0][1].at < horizon:
+            self._history_floor = self._history.popleft()[1].rv
+
     def _emit(self, qualified: str, event: Event) -> None:
         self.dirty = True
         if len(self._history) == self._history.maxlen:
             self._history_floor = self._history[0][1].rv
         self._history.append((qualified, event))
+        self.compact()
         for watcher in list(self._watchers.get(qualified, ())):
             watcher.push(event)
 
@@ -176,6 +197,7 @@ class Store:
     def subscribe(self, watcher: Watcher, since: int | None) -> list[Event]:
         """Register the watcher; return the history it missed after `since` (410 when too old)."""
         missed: list[Event] = []
+        self.compact()
         if since is not None:
             if since < self._history_floor:
                 raise gone(f"too old resource version: {since} ({self._history_floor})")

@@ -13,6 +13,7 @@ from typing import Any
 from .app import ServerSettings
 from .faults import Faults
 from .runtime import DoubleConfig, KubeDouble, kubeconfig
+from .store import DEFAULT_HISTORY_SECONDS
 
 
 @dataclass
@@ -32,14 +33,16 @@ class ApiServerHandle:
 @contextlib.contextmanager
 def start_apiserver(*, crd_dir: Path | None, volumes: dict[str, Path], tmp_dir: Path,
                     job_env: dict[str, str] | None = None, namespace: str = "kubeshowcase",
-                    bookmark_seconds: float = 30.0, history_size: int = 10_000,
+                    bookmark_seconds: float = 30.0, history_size: int | None = None,
+                    watch_history_seconds: float = DEFAULT_HISTORY_SECONDS,
                     apply_files: list[Path] | None = None) -> Iterator[ApiServerHandle]:
     """Serve on a free 127.0.0.1 port until the block ends; then every job process is killed."""
     tmp_dir.mkdir(parents=True, exist_ok=True)
     double = KubeDouble(DoubleConfig(
         crd_dir=crd_dir, volumes={k: Path(v) for k, v in volumes.items()},
         job_env=dict(job_env or {}), namespace=namespace, scratch=tmp_dir / "scratch",
-        history_size=history_size, apply_files=list(apply_files or []),
+        history_size=history_size, watch_history_seconds=watch_history_seconds,
+        apply_files=list(apply_files or []),
         server=ServerSettings(bookmark_seconds=bookmark_seconds)))
     loop = asyncio.new_event_loop()
     ready = threading.Event()

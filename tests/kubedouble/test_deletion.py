@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kubernetes import client
 
-from tests.kubedouble.helpers import KSR, http, ksr_path, pipeline_run
+from tests.kubedouble.helpers import KSR, http, ksr_path, pipeline_run, wait_until
 
 CM = "/api/v1/namespaces/kubeshowcase/configmaps"
 
@@ -103,5 +103,6 @@ def test_deleting_a_namespace_deletes_its_content(apiserver, kube_client):
     core.create_namespace({"metadata": {"name": "scratch"}})
     core.create_namespaced_config_map("scratch", {"metadata": {"name": "cm"}})
     core.delete_namespace("scratch")
+    # The namespace controller empties it, then it goes (asynchronously on a real cluster).
+    wait_until(lambda: not _exists(apiserver, "/api/v1/namespaces/scratch"), 10, "namespace gone")
     assert http(apiserver, "GET", "/api/v1/namespaces/scratch/configmaps").json()["items"] == []
-    assert not _exists(apiserver, "/api/v1/namespaces/scratch")

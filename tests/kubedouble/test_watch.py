@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def quick(tmp_path):
-    """A double with a tiny watch history and frequent bookmarks."""
+    """A double whose watch history is compacted after 1 s, with frequent bookmarks."""
     with start_apiserver(crd_dir=REPO / "crds", volumes={}, tmp_dir=tmp_path,
-                         bookmark_seconds=0.2, history_size=5) as handle:
+                         bookmark_seconds=0.2, watch_history_seconds=1.0) as handle:
         yield handle
 
 
@@ -78,13 +79,27 @@ def test_watch_without_a_version_starts_with_current_objects_then_streams(apiser
     assert events[0]["object"]["kind"] == "PipelineRun"
 
 
-def test_too_old_resource_version_is_410_gone(quick):
-    for index in range(8):
-        _create(quick, f"r{index}")
-    events = _events(_stream(quick, "resourceVersion=1&timeoutSeconds=5"))
+def test_a_watch_from_a_compacted_resource_version_is_410_gone(quick):
+    old = _create(quick, "r0")["metadata"]["resourceVersion"]
+    _create(quick, "r00")
+    time.sleep(1.2)  # older than the history window: compacted away
+    recent = _create(quick, "r1")["metadata"]["resourceVersion"]
+    _create(quick, "r2")
+    events = _events(_stream(quick, f"resourceVersion={old}&timeoutSeconds=5"))
     assert len(events) == 1 and events[0]["type"] == "ERROR"
     status = events[0]["object"]
     assert (status["kind"], status["code"], status["reason"]) == ("Status", 410, "Expired")
+    assert status["message"].startswith(f"too old resource version: {old} (")
+    fresh = _events(_stream(quick, f"resourceVersion={recent}&timeoutSeconds=1"))
+    assert [(e["type"], e["object"]["metadata"]["name"]) for e in fresh] == [("ADDED", "r2")]
+
+
+def test_history_is_kept_for_the_window_whatever_the_number_of_events(quick):
+    first = _create(quick, "a")["metadata"]["resourceVersion"]
+    for index in range(40):
+        _patch(quick, "a", {"metadata": {"labels": {"n": str(index)}}})
+    events = _events(_stream(quick, f"resourceVersion={first}&timeoutSeconds=1"))
+    assert [e["type"] for e in events] == ["MODIFIED"] * 40
 
 
 def test_bookmarks_come_periodically_and_at_timeout(quick):
@@ -122,6 +137,11 @@ def test_selected_watch_sees_objects_enter_and_leave(apiserver):
     events = _events(response, 4)
     assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [
         ("ADDED", "a"), ("MODIFIED", "a"), ("DELETED", "a"), ("ADDED", "c")]
+    # Leaving the selector: the last state the watcher could see, at the new resourceVersion.
+    left = events[2]["object"]
+    assert left["metadata"]["labels"] == {"tier": "x"} and left["spec"]["owner"] == "bob"
+    assert int(left["metadata"]["resourceVersion"]) > int(
+        events[1]["object"]["metadata"]["resourceVersion"])
 
 
 def test_the_official_client_watches(apiserver, kube_client):

@@ -1,0 +1,1 @@
+"""Conformance rows: request → expected answer, each citing the Kubernetes doc or source."""
