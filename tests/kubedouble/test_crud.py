@@ -62,7 +62,7 @@ def test_it_answers_status_objects_for_missing_and_duplicate(apiserver, custom):
 
 def test_it_rejects_stale_resource_versions(custom):
     created = _create(custom, pipeline_run("run-1"))
-    stale = dict(created, spec={**created["spec"], "owner": "bob"})
+    stale = dict(created, spec={**created["spec"], "cancelRequested": True})
     custom.replace_namespaced_custom_object(*KSR[:2], "kubeshowcase", KSR[2], "run-1", stale)
     with pytest.raises(ApiException) as put:
         custom.replace_namespaced_custom_object(*KSR[:2], "kubeshowcase", KSR[2], "run-1", stale)
@@ -71,7 +71,7 @@ def test_it_rejects_stale_resource_versions(custom):
         custom.patch_namespaced_custom_object(
             *KSR[:2], "kubeshowcase", KSR[2], "run-1",
             {"metadata": {"resourceVersion": created["metadata"]["resourceVersion"]},
-             "spec": {"owner": "carol"}})
+             "spec": {"cancelRequested": False}})
     assert patch.value.status == 409
     without_rv = dict(stale)
     without_rv["metadata"] = {k: v for k, v in stale["metadata"].items()

@@ -1,12 +1,14 @@
-"""The operator's unit tests share one Settings object."""
+"""The operator's unit tests share one Settings object; `older_crds` tests get CRDs without rules."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kubeshowcase_operator.settings import Settings
+from tests.fixtures.apiserver import REPO
 
 
 @pytest.fixture
@@ -17,3 +19,27 @@ def settings(tmp_path: Path) -> Settings:
         pipeline_run_as_user=1000, lease_name="kubeshowcase-operator",
         lease_duration_seconds=15, identity="operator-0",
     )
+
+
+def _without_rules(node: object) -> object:
+    if isinstance(node, dict):
+        return {key: _without_rules(value) for key, value in node.items()
+                if key != "x-kubernetes-validations"}
+    if isinstance(node, list):
+        return [_without_rules(item) for item in node]
+    return node
+
+
+@pytest.fixture
+def crd_dir(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """<repo>/crds, or for a test marked `older_crds` the same CRDs without their CEL rules:
+    a cluster installed before the rules existed (`helm upgrade` never updates CRDs), where
+    only the operator stands between a kubectl-made run and the volume."""
+    if request.node.get_closest_marker("older_crds") is None:
+        return REPO / "crds"
+    folder = tmp_path / "older-crds"
+    folder.mkdir()
+    for source in sorted((REPO / "crds").glob("*.yaml")):
+        crd = _without_rules(yaml.safe_load(source.read_text()))
+        (folder / source.name).write_text(yaml.safe_dump(crd))
+    return folder

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kubernetes.client.exceptions import ApiException
 
 from tests.fixtures.operator import KscCluster, OperatorHandle, wait_until
 
@@ -267,9 +268,25 @@ def test_names_swapped_for_links_while_the_run_ends(hostile: OperatorHandle, ksc
     assert finished(ksc, "after-1")["phase"] == "Succeeded"
 
 
-@pytest.mark.parametrize(("owner", "project"), [
-    ("alice", "bob/proj"), ("alice", "alice"), ("alice", "alice/cells/sub"),
-    ("bob", "alice/cells")])
+OUTSIDE = [("alice", "bob/proj"), ("alice", "alice"), ("alice", "alice/cells/sub"),
+           ("bob", "alice/cells")]
+
+
+@pytest.mark.parametrize(("owner", "project"), OUTSIDE)
+def test_the_crd_refuses_a_kubectl_run_outside_its_owners_space(
+        hostile: OperatorHandle, ksc: KscCluster, decoys: Decoys, owner: str,
+        project: str) -> None:
+    before = decoys.checksums()
+    with pytest.raises(ApiException) as refused:
+        ksc.create_run("outside-1", pipeline="hostile", owner=owner, project=project)
+    assert refused.value.status == 422
+    assert ("spec.project: Forbidden: spec.project must be <spec.owner>/<project>: one project "
+            "folder in the owner's space") in json.loads(refused.value.body)["message"]
+    assert ksc.runs() == [] and ksc.jobs() == [] and decoys.checksums() == before
+
+
+@pytest.mark.older_crds
+@pytest.mark.parametrize(("owner", "project"), OUTSIDE)
 def test_a_kubectl_run_outside_its_owners_space_fails_untouched(
         hostile: OperatorHandle, ksc: KscCluster, decoys: Decoys, owner: str,
         project: str) -> None:
