@@ -28,12 +28,13 @@ def _header(output: str) -> list[str]:
 def test_apply_creates_then_configures_with_validation_on(kube_env, kube_client):
     created = kubectl(kube_env, "apply", "-f", "-", stdin=RUN_YAML)
     assert created.stdout.strip() == "pipelinerun.kubeshowcase.io/run-1 created"
-    changed = RUN_YAML.replace("alice/cells", "alice/other").replace("app: demo", "app: demo2")
+    changed = RUN_YAML.replace("threshold: 0.5", "threshold: 0.7").replace("app: demo",
+                                                                             "app: demo2")
     configured = kubectl(kube_env, "apply", "-f", "-", stdin=changed)
     assert configured.stdout.strip() == "pipelinerun.kubeshowcase.io/run-1 configured"
     run = client.CustomObjectsApi(kube_client).get_namespaced_custom_object(
         *KSR[:2], "kubeshowcase", KSR[2], "run-1")
-    assert run["spec"]["project"] == "alice/other" and run["metadata"]["labels"] == {
+    assert run["spec"]["parameters"] == {"threshold": 0.7} and run["metadata"]["labels"] == {
         "app": "demo2"}
     assert run["metadata"]["generation"] == 2
     unchanged = kubectl(kube_env, "apply", "-f", "-", stdin=changed)
@@ -41,6 +42,9 @@ def test_apply_creates_then_configures_with_validation_on(kube_env, kube_client)
     invalid = kubectl(kube_env, "apply", "-f", "-", check=False,
                       stdin=RUN_YAML.replace("run-1", "run-2").replace("alice/cells", "../etc"))
     assert invalid.returncode != 0 and "spec.project" in invalid.stderr
+    moved = kubectl(kube_env, "apply", "-f", "-", check=False,
+                    stdin=changed.replace("alice/cells", "alice/other"))
+    assert moved.returncode != 0 and "spec.project is immutable" in moved.stderr
 
 
 def test_get_shows_printer_columns_and_wide_details(kube_env, kube_client):
@@ -99,9 +103,9 @@ def test_patch_and_delete(kube_env, kube_client):
                     "jsonpath={.spec.cancelRequested} {.status.phase}").stdout
     assert shown == "true Cancelled"
     kubectl(kube_env, "patch", "ksr", "run-1", "--type=json", "-p",
-            '[{"op":"replace","path":"/spec/owner","value":"bob"}]')
-    assert kubectl(kube_env, "get", "ksr", "run-1", "-o", "jsonpath={.spec.owner}").stdout == \
-        "bob"
+            '[{"op":"replace","path":"/spec/pipeline","value":"other"}]')
+    assert kubectl(kube_env, "get", "ksr", "run-1", "-o",
+                   "jsonpath={.spec.pipeline}").stdout == "other"
     deleted = kubectl(kube_env, "delete", "ksr", "run-1")
     assert deleted.stdout.startswith('pipelinerun.kubeshowcase.io "run-1" deleted')
     missing = kubectl(kube_env, "get", "ksr", "run-1", check=False)

@@ -107,6 +107,6 @@ def test_bad_input_gets_a_clear_400(apiserver):
                     headers={"Content-Type": "application/json"})
     assert response.status_code == 400 and response.json()["reason"] == "BadRequest"
     response = http(apiserver, "POST", ksr_path(), data=b"kind: PipelineRun\nmetadata: {name: y}\n"
-                    b"spec: {pipeline: p, owner: o, project: q}\n",
+                    b"spec: {pipeline: p, owner: o, project: o/q}\n",
                     headers={"Content-Type": "application/yaml"})
     assert response.status_code == 201 and response.json()["metadata"]["name"] == "y"
