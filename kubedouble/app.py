@@ -11,25 +11,24 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
 from aiohttp import web
 
-from . import discovery, errors, openapi, patching
+from . import authn, discovery, errors, openapi, patching, warnings_header
+from .authn import USER, Authenticator
 from .faults import Faults
 from .kubelet import Kubelet
 from .operations import Cluster
+from .request_options import JSON, delete_options, dry_run, flag, number, read_body
 from .routing import Route, parse_path
 from .selectors import Selector, parse_field_selector, parse_label_selector
 from .store import Event, Watcher, dumps
 from .tables import render_table, table_version
 
 log = logging.getLogger(__name__)
-JSON = "application/json"
 JOBS_ORPHAN_WARNING = (
-    '299 - "child pods are preserved by default when jobs are deleted; set '
-    'propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress '
-    'this warning"')
-USER = web.RequestKey("user", str)
+    "child pods are preserved by default when jobs are deleted; set "
+    "propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress "
+    "this warning")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -41,20 +40,6 @@ class ServerSettings:
 
 def respond(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(body=dumps(body), status=status, content_type=JSON, headers=headers)
-
-
-def _flag(value: str | None) -> bool:
-    return (value or "").lower() in ("true", "1")
-
-
-def _number(request: web.Request, name: str) -> int | None:
-    text = request.query.get(name)
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise errors.bad_request(f"{name}: invalid value {text!r}: must be an integer") from None
 
 
 @web.middleware
@@ -69,14 +54,6 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         log.exception("internal error on %s %s", request.method, request.path)
         return respond(errors.ApiError(500, "InternalError", f"Internal error occurred: "
                                                              f"{problem}").status(), 500)
-
-
-@web.middleware
-async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Who is asking: every bearer token is accepted today (the seam for RBAC later)."""
-    header = request.headers.get("Authorization", "")
-    request[USER] = header[7:] if header.startswith("Bearer ") else "system:anonymous"
-    return await handler(request)
 
 
 def faults_middleware(faults: Faults) -> Any:
@@ -94,8 +71,9 @@ def faults_middleware(faults: Faults) -> Any:
 
 class Api:
     def __init__(self, cluster: Cluster, kubelet: Kubelet | None, faults: Faults,
-                 settings: ServerSettings) -> None:
+                 settings: ServerSettings, authenticator: Authenticator) -> None:
         self.cluster = cluster
+        self.authenticator = authenticator
         self.kubelet = kubelet
         self.faults = faults
         self.settings = settings
@@ -132,24 +110,34 @@ class Api:
     # Dispatch ------------------------------------------------------------------------------
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
         route = parse_path(self.cluster.table, request.path)
+        if route is None and request.path == "/apis/authentication.k8s.io/v1/selfsubjectreviews":
+            if request.method != "POST":
+                raise errors.method_not_allowed()
+            return respond(authn.self_subject_review(request[USER]), 201)
         if route is None:
             return await self.discovery(request)
         method, query = request.method, request.query
         if route.name is None:
-            if method == "GET" and (route.watch or _flag(query.get("watch"))):
+            if method == "GET" and (route.watch or flag(query.get("watch"))):
                 return await self.watch(request, route)
             if method == "GET":
                 return self.list(request, route)
             if method == "POST" and (route.namespace or not route.resource.namespaced):
-                body = await self._body(request)
+                body = await read_body(request)
                 created = self.cluster.create(route.resource, route.namespace or "", body,
-                                              field_validation=query.get("fieldValidation"))
+                                              field_validation=query.get("fieldValidation"),
+                                              dry_run=dry_run(request, "CreateOptions"))
                 return respond(created, 201)
             if method == "DELETE":
                 return await self.delete_collection(request, route)
             raise errors.method_not_allowed()
         if route.subresource == "log" and route.resource.qualified == "pods" and method == "GET":
             return await self.pod_log(request, route)
+        if (route.subresource == "token" and route.resource.qualified == "serviceaccounts"
+                and method == "POST"):
+            account = self.cluster.get(route.resource, route.namespace or "", route.name)
+            return respond(authn.token_request(self.authenticator, account,
+                                               await read_body(request)), 201)
         if route.subresource is not None and route.subresource not in route.resource.subresources:
             raise errors.ApiError(404, "NotFound", "the server could not find the requested "
                                                    "resource")
@@ -158,32 +146,22 @@ class Api:
             return respond(self.cluster.get(route.resource, namespace, route.name))
         if method == "PUT":
             replaced = self.cluster.replace(
-                route.resource, namespace, route.name, await self._body(request),
-                subresource=route.subresource, field_validation=query.get("fieldValidation"))
+                route.resource, namespace, route.name, await read_body(request),
+                subresource=route.subresource, field_validation=query.get("fieldValidation"),
+                dry_run=dry_run(request, "UpdateOptions"))
             return respond(replaced)
         if method == "PATCH":
             content_type = request.headers.get("Content-Type", "").split(";")[0].strip()
             if content_type not in patching.PATCH_TYPES:
                 raise errors.unsupported_media_type(content_type)
             patched = self.cluster.patch(
-                route.resource, namespace, route.name, await self._body(request), content_type,
-                subresource=route.subresource, field_validation=query.get("fieldValidation"))
+                route.resource, namespace, route.name, await read_body(request), content_type,
+                subresource=route.subresource, field_validation=query.get("fieldValidation"),
+                dry_run=dry_run(request, "PatchOptions"))
             return respond(patched)
         if method == "DELETE" and route.subresource is None:
             return await self.delete(request, route)
         raise errors.method_not_allowed()
-
-    async def _body(self, request: web.Request) -> Any:
-        raw = await request.read()
-        if not raw:
-            return None
-        content_type = request.headers.get("Content-Type", JSON)
-        if "protobuf" in content_type or "cbor" in content_type:
-            raise errors.unsupported_media_type(content_type)
-        try:
-            return yaml.safe_load(raw) if "yaml" in content_type else json.loads(raw)
-        except (ValueError, yaml.YAMLError) as problem:
-            raise errors.bad_request(f"the request body is not valid: {problem}") from None
 
     def _selector(self, request: web.Request, route: Route) -> Selector:
         return Selector(parse_label_selector(request.query.get("labelSelector")),
@@ -214,7 +192,7 @@ class Api:
     @staticmethod
     def _page(request: web.Request, items: list[dict], metadata: dict[str, Any]) -> list[dict]:
         """limit/continue: the token holds the last key served; later pages see later writes."""
-        limit = _number(request, "limit") or 0
+        limit = number(request, "limit") or 0
         token = request.query.get("continue")
         if token:
             try:
@@ -234,10 +212,10 @@ class Api:
     async def watch(self, request: web.Request, route: Route) -> web.StreamResponse:
         query, store, resource = request.query, self.cluster.store, route.resource
         selector = self._selector(request, route)
-        since = _number(request, "resourceVersion") or None  # absent and "0": from now
-        send_initial = since is None or _flag(query.get("sendInitialEvents"))
-        timeout = float(_number(request, "timeoutSeconds") or self.settings.default_watch_timeout)
-        bookmarks = _flag(query.get("allowWatchBookmarks"))
+        since = number(request, "resourceVersion") or None  # absent and "0": from now
+        send_initial = since is None or flag(query.get("sendInitialEvents"))
+        timeout = float(number(request, "timeoutSeconds") or self.settings.default_watch_timeout)
+        bookmarks = flag(query.get("allowWatchBookmarks"))
         table = table_version(request.headers.get("Accept", ""))
         watcher = Watcher(resource.qualified, route.namespace if resource.namespaced else None,
                           selector)
@@ -255,7 +233,7 @@ class Api:
                            for o in self.cluster.list(resource, route.namespace, selector)]
             await response.prepare(request)
             await self._stream(request, response, watcher, backlog, timeout, bookmarks, table,
-                               initial_end=_flag(query.get("sendInitialEvents")))
+                               initial_end=flag(query.get("sendInitialEvents")))
         except ConnectionResetError:
             pass  # the client went away
         finally:
@@ -327,8 +305,8 @@ class Api:
             container = (pod.get("spec", {}).get("containers") or [{}])[0].get("name", "")
             raise errors.bad_request(f'container "{container}" in pod "{route.name}" is waiting '
                                      "to start: ContainerCreating")
-        head = buffer.tail(_number(request, "tailLines"))
-        if not _flag(request.query.get("follow")):
+        head = buffer.tail(number(request, "tailLines"))
+        if not flag(request.query.get("follow")):
             return web.Response(body=head, content_type="text/plain")
         response = web.StreamResponse(headers={"Content-Type": "text/plain"})
         response.enable_chunked_encoding()
@@ -350,42 +328,30 @@ class Api:
         return response
 
     # Deletes -------------------------------------------------------------------------------
-    async def _delete_options(self, request: web.Request) -> dict[str, Any]:
-        body = await self._body(request) or {}
-        if not isinstance(body, dict):
-            raise errors.bad_request("DeleteOptions must be an object")
-        options = dict(body)
-        for key in ("propagationPolicy", "gracePeriodSeconds", "orphanDependents"):
-            if key in request.query:
-                options[key] = request.query[key]
-        if "propagationPolicy" not in options and "orphanDependents" in options:
-            orphan = options["orphanDependents"] in (True, "true")
-            options["propagationPolicy"] = "Orphan" if orphan else "Background"
-        return options
-
     async def delete(self, request: web.Request, route: Route) -> web.Response:
-        options = await self._delete_options(request)
+        options = await delete_options(request)
         policy = options.get("propagationPolicy")
         obj, gone = self.cluster.delete(route.resource, route.namespace or "", route.name or "",
                                         propagation=policy,
-                                        preconditions=options.get("preconditions"))
-        headers = None
+                                        preconditions=options.get("preconditions"),
+                                        dry_run=options["dryRun"])
         if route.resource.qualified == "jobs.batch" and policy is None:
-            headers = {"Warning": JOBS_ORPHAN_WARNING}
+            warnings_header.add(JOBS_ORPHAN_WARNING)
         if gone and route.resource.custom is False and route.resource.qualified != "pods":
             meta = obj["metadata"]
             details = {"name": meta["name"], "kind": route.resource.plural, "uid": meta["uid"]}
             if route.resource.group:
                 details["group"] = route.resource.group
             return respond({"kind": "Status", "apiVersion": "v1", "metadata": {},
-                            "status": "Success", "details": details}, headers=headers)
-        return respond(obj, headers=headers)
+                            "status": "Success", "details": details})
+        return respond(obj)
 
     async def delete_collection(self, request: web.Request, route: Route) -> web.Response:
-        options = await self._delete_options(request)
+        options = await delete_options(request)
         deleted = self.cluster.delete_collection(route.resource, route.namespace,
                                                  self._selector(request, route),
-                                                 options.get("propagationPolicy"))
+                                                 options.get("propagationPolicy"),
+                                                 dry_run=options["dryRun"])
         return respond({"kind": route.resource.list_kind,
                         "apiVersion": route.resource.api_version,
                         "metadata": {"resourceVersion": str(self.cluster.store.rv)},
@@ -393,9 +359,11 @@ class Api:
 
 
 def make_app(cluster: Cluster, kubelet: Kubelet | None, faults: Faults,
-             settings: ServerSettings) -> web.Application:
-    api = Api(cluster, kubelet, faults, settings)
-    app = web.Application(middlewares=[errors_middleware, auth_middleware,
+             settings: ServerSettings, authenticator: Authenticator) -> web.Application:
+    api = Api(cluster, kubelet, faults, settings, authenticator)
+    # Outermost first: warnings reach error answers too; faults hit only authenticated calls.
+    app = web.Application(middlewares=[warnings_header.middleware, errors_middleware,
+                                       authn.middleware(authenticator),
                                        faults_middleware(faults)],
                           client_max_size=64 * 1024 * 1024)
     app.router.add_route("*", "/{tail:.*}", api.dispatch)
