@@ -18,7 +18,7 @@ from .authn import USER, Authenticator
 from .faults import Faults
 from .kubelet import Kubelet
 from .operations import Cluster
-from .request_options import JSON, delete_options, dry_run, flag, number, read_body
+from .request_options import JSON, delete_options, flag, number, read_body, write_options
 from .routing import Route, parse_path
 from .selectors import Selector, parse_field_selector, parse_label_selector
 from .store import Event, Watcher, dumps
@@ -125,8 +125,7 @@ class Api:
             if method == "POST" and (route.namespace or not route.resource.namespaced):
                 body = await read_body(request)
                 created = self.cluster.create(route.resource, route.namespace or "", body,
-                                              field_validation=query.get("fieldValidation"),
-                                              dry_run=dry_run(request, "CreateOptions"))
+                                              **write_options(request, "CreateOptions"))
                 return respond(created, 201)
             if method == "DELETE":
                 return await self.delete_collection(request, route)
@@ -147,8 +146,7 @@ class Api:
         if method == "PUT":
             replaced = self.cluster.replace(
                 route.resource, namespace, route.name, await read_body(request),
-                subresource=route.subresource, field_validation=query.get("fieldValidation"),
-                dry_run=dry_run(request, "UpdateOptions"))
+                subresource=route.subresource, **write_options(request, "UpdateOptions"))
             return respond(replaced)
         if method == "PATCH":
             content_type = request.headers.get("Content-Type", "").split(";")[0].strip()
@@ -156,8 +154,7 @@ class Api:
                 raise errors.unsupported_media_type(content_type)
             patched = self.cluster.patch(
                 route.resource, namespace, route.name, await read_body(request), content_type,
-                subresource=route.subresource, field_validation=query.get("fieldValidation"),
-                dry_run=dry_run(request, "PatchOptions"))
+                subresource=route.subresource, **write_options(request, "PatchOptions"))
             return respond(patched)
         if method == "DELETE" and route.subresource is None:
             return await self.delete(request, route)

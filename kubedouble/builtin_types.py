@@ -27,7 +27,6 @@ MODELS = {
     "events.events.k8s.io": "EventsV1Event", "leases.coordination.k8s.io": "V1Lease",
     "customresourcedefinitions.apiextensions.k8s.io": "V1CustomResourceDefinition",
 }
-FIELD_VALIDATION = ("Ignore", "Strict", "Warn")
 # Fields whose Go type is int64 (the client says only "int"); the others are int32.
 INT64_FIELDS = {"activeDeadlineSeconds", "terminationGracePeriodSeconds", "runAsUser",
                 "runAsGroup", "fsGroup", "supplementalGroups", "generation", "expirationSeconds",
@@ -185,23 +184,18 @@ def _base64(text: str) -> None:
         raise DecodeError(f"illegal base64 data at input byte {position}") from None
 
 
-def check_directive(field_validation: str | None) -> str:
-    """The directive, defaulted as the real server defaults it (handlers/rest.go: Warn)."""
-    if field_validation in (None, ""):
-        return "Warn"
-    if field_validation not in FIELD_VALIDATION:
-        raise errors.bad_request(
-            f'fieldValidation: Unsupported value: "{field_validation}": supported values: '
-            '"Ignore", "Strict", "Warn"')
-    return field_validation
+def directive(field_validation: str | None) -> str:
+    """The directive, defaulted as the real server defaults it (handlers/rest.go: Warn); the
+    handlers have refused values other than Ignore, Strict and Warn."""
+    return field_validation or "Warn"
 
 
 def report_unknown(resource: Resource, paths: list[str], field_validation: str | None) -> None:
     """Strict: 400 naming every unknown field; Warn: one warning per field; Ignore: nothing."""
-    directive = check_directive(field_validation)
-    if not paths or directive == "Ignore":
+    chosen = directive(field_validation)
+    if not paths or chosen == "Ignore":
         return
-    if directive == "Strict":
+    if chosen == "Strict":
         listed = ", ".join(f'unknown field "{path}"' for path in paths)
         raise errors.bad_request(f"{_cannot_handle(resource)}strict decoding error: {listed}")
     for path in paths:

@@ -48,6 +48,16 @@ async def read_body(request: web.Request) -> Any:
         raise errors.bad_request(f"the request body is not valid: {problem}") from None
 
 
+def write_options(request: web.Request, options_kind: str) -> dict[str, Any]:
+    """fieldValidation and dryRun of a create, update or patch (CreateOptions, UpdateOptions,
+    PatchOptions), checked as ValidateCreateOptions & co check them (422 on bad values)."""
+    directive = request.query.get("fieldValidation")
+    if directive not in (None, "", "Ignore", "Strict", "Warn"):
+        raise errors.invalid(f"{options_kind}.meta.k8s.io", "", [field_errors.not_supported(
+            "fieldValidation", directive, ["", "Ignore", "Strict", "Warn"])])
+    return {"field_validation": directive, "dry_run": dry_run(request, options_kind)}
+
+
 def dry_run(request: web.Request, options_kind: str) -> bool:
     """`dryRun=All` (the only value: meta/v1/validation ValidateDryRun) → True."""
     values = request.query.getall("dryRun", [])
