@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import authn, discovery, errors, openapi, patching, warnings_header
+from . import authn, discovery, errors, openapi, patching, protobuf, warnings_header
 from .authn import USER, Authenticator
 from .faults import Faults
 from .kubelet import Kubelet
@@ -135,8 +135,8 @@ class Api:
         if (route.subresource == "token" and route.resource.qualified == "serviceaccounts"
                 and method == "POST"):
             account = self.cluster.get(route.resource, route.namespace or "", route.name)
-            return respond(authn.token_request(self.authenticator, account,
-                                               await read_body(request)), 201)
+            body = await read_body(request, protobuf=protobuf.token_request)
+            return respond(authn.token_request(self.authenticator, account, body), 201)
         if route.subresource is not None and route.subresource not in route.resource.subresources:
             raise errors.ApiError(404, "NotFound", "the server could not find the requested "
                                                    "resource")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -29,8 +30,11 @@ def number(request: web.Request, name: str) -> int | None:
         raise errors.bad_request(f"{name}: invalid value {text!r}: must be an integer") from None
 
 
-async def read_body(request: web.Request) -> Any:
-    """The decoded JSON or YAML body (None when empty); 413 past the limit, 415, 400."""
+async def read_body(request: web.Request,
+                    protobuf: Callable[[bytes], Any] | None = None) -> Any:
+    """The decoded JSON or YAML body (None when empty); 413 past the limit, 415, 400.
+
+    A protobuf body is read with `protobuf` when the caller can (TokenRequest), else 415."""
     raw = b""
     while chunk := await request.content.read(1 << 16):
         raw += chunk
@@ -40,6 +44,8 @@ async def read_body(request: web.Request) -> Any:
     if not raw:
         return None
     content_type = request.headers.get("Content-Type", JSON)
+    if "protobuf" in content_type and protobuf is not None:
+        return protobuf(raw)
     if "protobuf" in content_type or "cbor" in content_type:
         raise errors.unsupported_media_type(content_type)
     try:
