@@ -145,15 +145,15 @@ class Authenticator:
         return claims
 
     def for_request(self, request: web.Request) -> UserInfo:
-        header = request.headers.get("Authorization", "")
-        if not header:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            # No bearer token: anonymous, which the configuration allows on public paths only.
             if any(request.path == p or request.path == p + "/" for p in PUBLIC_PATHS):
                 return ANONYMOUS
             raise unauthorized()
-        scheme, _, token = header.partition(" ")
-        user = self.authenticate(token.strip()) if scheme.lower() == "bearer" else None
+        user = self.authenticate(token.strip())
         if user is None:
-            raise unauthorized()
+            raise unauthorized()  # a bad token fails the request, whatever the path
         return user
 
 

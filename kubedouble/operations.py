@@ -191,9 +191,10 @@ class Cluster:
         """What a `pods/binding` create does (the scheduler's write): sets spec.nodeName."""
         resource = self.resource("", "v1", "pods")
         current = self.get(resource, pod["metadata"]["namespace"], pod["metadata"]["name"])
-        if current["spec"].get("nodeName"):
+        node_name = current["spec"].get("nodeName")
+        if node_name:
             raise errors.ApiError(409, "Conflict", f'pod {pod["metadata"]["name"]} is already '
-                                                   f'assigned to node "{current["spec"]["nodeName"]}"')
+                                                   f'assigned to node "{node_name}"')
         bound = clone(current)
         bound["spec"]["nodeName"] = node
         return self._update(resource, current, bound, "binding", None)

@@ -39,8 +39,8 @@ async def read_body(request: web.Request,
     while chunk := await request.content.read(1 << 16):
         raw += chunk
         if len(raw) > MAX_REQUEST_BODY_BYTES:
-            raise errors.ApiError(413, "RequestEntityTooLarge", "Request entity too large: "
-                                                                f"limit is {MAX_REQUEST_BODY_BYTES}")
+            raise errors.ApiError(413, "RequestEntityTooLarge",
+                                  f"Request entity too large: limit is {MAX_REQUEST_BODY_BYTES}")
     if not raw:
         return None
     content_type = request.headers.get("Content-Type", JSON)

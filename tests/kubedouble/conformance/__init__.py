@@ -47,7 +47,8 @@ class Row:
     contains: tuple[str, ...] = ()  # fragments of the response body
     absent: tuple[str, ...] = ()  # fragments that must not be in it
     fields: dict[str, Any] = field(default_factory=dict)  # dotted JSON path → value
-    response_headers: dict[str, str] = field(default_factory=dict)  # header → fragment ("" = absent)
+    # header → a fragment one of its values holds ("": no such header)
+    response_headers: dict[str, str] = field(default_factory=dict)
     setup: tuple[Step, ...] = ()
     then: tuple[Step, ...] = ()
 
