@@ -9,9 +9,9 @@ import time
 import uuid
 from typing import Any
 
-from . import builtin_types, builtin_validation, defaults, errors, immutability, patching
-from . import validation
-from .bodies import without, check_size, clone, decoded, random_suffix, typed
+from . import (builtin_types, builtin_validation, defaults, errors, immutability, patching,
+               validation)
+from .bodies import check_size, clone, decoded, random_suffix, typed, without
 from .clock import now
 from .gc import FOREGROUND, GarbageCollector
 from .resources import Resource, ResourceTable
