@@ -77,7 +77,7 @@ async def serve(args: argparse.Namespace) -> None:
     url = await double.start()
     try:
         if args.kubeconfig_out:
-            Path(args.kubeconfig_out).write_text(kubeconfig(url, args.namespace))
+            Path(args.kubeconfig_out).write_text(kubeconfig(url, args.namespace, double.ca_file))
         print(f"kubedouble listening on {url}", flush=True)
         await stop.wait()
     finally:

@@ -9,27 +9,25 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
 from aiohttp import web
 
-from . import apply, discovery, errors, openapi, patching, watchstream
+from . import (apply, authn, discovery, errors, openapi, patching, protobuf, warnings_header,
+               watchstream)
+from .authn import USER, Authenticator
 from .faults import Faults
 from .kubelet import Kubelet, log_options
 from .operations import Cluster
-from .query import flag as _flag
-from .query import number as _number
+from .request_options import JSON, delete_options, flag, number, read_body, write_options
 from .routing import Route, parse_path
 from .selectors import Selector, parse_field_selector, parse_label_selector
 from .store import dumps
 from .tables import render_table, table_version
 
 log = logging.getLogger(__name__)
-JSON = "application/json"
 JOBS_ORPHAN_WARNING = (
-    '299 - "child pods are preserved by default when jobs are deleted; set '
-    'propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress '
-    'this warning"')
-USER = web.RequestKey("user", str)
+    "child pods are preserved by default when jobs are deleted; set "
+    "propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress "
+    "this warning")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -57,14 +55,6 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
                                                              f"{problem}").status(), 500)
 
 
-@web.middleware
-async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Who is asking: every bearer token is accepted today (the seam for RBAC later)."""
-    header = request.headers.get("Authorization", "")
-    request[USER] = header[7:] if header.startswith("Bearer ") else "system:anonymous"
-    return await handler(request)
-
-
 def faults_middleware(faults: Faults) -> Any:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -80,8 +70,9 @@ def faults_middleware(faults: Faults) -> Any:
 
 class Api:
     def __init__(self, cluster: Cluster, kubelet: Kubelet | None, faults: Faults,
-                 settings: ServerSettings) -> None:
+                 settings: ServerSettings, authenticator: Authenticator) -> None:
         self.cluster = cluster
+        self.authenticator = authenticator
         self.kubelet = kubelet
         self.faults = faults
         self.settings = settings
@@ -123,25 +114,34 @@ class Api:
     # Dispatch ------------------------------------------------------------------------------
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
         route = parse_path(self.cluster.table, request.path)
+        if route is None and request.path == "/apis/authentication.k8s.io/v1/selfsubjectreviews":
+            if request.method != "POST":
+                raise errors.method_not_allowed()
+            return respond(authn.self_subject_review(request[USER]), 201)
         if route is None:
             return await self.discovery(request)
         method, query = request.method, request.query
         apply.begin_request(query, request.headers, method)
         if route.name is None:
-            if method == "GET" and (route.watch or _flag(query.get("watch"))):
+            if method == "GET" and (route.watch or flag(query.get("watch"))):
                 return await self.watch(request, route)
             if method == "GET":
                 return self.list(request, route)
             if method == "POST" and (route.namespace or not route.resource.namespaced):
-                body = await self._body(request)
+                body = await read_body(request)
                 created = self.cluster.create(route.resource, route.namespace or "", body,
-                                              field_validation=query.get("fieldValidation"))
+                                              **write_options(request, "CreateOptions"))
                 return respond(created, 201)
             if method == "DELETE":
                 return await self.delete_collection(request, route)
             raise errors.method_not_allowed()
         if route.subresource == "log" and route.resource.qualified == "pods" and method == "GET":
             return await self.pod_log(request, route)
+        if (route.subresource == "token" and route.resource.qualified == "serviceaccounts"
+                and method == "POST"):
+            account = self.cluster.get(route.resource, route.namespace or "", route.name)
+            body = await read_body(request, protobuf=protobuf.token_request)
+            return respond(authn.token_request(self.authenticator, account, body), 201)
         if route.subresource is not None and route.subresource not in route.resource.subresources:
             raise errors.ApiError(404, "NotFound", "the server could not find the requested "
                                                    "resource")
@@ -150,8 +150,8 @@ class Api:
             return respond(self.cluster.get(route.resource, namespace, route.name))
         if method == "PUT":
             replaced = self.cluster.replace(
-                route.resource, namespace, route.name, await self._body(request),
-                subresource=route.subresource, field_validation=query.get("fieldValidation"))
+                route.resource, namespace, route.name, await read_body(request),
+                subresource=route.subresource, **write_options(request, "UpdateOptions"))
             return respond(replaced)
         if method == "PATCH":
             content_type = request.headers.get("Content-Type", "").split(";")[0].strip()
@@ -160,24 +160,12 @@ class Api:
             uid = (self.cluster.store.get(route.resource.qualified, namespace, route.name)
                    or {}).get("metadata", {}).get("uid")
             patched = self.cluster.patch(
-                route.resource, namespace, route.name, await self._body(request), content_type,
-                subresource=route.subresource, field_validation=query.get("fieldValidation"))
+                route.resource, namespace, route.name, await read_body(request), content_type,
+                subresource=route.subresource, **write_options(request, "PatchOptions"))
             return respond(patched, 201 if patched["metadata"]["uid"] != uid else 200)
         if method == "DELETE" and route.subresource is None:
             return await self.delete(request, route)
         raise errors.method_not_allowed()
-
-    async def _body(self, request: web.Request) -> Any:
-        raw = await request.read()
-        if not raw:
-            return None
-        content_type = request.headers.get("Content-Type", JSON)
-        if "protobuf" in content_type or "cbor" in content_type:
-            raise errors.unsupported_media_type(content_type)
-        try:
-            return yaml.safe_load(raw) if "yaml" in content_type else json.loads(raw)
-        except (ValueError, yaml.YAMLError) as problem:
-            raise errors.bad_request(f"the request body is not valid: {problem}") from None
 
     def _selector(self, request: web.Request, route: Route) -> Selector:
         return Selector(parse_label_selector(request.query.get("labelSelector")),
@@ -208,7 +196,7 @@ class Api:
     @staticmethod
     def _page(request: web.Request, items: list[dict], metadata: dict[str, Any]) -> list[dict]:
         """limit/continue: the token holds the last key served; later pages see later writes."""
-        limit = _number(request, "limit") or 0
+        limit = number(request, "limit") or 0
         token = request.query.get("continue")
         if token:
             try:
@@ -230,8 +218,8 @@ class Api:
 
     async def pod_log(self, request: web.Request, route: Route) -> web.StreamResponse:
         pod = self.cluster.get(route.resource, route.namespace or "", route.name or "")
-        options = log_options(pod, request.query.get("container"), _number(request, "tailLines"),
-                              _number(request, "limitBytes"))
+        options = log_options(pod, request.query.get("container"), number(request, "tailLines"),
+                              number(request, "limitBytes"))
         buffer = self.kubelet.logs.get(pod["metadata"]["uid"]) if self.kubelet else None
         if buffer is None:
             container = (pod.get("spec", {}).get("containers") or [{}])[0].get("name", "")
@@ -239,7 +227,7 @@ class Api:
                                      "to start: ContainerCreating")
         room = options.limit_bytes  # None: no limit
         head = buffer.tail(options.tail_lines, room)
-        if not _flag(request.query.get("follow")):
+        if not flag(request.query.get("follow")):
             return web.Response(body=head, content_type="text/plain")
         response = web.StreamResponse(headers={"Content-Type": "text/plain"})
         response.enable_chunked_encoding()
@@ -266,42 +254,30 @@ class Api:
         return response
 
     # Deletes -------------------------------------------------------------------------------
-    async def _delete_options(self, request: web.Request) -> dict[str, Any]:
-        body = await self._body(request) or {}
-        if not isinstance(body, dict):
-            raise errors.bad_request("DeleteOptions must be an object")
-        options = dict(body)
-        for key in ("propagationPolicy", "gracePeriodSeconds", "orphanDependents"):
-            if key in request.query:
-                options[key] = request.query[key]
-        if "propagationPolicy" not in options and "orphanDependents" in options:
-            orphan = options["orphanDependents"] in (True, "true")
-            options["propagationPolicy"] = "Orphan" if orphan else "Background"
-        return options
-
     async def delete(self, request: web.Request, route: Route) -> web.Response:
-        options = await self._delete_options(request)
+        options = await delete_options(request)
         policy = options.get("propagationPolicy")
         obj, gone = self.cluster.delete(route.resource, route.namespace or "", route.name or "",
                                         propagation=policy,
-                                        preconditions=options.get("preconditions"))
-        headers = None
+                                        preconditions=options.get("preconditions"),
+                                        dry_run=options["dryRun"])
         if route.resource.qualified == "jobs.batch" and policy is None:
-            headers = {"Warning": JOBS_ORPHAN_WARNING}
+            warnings_header.add(JOBS_ORPHAN_WARNING)
         if gone and route.resource.custom is False and route.resource.qualified != "pods":
             meta = obj["metadata"]
             details = {"name": meta["name"], "kind": route.resource.plural, "uid": meta["uid"]}
             if route.resource.group:
                 details["group"] = route.resource.group
             return respond({"kind": "Status", "apiVersion": "v1", "metadata": {},
-                            "status": "Success", "details": details}, headers=headers)
-        return respond(obj, headers=headers)
+                            "status": "Success", "details": details})
+        return respond(obj)
 
     async def delete_collection(self, request: web.Request, route: Route) -> web.Response:
-        options = await self._delete_options(request)
+        options = await delete_options(request)
         deleted = self.cluster.delete_collection(route.resource, route.namespace,
                                                  self._selector(request, route),
-                                                 options.get("propagationPolicy"))
+                                                 options.get("propagationPolicy"),
+                                                 dry_run=options["dryRun"])
         return respond({"kind": route.resource.list_kind,
                         "apiVersion": route.resource.api_version,
                         "metadata": {"resourceVersion": str(self.cluster.store.rv)},
@@ -309,9 +285,11 @@ class Api:
 
 
 def make_app(cluster: Cluster, kubelet: Kubelet | None, faults: Faults,
-             settings: ServerSettings) -> web.Application:
-    api = Api(cluster, kubelet, faults, settings)
-    app = web.Application(middlewares=[errors_middleware, auth_middleware,
+             settings: ServerSettings, authenticator: Authenticator) -> web.Application:
+    api = Api(cluster, kubelet, faults, settings, authenticator)
+    # Outermost first: warnings reach error answers too; faults hit only authenticated calls.
+    app = web.Application(middlewares=[warnings_header.middleware, errors_middleware,
+                                       authn.middleware(authenticator),
                                        faults_middleware(faults)],
                           client_max_size=64 * 1024 * 1024)
     app.router.add_route("*", "/{tail:.*}", api.dispatch)

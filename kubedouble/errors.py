@@ -33,6 +33,8 @@ class ApiError(Exception):
             "reason": self.reason,
             "code": self.code,
         }
+        if not self.reason:  # StatusReasonUnknown is left out, as the real server does
+            del body["reason"]
         if self.details is not None:
             body["details"] = self.details
         return body
@@ -64,11 +66,19 @@ def conflict(qualified: str, name: str) -> ApiError:
     return ApiError(409, "Conflict", message, _details(qualified, name))
 
 
+def precondition_failed(qualified: str, name: str, what: str, wanted: str, actual: str) -> ApiError:
+    """storage.Preconditions.Check, answered as a Conflict (storage/interfaces.go)."""
+    message = (f'Operation cannot be fulfilled on {qualified} "{name}": Precondition failed: '
+               f"{what} in precondition: {wanted}, {what} in object meta: {actual}")
+    return ApiError(409, "Conflict", message, _details(qualified, name))
+
+
 def invalid(kind_group: str, name: str, causes: list[dict[str, str]]) -> ApiError:
-    """422 Invalid; `kind_group` is `Kind.group` (or `Kind` for core), causes carry `field`."""
-    summary = "; ".join(f"{c['field']}: {c['message']}" for c in causes)
-    if len(causes) > 1:
-        summary = "[" + ", ".join(f"{c['field']}: {c['message']}" for c in causes) + "]"
+    """422 Invalid; `kind_group` is `Kind.group` (or `Kind` for core), causes carry `field`.
+
+    The message lists each distinct error once, as field.ErrorList.ToAggregate does."""
+    lines = list(dict.fromkeys(f"{c['field']}: {c['message']}" for c in causes))
+    summary = lines[0] if len(lines) == 1 else "[" + ", ".join(lines) + "]"
     kind, _, group = kind_group.partition(".")
     details: dict[str, Any] = {"name": name, "kind": kind, "causes": causes}
     if group:

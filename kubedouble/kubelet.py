@@ -194,9 +194,7 @@ class Kubelet:
                 await self._finish(pod, None, 128, "StartError", problem.message)
             return
         try:
-            spec = {"spec": {"nodeName": NODE}}
-            pod = self.cluster.patch(self.pods, pod["metadata"]["namespace"],
-                                     pod["metadata"]["name"], spec, "application/merge-patch+json")
+            pod = self.cluster.bind(pod, NODE)
         except errors.ApiError:
             return
         meta = pod["metadata"]

@@ -5,13 +5,13 @@ HTTP handlers, the Job runner and the garbage collector all write through here.
 
 from __future__ import annotations
 
-import json
-import random
 import time
 import uuid
 from typing import Any
 
-from . import apply, cel, defaults, errors, patching, validation
+from . import (apply, builtin_types, builtin_validation, cel, defaults, errors, immutability,
+               patching, validation)
+from .bodies import check_size, clone, decoded, random_suffix, typed, without
 from .clock import now
 from .gc import FOREGROUND, GarbageCollector
 from .namespaces import NamespaceController
@@ -20,20 +20,7 @@ from .selectors import Selector
 from .store import Store
 
 SEEDED_NAMESPACES = ("default", "kube-system", "kube-public", "kubeshowcase")
-_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # as the real name generator: no vowels
 NS = "namespaces"
-
-
-def clone(obj: Any) -> Any:
-    return json.loads(json.dumps(obj))
-
-
-def random_suffix(length: int = 5) -> str:
-    return "".join(random.choice(_SUFFIX_ALPHABET) for _ in range(length))
-
-
-def _without(obj: dict[str, Any], *keys: str) -> dict[str, Any]:
-    return {k: v for k, v in obj.items() if k not in keys}
 
 
 class Cluster:
@@ -72,8 +59,8 @@ class Cluster:
 
     # Create --------------------------------------------------------------------------------
     def create(self, resource: Resource, namespace: str, body: Any, *,
-               field_validation: str | None = None) -> dict[str, Any]:
-        obj = self._typed(resource, body)
+               field_validation: str | None = None, dry_run: bool = False) -> dict[str, Any]:
+        obj = decoded(resource, typed(resource, body), field_validation)
         meta = obj["metadata"]
         self._place(resource, namespace, meta)
         if not meta.get("name"):
@@ -82,9 +69,6 @@ class Cluster:
                     "metadata.name", "Required value: name or generateName is required",
                     "FieldValueRequired")])
             meta["name"] = self._generated_name(resource, meta)
-        self._check_name(resource, meta["name"])
-        if self.store.get(resource.qualified, meta.get("namespace", ""), meta["name"]):
-            raise errors.already_exists(resource.qualified, meta["name"])
         for server_field in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds",
                              "selfLink", "managedFields"):
             meta.pop(server_field, None)
@@ -96,28 +80,17 @@ class Cluster:
             obj.pop("status", None)
         self._prepare_new(resource, obj, field_validation)
         apply.track(resource, None, obj, None)
+        check_size(obj)
+        if self.store.get(resource.qualified, meta.get("namespace", ""), meta["name"]):
+            raise errors.already_exists(resource.qualified, meta["name"])
+        if dry_run:
+            return obj  # as etcd3's dry-run Create answers: no resourceVersion
         stored = self.store.put(resource.qualified, obj)
         if resource.qualified == "customresourcedefinitions.apiextensions.k8s.io":
             self.table.register_crd(stored)
         if resource.qualified == NS:
             self.namespaces.populate(stored)
         return stored
-
-    def _typed(self, resource: Resource, body: Any) -> dict[str, Any]:
-        if not isinstance(body, dict):
-            raise errors.bad_request("the body of the request must be a JSON or YAML object")
-        obj = clone(body)
-        for field, expected in (("apiVersion", resource.api_version), ("kind", resource.kind)):
-            if obj.get(field) not in (None, "", expected):
-                raise errors.bad_request(
-                    f"the {field} in the data ({obj[field]}) does not match the expected "
-                    f"{field} ({expected})")
-        if not isinstance(obj.get("metadata", {}), dict):
-            raise errors.bad_request("metadata must be an object")
-        # The real server's field order, which `-o yaml` and logs show.
-        head = {"apiVersion": resource.api_version, "kind": resource.kind,
-                "metadata": obj.get("metadata", {})}
-        return {**head, **_without(obj, *head)}
 
     def _place(self, resource: Resource, namespace: str, meta: dict[str, Any]) -> None:
         if not resource.namespaced:
@@ -140,19 +113,13 @@ class Cluster:
                 return name
         raise errors.already_exists(resource.qualified, prefix)
 
-    def _check_name(self, resource: Resource, name: str) -> None:
-        short = resource.qualified in ("jobs.batch", NS)
-        causes = validation.name_causes(name, max_length=63 if short else 253,
-                                        label=resource.qualified == NS)
-        if causes:
-            raise errors.invalid(resource.kind_group, name, causes)
-
     def _prepare_new(self, resource: Resource, obj: dict[str, Any],
                      field_validation: str | None) -> None:
         prepare = {"jobs.batch": defaults.prepare_job, "pods": defaults.prepare_pod,
                    NS: defaults.prepare_namespace,
                    "customresourcedefinitions.apiextensions.k8s.io": defaults.prepare_crd}
         causes = prepare[resource.qualified](obj) if resource.qualified in prepare else []
+        causes += builtin_validation.causes(resource, obj)
         if causes:
             raise errors.invalid(resource.kind_group, obj["metadata"]["name"], causes)
         self._check_schema(resource, obj, field_validation)
@@ -161,10 +128,8 @@ class Cluster:
                       field_validation: str | None, old: dict[str, Any] | None = None) -> None:
         if resource.schema is None:
             return
-        dropped = validation.prune(obj, resource.schema)
-        if dropped and field_validation == "Strict":
-            unknown = ", ".join(f'unknown field "{path}"' for path in dropped)
-            raise errors.bad_request(f"strict decoding error: {unknown}")
+        builtin_types.report_unknown(resource, validation.prune(obj, resource.schema),
+                                     field_validation)
         validation.apply_defaults(obj, resource.schema)
         causes = (validation.validate(obj, resource.schema)
                   or cel.validate(resource.schema, obj, old))
@@ -173,16 +138,23 @@ class Cluster:
 
     # Update and patch ----------------------------------------------------------------------
     def replace(self, resource: Resource, namespace: str, name: str, body: Any, *,
-                subresource: str | None = None, field_validation: str | None = None) -> dict:
+                subresource: str | None = None, field_validation: str | None = None,
+                dry_run: bool = False) -> dict:
         existing = self.get(resource, namespace, name)
-        new = self._typed(resource, body)
+        new = typed(resource, body)
         if resource.custom and not new["metadata"].get("resourceVersion"):
             raise errors.invalid(resource.kind_group, name, [errors.cause(
                 "metadata.resourceVersion", "Invalid value: 0x0: must be specified for an update")])
-        return self._update(resource, existing, new, subresource, field_validation)
+        uid = new["metadata"].get("uid")
+        if uid and uid != existing["metadata"]["uid"]:
+            # A PUT's uid is a precondition (rest.defaultUpdatedObjectInfo.Preconditions).
+            raise errors.precondition_failed(resource.qualified, name, "UID", uid,
+                                             existing["metadata"]["uid"])
+        return self._update(resource, existing, new, subresource, field_validation, dry_run)
 
     def patch(self, resource: Resource, namespace: str, name: str, patch: Any, content_type: str,
-              *, subresource: str | None = None, field_validation: str | None = None) -> dict:
+              *, subresource: str | None = None, field_validation: str | None = None,
+              dry_run: bool = False) -> dict:
         existing = self.store.get(resource.qualified, namespace if resource.namespaced else "",
                                   name)
         if existing is None and content_type == patching.APPLY and subresource is None:
@@ -190,7 +162,8 @@ class Cluster:
             if isinstance(body, dict):
                 body.setdefault("metadata", {})["name"] = name
             with apply.applying(resource, body):
-                return self.create(resource, namespace, body, field_validation=field_validation)
+                return self.create(resource, namespace, body, field_validation=field_validation,
+                                   dry_run=dry_run)
         if existing is None:
             raise errors.not_found(resource.qualified, name)
         if content_type == patching.JSON_PATCH:
@@ -206,16 +179,16 @@ class Cluster:
             patched = patching.strategic_merge_patch(existing, patch)
         elif content_type == patching.APPLY:
             with apply.applying(resource, patch, subresource):
-                patched = apply.apply_patch(resource, existing, self._typed(resource, patch),
+                patched = apply.apply_patch(resource, existing, typed(resource, patch),
                                             subresource)
-                return self._update(resource, existing, self._typed(resource, patched),
-                                    subresource, field_validation)
+                return self._update(resource, existing, typed(resource, patched),
+                                    subresource, field_validation, dry_run)
         elif content_type == patching.MERGE:
             patched = patching.merge_patch(existing, patch)
         else:
             raise errors.unsupported_media_type(content_type)
-        return self._update(resource, existing, self._typed(resource, patched), subresource,
-                            field_validation)
+        return self._update(resource, existing, typed(resource, patched), subresource,
+                            field_validation, dry_run)
 
     def patch_metadata(self, resource: Resource, obj: dict[str, Any], changes: dict) -> dict:
         """Internal metadata merge-patch (garbage collector, controllers)."""
@@ -229,13 +202,30 @@ class Cluster:
         current = self.get(resource, obj["metadata"].get("namespace", ""), obj["metadata"]["name"])
         return self._update(resource, current, clone(new), "status", None)
 
+    def bind(self, pod: dict[str, Any], node: str) -> dict[str, Any]:
+        """What a `pods/binding` create does (the scheduler's write): sets spec.nodeName."""
+        resource = self.resource("", "v1", "pods")
+        current = self.get(resource, pod["metadata"]["namespace"], pod["metadata"]["name"])
+        node_name = current["spec"].get("nodeName")
+        if node_name:
+            raise errors.ApiError(409, "Conflict", f'pod {pod["metadata"]["name"]} is already '
+                                                   f'assigned to node "{node_name}"')
+        bound = clone(current)
+        bound["spec"]["nodeName"] = node
+        return self._update(resource, current, bound, "binding", None)
+
     def _update(self, resource: Resource, existing: dict[str, Any], new: dict[str, Any],
-                subresource: str | None, field_validation: str | None) -> dict[str, Any]:
+                subresource: str | None, field_validation: str | None,
+                dry_run: bool = False) -> dict[str, Any]:
+        new = decoded(resource, new, field_validation)
         old_meta, new_meta = existing["metadata"], new["metadata"]
         name = old_meta["name"]
         if new_meta.get("name") not in (None, name):
             raise errors.bad_request(f"the name of the object ({new_meta['name']}) does not match "
                                      f"the name on the URL ({name})")
+        if new_meta.get("namespace") not in (None, "", old_meta.get("namespace", "")):
+            raise errors.bad_request("the namespace of the provided object does not match the "
+                                     "namespace sent on the request")
         given = new_meta.get("resourceVersion")
         if given and given != old_meta["resourceVersion"]:
             raise errors.conflict(resource.qualified, name)
@@ -252,11 +242,13 @@ class Cluster:
                 if "status" in existing:
                     result["status"] = clone(existing["status"])
         meta = result["metadata"]
-        for kept in ("uid", "creationTimestamp", "deletionTimestamp",
-                     "deletionGracePeriodSeconds", "generation", "namespace"):
+        # rest.BeforeUpdate: these are kept whatever the request says; a uid only if absent.
+        for kept in ("creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
+                     "generation", "namespace"):
             meta.pop(kept, None)
             if kept in old_meta:
                 meta[kept] = old_meta[kept]
+        meta["uid"] = meta.get("uid") or old_meta["uid"]
         meta["name"] = name
         meta["resourceVersion"] = old_meta["resourceVersion"]
         new_finalizers = set(meta.get("finalizers") or []) - set(old_meta.get("finalizers") or [])
@@ -264,17 +256,22 @@ class Cluster:
             raise errors.invalid(resource.kind_group, name, [errors.cause(
                 "metadata.finalizers", "Forbidden: no new finalizers can be added if the object "
                                        "is being deleted", "FieldValueForbidden")])
+        causes = immutability.update_causes(resource, result, existing, subresource)
+        causes += builtin_validation.causes(resource, result, kind_rules=subresource is None)
         if resource.qualified == "customresourcedefinitions.apiextensions.k8s.io":
-            causes = defaults.prepare_crd(result)
-            if causes:
-                raise errors.invalid(resource.kind_group, name, causes)
+            causes += defaults.prepare_crd(result)
+        if causes:
+            raise errors.invalid(resource.kind_group, name, causes)
         self._check_schema(resource, result, field_validation, old=existing)
+        check_size(result)
         if result == existing:
             return existing  # a no-op write changes nothing, not even the resourceVersion
         status_apart = "status" in resource.subresources
         ignored = ("metadata", "status") if status_apart else ("metadata",)
-        if resource.has_generation and _without(result, *ignored) != _without(existing, *ignored):
+        if resource.has_generation and without(result, *ignored) != without(existing, *ignored):
             meta["generation"] = int(old_meta.get("generation", 1)) + 1
+        if dry_run:
+            return result  # as etcd3's dry-run GuaranteedUpdate: the old resourceVersion
         if meta.get("deletionTimestamp") and not meta.get("finalizers"):
             return self._remove(resource, result)
         apply.track(resource, existing, result, subresource)
@@ -285,20 +282,23 @@ class Cluster:
 
     # Delete --------------------------------------------------------------------------------
     def delete(self, resource: Resource, namespace: str, name: str, *,
-               propagation: str | None = None,
-               preconditions: dict[str, Any] | None = None) -> tuple[dict[str, Any], bool]:
+               propagation: str | None = None, preconditions: dict[str, Any] | None = None,
+               dry_run: bool = False) -> tuple[dict[str, Any], bool]:
         """Returns (object, gone_now): finalizers keep the object, marked for deletion."""
         existing = self.get(resource, namespace, name)
         meta = existing["metadata"]
-        for field in ("uid", "resourceVersion"):
+        for field, label in (("uid", "UID"), ("resourceVersion", "ResourceVersion")):
             wanted = (preconditions or {}).get(field)
             if wanted and wanted != meta.get(field):
-                raise errors.conflict(resource.qualified, name)
+                raise errors.precondition_failed(resource.qualified, name, label, wanted,
+                                                 meta.get(field, ""))
         if meta.get("deletionTimestamp"):
             return existing, False
         propagation = propagation or resource.default_propagation
         if propagation not in ("Orphan", "Background", "Foreground"):
             raise errors.bad_request(f'propagationPolicy: Unsupported value: "{propagation}"')
+        if dry_run:
+            return self._dry_run_delete(existing, propagation)
         if resource.qualified == NS:
             return self.namespaces.terminate(existing)
         if propagation == "Orphan":
@@ -317,6 +317,19 @@ class Cluster:
             self.gc.delete_dependents(stored, "Foreground")
             self.gc.release_foreground(meta["uid"])
         return self.store.get(resource.qualified, meta.get("namespace", ""), name) or stored, False
+
+    def _dry_run_delete(self, existing: dict[str, Any],
+                        propagation: str) -> tuple[dict[str, Any], bool]:
+        """The answer a delete would give, with nothing changed (no GC, no watch event)."""
+        finalizers = list(existing["metadata"].get("finalizers") or [])
+        if propagation == "Foreground" and self.gc.has_dependents(existing):
+            finalizers.append(FOREGROUND)
+        if not finalizers:
+            return clone(existing), True
+        marked = clone(existing)
+        marked["metadata"].update(deletionTimestamp=now(), deletionGracePeriodSeconds=0,
+                                  finalizers=finalizers)
+        return marked, False
 
     def _remove(self, resource: Resource, obj: dict[str, Any]) -> dict[str, Any]:
         removed = self.store.remove(resource.qualified, obj)
@@ -338,13 +351,14 @@ class Cluster:
         self.table.unregister_crd(crd["metadata"]["name"])
 
     def delete_collection(self, resource: Resource, namespace: str | None, selector: Selector,
-                          propagation: str | None = None) -> list[dict[str, Any]]:
+                          propagation: str | None = None,
+                          dry_run: bool = False) -> list[dict[str, Any]]:
         deleted = []
         for obj in self.list(resource, namespace, selector):
             meta = obj["metadata"]
             if self.store.get(resource.qualified, meta.get("namespace", ""), meta["name"]):
                 deleted.append(self.delete(resource, meta.get("namespace", ""), meta["name"],
-                                           propagation=propagation)[0])
+                                           propagation=propagation, dry_run=dry_run)[0])
         return deleted
 
     # Events --------------------------------------------------------------------------------

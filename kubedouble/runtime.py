@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from aiohttp import web
 
 from . import errors, patching
 from .app import ServerSettings, make_app
+from .authn import ADMIN_TOKEN, Authenticator
 from .faults import Faults
 from .jobcontroller import JobController
 from .kubelet import Kubelet, KubeletSettings
@@ -20,9 +22,9 @@ from .operations import Cluster
 from .persistence import autosave, load_state, save_state
 from .resources import load_crd_files
 from .store import DEFAULT_HISTORY_SECONDS, Store
+from .tls import make_certificate, server_context
 
 DEFAULT_NAMESPACE = "kubeshowcase"
-TOKEN = "kubedouble-token"
 
 
 @dataclass
@@ -42,12 +44,15 @@ class DoubleConfig:
     server: ServerSettings = field(default_factory=ServerSettings)
 
 
-def kubeconfig(url: str, namespace: str) -> str:
-    """A kubeconfig that kubectl, the kubernetes client and Kopf accept (plain http + a token)."""
+def kubeconfig(url: str, namespace: str, ca_file: Path, token: str = ADMIN_TOKEN) -> str:
+    """A kubeconfig that kubectl, the kubernetes client and Kopf accept: HTTPS with the double's
+    CA and a bearer token (the admin's unless another is given, e.g. a ServiceAccount's)."""
+    ca_data = base64.b64encode(ca_file.read_bytes()).decode()
     return yaml.safe_dump({
         "apiVersion": "v1", "kind": "Config", "preferences": {},
-        "clusters": [{"name": "kubedouble", "cluster": {"server": url}}],
-        "users": [{"name": "kubedouble", "user": {"token": TOKEN}}],
+        "clusters": [{"name": "kubedouble", "cluster": {
+            "server": url, "certificate-authority-data": ca_data}}],
+        "users": [{"name": "kubedouble", "user": {"token": token}}],
         "contexts": [{"name": "kubedouble", "context": {
             "cluster": "kubedouble", "user": "kubedouble", "namespace": namespace}}],
         "current-context": "kubedouble",
@@ -73,9 +78,12 @@ class KubeDouble:
         self.faults = Faults()
         self.cluster = Cluster(store=Store(
             history_size=config.history_size, history_seconds=config.watch_history_seconds))
+        self.authenticator = Authenticator(
+            lambda namespace, name: self.cluster.store.get("serviceaccounts", namespace, name))
         self.kubelet = Kubelet(self.cluster, KubeletSettings(
             volumes=config.volumes, job_env=config.job_env, scratch=config.scratch))
         self.url = ""
+        self.ca_file = config.scratch / "tls" / "apiserver.crt"
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -105,13 +113,16 @@ class KubeDouble:
         if self.config.state_file is not None:
             self._tasks.append(asyncio.ensure_future(
                 autosave(self.config.state_file, self.cluster.store)))
-        app = make_app(self.cluster, self.kubelet, self.faults, self.config.server)
+        app = make_app(self.cluster, self.kubelet, self.faults, self.config.server,
+                       self.authenticator)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.config.host, self.config.port)
+        cert, key = make_certificate(self.ca_file.parent, self.config.host)
+        site = web.TCPSite(self._runner, self.config.host, self.config.port,
+                           ssl_context=server_context(cert, key))
         await site.start()
         port = self._runner.addresses[0][1]
-        self.url = f"http://{self.config.host}:{port}"
+        self.url = f"https://{self.config.host}:{port}"
         return self.url
 
     async def stop(self) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .app import ServerSettings
+from .authn import ADMIN_TOKEN
 from .faults import Faults
 from .runtime import DoubleConfig, KubeDouble, kubeconfig
 from .store import DEFAULT_HISTORY_SECONDS
@@ -19,15 +20,35 @@ from .store import DEFAULT_HISTORY_SECONDS
 @dataclass
 class ApiServerHandle:
     url: str
-    kubeconfig: Path
+    kubeconfig: Path  # the admin's (user kubernetes-admin, group system:masters)
     namespace: str
     faults: Faults  # add FaultRule(...) to fail requests or cut watches; clear() to stop
+    ca_file: Path  # the serving certificate (HTTPS only, as kube-apiserver): `verify=` it
+    token: str = ADMIN_TOKEN  # the admin's bearer token, for raw HTTP requests
 
     def api_client(self) -> Any:
         """A `kubernetes.client.ApiClient` configured from this double's kubeconfig."""
         from kubernetes import config
 
         return config.new_client_from_config(config_file=str(self.kubeconfig))
+
+    def service_account_token(self, namespace: str, name: str,
+                              expiration_seconds: int = 3600) -> str:
+        """A token for the ServiceAccount from the TokenRequest API (`kubectl create token`)."""
+        import requests
+
+        response = requests.post(
+            f"{self.url}/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token",
+            json={"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
+                  "spec": {"expirationSeconds": expiration_seconds}},
+            headers={"Authorization": f"Bearer {self.token}"}, verify=self.ca_file, timeout=30)
+        response.raise_for_status()
+        return str(response.json()["status"]["token"])
+
+    def kubeconfig_for(self, token: str, path: Path) -> Path:
+        """Write a kubeconfig like this double's own, authenticating with `token` instead."""
+        path.write_text(kubeconfig(self.url, self.namespace, self.ca_file, token))
+        return path
 
 
 @contextlib.contextmanager
@@ -67,9 +88,9 @@ def start_apiserver(*, crd_dir: Path | None, volumes: dict[str, Path], tmp_dir: 
     if failure or not double.url:
         raise RuntimeError(f"kubedouble did not start: {failure[0] if failure else 'timeout'}")
     config_path = tmp_dir / "kubeconfig"
-    config_path.write_text(kubeconfig(double.url, namespace))
+    config_path.write_text(kubeconfig(double.url, namespace, double.ca_file))
     try:
-        yield ApiServerHandle(double.url, config_path, namespace, double.faults)
+        yield ApiServerHandle(double.url, config_path, namespace, double.faults, double.ca_file)
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(30)

@@ -16,8 +16,6 @@ from typing import Any
 from .errors import cause
 
 _ROOT_KEEP = ("apiVersion", "kind", "metadata")
-DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 def _join(path: str, key: str) -> str:
@@ -195,22 +193,3 @@ def _is_datetime(value: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def name_causes(name: str, *, max_length: int = 253, label: bool = False) -> list[dict[str, str]]:
-    """`metadata.name` checks: a DNS subdomain (or label), within max_length."""
-    pattern = DNS_LABEL if label else DNS_SUBDOMAIN
-    causes = []
-    if len(name) > max_length:
-        causes.append(cause("metadata.name", f'Invalid value: "{name}": must be no more than '
-                                             f"{max_length} characters"))
-    if not pattern.match(name):
-        what = "RFC 1123 label" if label else "RFC 1123 subdomain"
-        chars = "'-'" if label else "'-' or '.'"
-        example = "'my-name',  or '123-abc'" if label else "'example.com'"
-        causes.append(cause("metadata.name", (
-            f'Invalid value: "{name}": a lowercase {what} must consist of lower case '
-            f"alphanumeric characters, {chars}, and must start and end with an alphanumeric "
-            f"character (e.g. {example}, regex used for validation is '{pattern.pattern[1:-1]}')"
-        )))
-    return causes

@@ -9,12 +9,11 @@ from typing import Any
 from aiohttp import web
 
 from . import errors
-from .query import flag, number
+from .request_options import JSON, flag, number
 from .routing import Route
 from .store import Event, Watcher, dumps
 from .tables import render_table, table_version
 
-JSON = "application/json"
 
 
 async def serve(api: Any, request: web.Request, route: Route) -> web.StreamResponse:

@@ -97,7 +97,11 @@ def _cached_token(config: Any) -> Callable[[], str | None]:
     def token() -> str | None:
         now = time.monotonic()
         if now - cache["at"] >= TOKEN_REFRESH_SECONDS:
-            cache["value"] = config.get_api_key_with_prefix("authorization")
+            # The client keeps the token under "BearerToken" (auth_settings() says which header
+            # it goes in); looking it up as "authorization" found nothing, so none was sent.
+            headers = [s["value"] for s in config.auth_settings().values()
+                       if s.get("in") == "header" and s.get("key", "").lower() == "authorization"]
+            cache["value"] = headers[0] if headers else None
             cache["at"] = now
         return cache["value"]
 

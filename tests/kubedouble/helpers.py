@@ -42,9 +42,15 @@ def kubectl(env: dict[str, str], *args: str, check: bool = True,
     return result
 
 
+def auth(handle: ApiServerHandle) -> dict[str, str]:
+    """The header every client sends: the double refuses requests without a known token."""
+    return {"Authorization": f"Bearer {handle.token}"}
+
+
 def http(handle: ApiServerHandle, method: str, path: str, **kwargs: Any) -> requests.Response:
-    headers = {"Authorization": "Bearer test", **kwargs.pop("headers", {})}
-    return requests.request(method, handle.url + path, headers=headers, timeout=30, **kwargs)
+    headers = {**auth(handle), **kwargs.pop("headers", {})}
+    return requests.request(method, handle.url + path, headers=headers, timeout=30,
+                            verify=handle.ca_file, **kwargs)
 
 
 def ksr_path(namespace: str = "kubeshowcase", name: str = "") -> str:

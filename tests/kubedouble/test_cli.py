@@ -29,7 +29,7 @@ def _start(*args: str) -> tuple[subprocess.Popen[str], str]:
                                text=True)
     assert process.stdout is not None
     line = process.stdout.readline()
-    assert line.startswith("kubedouble listening on http://127.0.0.1:"), line
+    assert line.startswith("kubedouble listening on https://127.0.0.1:"), line
     return process, line.split()[-1]
 
 

@@ -27,11 +27,12 @@ def matches(fragment: Any, actual: Any) -> bool:
 
 
 def send(handle: ApiServerHandle, step: dict[str, Any], rv: str = "") -> requests.Response:
-    headers = {"Authorization": "Bearer conformance", **step.get("headers", {})}
+    headers = {"Authorization": f"Bearer {handle.token}", **step.get("headers", {})}
     query = {k: (rv if v == "__rv__" else v) for k, v in step.get("query", {}).items()}
     body = step.get("body")
     if "body_from_current" in step:
-        current = requests.get(handle.url + step["path"], headers=headers, timeout=30).json()
+        current = requests.get(handle.url + step["path"], headers=headers, timeout=30,
+                               verify=handle.ca_file).json()
         body = patching.merge_patch(current, step["body_from_current"])
     kwargs: dict[str, Any] = {}
     if isinstance(body, str):
@@ -39,7 +40,7 @@ def send(handle: ApiServerHandle, step: dict[str, Any], rv: str = "") -> request
     elif body is not None:
         kwargs["json"] = body
     return requests.request(step["method"], handle.url + step["path"], params=query,
-                            headers=headers, timeout=30, **kwargs)
+                            headers=headers, timeout=30, verify=handle.ca_file, **kwargs)
 
 
 def parsed(response: requests.Response) -> Any:
@@ -75,7 +76,7 @@ def test_row(double, row):
         if "sleep" in step:
             time.sleep(step["sleep"])
         elif step.get("mark_rv"):
-            rv = requests.get(double.url + "/api/v1/namespaces", timeout=30).json()[
+            rv = send(double, {"method": "GET", "path": "/api/v1/namespaces"}).json()[
                 "metadata"]["resourceVersion"]
         else:
             assert send(double, step).status_code < 300, step

@@ -159,7 +159,9 @@ def test_defaults_and_pruning(apiserver, custom):
     response = http(apiserver, "POST", ksr_path() + "?fieldValidation=Strict",
                     json=pipeline_run("run-2", unknown="x"))
     assert response.status_code == 400
-    assert response.json()["message"] == 'strict decoding error: unknown field "spec.unknown"'
+    assert response.json()["message"] == (
+        'PipelineRun in version "v1alpha1" cannot be handled as a PipelineRun: '
+        'strict decoding error: unknown field "spec.unknown"')
 
 
 def test_builtin_jobs_get_defaults_and_strategic_merge(apiserver, kube_client):
@@ -171,10 +173,21 @@ def test_builtin_jobs_get_defaults_and_strategic_merge(apiserver, kube_client):
     assert created.metadata.labels["job-name"] == "j1"
     assert created.spec.selector.match_labels == {
         "batch.kubernetes.io/controller-uid": created.metadata.uid}
+    # A Job's pod template is immutable, even while suspended (only scheduling directives of a
+    # Job that never started may change); a pod's container images may change, merged by name.
     patch = {"spec": {"template": {"spec": {"containers": [{"name": "side", "image": "y"}]}}}}
+    strategic = {"Content-Type": "application/strategic-merge-patch+json"}
     response = http(apiserver, "PATCH", "/apis/batch/v1/namespaces/kubeshowcase/jobs/j1",
-                    json=patch, headers={"Content-Type": "application/strategic-merge-patch+json"})
-    containers = response.json()["spec"]["template"]["spec"]["containers"]
+                    json=patch, headers=strategic)
+    assert response.status_code == 422
+    assert response.json()["details"]["causes"][0]["field"] == "spec.template"
+    pod = {"metadata": {"name": "p1"}, "spec": {"containers": [
+        {"name": "main", "image": "python:3.11"}, {"name": "side", "image": "x"}]}}
+    assert http(apiserver, "POST", "/api/v1/namespaces/kubeshowcase/pods",
+                json=pod).status_code == 201
+    response = http(apiserver, "PATCH", "/api/v1/namespaces/kubeshowcase/pods/p1",
+                    json={"spec": patch["spec"]["template"]["spec"]}, headers=strategic)
+    containers = response.json()["spec"]["containers"]
     assert [(c["name"], c["image"]) for c in containers] == [("main", "python:3.11"),
                                                              ("side", "y")]
     no_policy = job("j2", ["true"])

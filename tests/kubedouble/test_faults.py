@@ -7,7 +7,7 @@ import json
 import requests
 
 from kubedouble.faults import FaultRule
-from tests.kubedouble.helpers import http, ksr_path, pipeline_run
+from tests.kubedouble.helpers import auth, http, ksr_path, pipeline_run
 
 
 def test_injected_errors_answer_status_objects_then_stop(apiserver):
@@ -27,6 +27,7 @@ def test_watch_streams_can_be_cut_after_some_events(apiserver):
         http(apiserver, "POST", ksr_path(), json=pipeline_run(name))
     apiserver.faults.add(FaultRule(path="pipelineruns", drop_watch_after=2))
     response = requests.get(f"{apiserver.url}{ksr_path()}?watch=true&timeoutSeconds=30",
-                            stream=True, timeout=30)
+                            stream=True, timeout=30, headers=auth(apiserver),
+                            verify=apiserver.ca_file)
     events = [json.loads(line) for line in response.iter_lines() if line]
     assert [e["object"]["metadata"]["name"] for e in events] == ["a", "b"]

@@ -9,7 +9,7 @@ import pytest
 import requests
 from kubernetes import client
 
-from tests.kubedouble.helpers import http, job, process_alive, sleeper, wait_until
+from tests.kubedouble.helpers import auth, http, job, process_alive, sleeper, wait_until
 
 PY = sys.executable
 JOBS = "/apis/batch/v1/namespaces/kubeshowcase/jobs"
@@ -130,7 +130,8 @@ def test_logs_follow_and_tail(apiserver):
     name = pod["metadata"]["name"]
     wait_until(lambda: http(apiserver, "GET", f"{PODS}/{name}/log").status_code == 200, 30,
                "the container to start")
-    followed = requests.get(f"{apiserver.url}{PODS}/{name}/log?follow=true", timeout=60).text
+    followed = requests.get(f"{apiserver.url}{PODS}/{name}/log?follow=true", timeout=60,
+                            headers=auth(apiserver), verify=apiserver.ca_file).text
     assert followed == "line 0\nline 1\nline 2\n"  # the stream ends when the process does
     assert _log(apiserver, name, "?tailLines=1") == "line 2\n"
 

@@ -82,7 +82,7 @@ def test_describe_shows_events_for_the_object(kube_env, kube_client):
     core = client.CoreV1Api(kube_client)
     for name, reason in ((run["metadata"]["name"], "Queued"), ("other", "Elsewhere")):
         core.create_namespaced_event("kubeshowcase", {
-            "metadata": {"generateName": "run-1."}, "type": "Normal", "reason": reason,
+            "metadata": {"name": f"run-1.{reason.lower()}"}, "type": "Normal", "reason": reason,
             "message": f"{reason} message", "source": {"component": "kubeshowcase-operator"},
             "involvedObject": {"apiVersion": "kubeshowcase.io/v1alpha1", "kind": "PipelineRun",
                                "name": name, "namespace": "kubeshowcase",

@@ -49,7 +49,7 @@ def test_event_field_selectors_as_kubectl_describe_uses_them(kube_client):
     core = client.CoreV1Api(kube_client)
     for name, kind in (("run-1", "PipelineRun"), ("run-2", "PipelineRun"), ("run-1", "Job")):
         core.create_namespaced_event("kubeshowcase", {
-            "metadata": {"generateName": f"{name}."}, "reason": "Seen", "message": kind,
+            "metadata": {"generateName": f"{name}-"}, "reason": "Seen", "message": kind,
             "involvedObject": {"kind": kind, "name": name, "namespace": "kubeshowcase"}})
     found = core.list_namespaced_event(
         "kubeshowcase", field_selector="involvedObject.name=run-1,involvedObject.kind=Job")

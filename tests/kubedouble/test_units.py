@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kubedouble import patching, validation
+from kubedouble import builtin_validation, field_errors, patching, validation
 from kubedouble.clock import format_time
 from kubedouble.containers import NotRunnable, plan_container, rewrite
 from kubedouble.errors import ApiError
@@ -113,10 +113,28 @@ def test_int_or_string_accepts_both(run_schema):
     assert validation.validate({"memory": "lots"}, schema)[0]["field"] == "memory"
 
 
-def test_names_must_be_dns_subdomains():
-    assert validation.name_causes("run-1.a") == []
-    assert validation.name_causes("Run_1")[0]["field"] == "metadata.name"
-    assert validation.name_causes("a" * 64, max_length=63)
+def test_names_must_be_dns_subdomains_or_labels():
+    assert field_errors.name_messages("run-1.a", label=False) == []
+    assert field_errors.name_messages("run-1.a", label=True) == ["must not contain dots"]
+    assert field_errors.name_messages("run-", label=False, prefix=True) == []
+    assert field_errors.name_messages("run-", label=False)
+    assert field_errors.name_messages("a" * 64, label=True) == [
+        "must be no more than 63 characters"]
+
+
+def test_label_keys_and_values_follow_the_content_rules():
+    assert field_errors.label_key("example.com/MyName") == []
+    assert field_errors.label_key("/x") == ["prefix part must be non-empty"]
+    assert field_errors.label_key("x/")[0] == "name part must be non-empty"
+    assert field_errors.label_key("a" * 64)[0] == "name part must be no more than 63 bytes"
+    assert field_errors.label_value("") == []
+    assert field_errors.label_value("-a")
+
+
+def test_quantities_compare_as_numbers():
+    assert builtin_validation.parse_quantity("500m") < builtin_validation.parse_quantity("1")
+    assert builtin_validation.parse_quantity("1Gi") > builtin_validation.parse_quantity("1G")
+    assert builtin_validation.parse_quantity("1e3") == builtin_validation.parse_quantity("1k")
 
 
 def test_paths_route_to_resources():

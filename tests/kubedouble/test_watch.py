@@ -12,7 +12,7 @@ import requests
 from kubernetes import client, watch
 
 from kubedouble.testing import start_apiserver
-from tests.kubedouble.helpers import KSR, http, ksr_path, pipeline_run, wait_until
+from tests.kubedouble.helpers import KSR, auth, http, ksr_path, pipeline_run, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -41,7 +41,8 @@ def _patch(handle, name, body, path=None):
 def _stream(handle, query, path=None):
     """Open a watch; once this returns, the server has subscribed it."""
     response = requests.get(f"{handle.url}{path or ksr_path()}?watch=true&{query}",
-                            stream=True, timeout=30)
+                            stream=True, timeout=30, headers=auth(handle),
+                            verify=handle.ca_file)
     assert response.status_code == 200
     return response
 
@@ -165,8 +166,9 @@ def test_many_watchers_each_get_every_event(apiserver):
     for thread in threads:
         thread.start()
     with requests.Session() as session:
+        session.headers.update(auth(apiserver))
         for index in range(writes):
-            response = session.post(apiserver.url + ksr_path(),
+            response = session.post(apiserver.url + ksr_path(), verify=apiserver.ca_file,
                                     json=pipeline_run(f"r{index:04d}"), timeout=30)
             assert response.status_code == 201
     for thread in threads:

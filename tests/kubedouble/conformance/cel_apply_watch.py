@@ -6,12 +6,16 @@ the answer must contain: dicts match as subsets, lists element by element) and `
 `body_from_current` sends the object at `path` with that merge applied (a PUT of the latest
 version); `{"mark_rv": True}` in `before` remembers the current resourceVersion, which
 replaces `__rv__` in the query; `source` cites where the behaviour is specified. Rows run
-in order on one double started with a 1-second watch history, after SETUP.
+in order on one double started with a 1-second watch history, after SETUP: a sequence, so
+`SEQUENTIAL` keeps it out of the independent rows of conformance.all_rows(), and
+tests/kubedouble/test_conformance_cel.py plays it.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+SEQUENTIAL = True
 
 DOCS_CEL = ("https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/"
             "custom-resource-definitions/#validation-rules")
