@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 import sys
 from typing import Any
 
@@ -26,8 +27,9 @@ def pod_log(apiserver: Any) -> tuple[Connection, str]:
         done = [p for p in pods["items"] if p["status"].get("phase") == "Succeeded"]
         return done[0]["metadata"]["name"] if done else None
 
-    connection = Connection(host=apiserver.url, ssl_context=None,
-                            authorization=lambda: "Bearer test")
+    connection = Connection(host=apiserver.url,
+                            ssl_context=ssl.create_default_context(cafile=apiserver.ca_file),
+                            authorization=lambda: f"Bearer {apiserver.token}")
     return connection, paths.pod_log(wait_until(finished_pod, 30, "the pod to finish"))
 
 
