@@ -176,7 +176,7 @@ def test_it_never_writes_through_a_symlinked_folder(alice: Actor, tmp_path: Path
     project = alice.project("cells")
     (project / "link").symlink_to(outside)
     response = alice.client.post(upload_url("cells", "link"), {"files": files(a=b"a")})
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert list(outside.iterdir()) == []
     assert staging_leftovers() == []
 

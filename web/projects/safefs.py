@@ -16,7 +16,6 @@ import ctypes
 import errno
 import os
 import secrets
-import shutil
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -263,17 +262,52 @@ class Dir:
             return
         doomed = f"deleting-{secrets.token_hex(8)}"
         self.move(name, trash, doomed)
-        shutil.rmtree(doomed, dir_fd=trash.fd)
+        trash.remove_tree(doomed)  # whatever now sits at doomed (swapped or not) is ours to drop
 
     def remove_tree(self, name: str) -> None:
-        """Delete a folder (or file, or link) in place, never following links."""
-        entry = self.entry(name)
-        if entry is None:
-            return
-        if entry.is_dir:
-            shutil.rmtree(name, dir_fd=self.fd)
-        else:
+        """Delete a folder (or file, or link) in place, never following links.
+
+        By handle, one folder at a time with O_DIRECTORY|O_NOFOLLOW: unlike shutil.rmtree on
+        Python 3.11, a name swapped for a FIFO or a link while we work is unlinked, never opened.
+        """
+        try:
+            top = self.open_dir([name])
+        except WrongKind:
             self.unlink(name, missing_ok=True)
+            return
+        except NotFound:
+            return
+        # Frames of (open folder, its name in the folder below it, sub-folders still to empty).
+        stack: list[tuple[Dir, str, list[str]]] = [(top, name, _unlink_all_but_folders(top))]
+        try:
+            while stack:
+                folder, folder_name, pending = stack[-1]
+                if pending:
+                    child = pending.pop()
+                    try:
+                        opened = folder.open_dir([child])
+                    except WrongKind:  # swapped for a link or a FIFO: drop the name
+                        folder.unlink(child, missing_ok=True)
+                        continue
+                    except NotFound:
+                        continue
+                    stack.append((opened, child, _unlink_all_but_folders(opened)))
+                    continue
+                parent = stack[-2][0] if len(stack) > 1 else self
+                try:
+                    os.rmdir(folder_name, dir_fd=parent.fd)
+                except OSError as error:
+                    if error.errno != errno.ENOTEMPTY:
+                        raise
+                    pending.extend(_unlink_all_but_folders(folder))  # something came in meanwhile
+                    if pending:
+                        continue
+                    os.rmdir(folder_name, dir_fd=parent.fd)
+                stack.pop()
+                folder.close()
+        finally:
+            for folder, _, _ in stack:
+                folder.close()
 
     # -- walking ----------------------------------------------------------------------------------
     def walk(self, *, skip_hidden: bool = False,
@@ -283,26 +317,35 @@ class Dir:
         Folders are entered by handle with O_NOFOLLOW, so a link is listed but never entered, and
         a folder swapped for a link mid-walk is skipped. Each yielded Dir is closed after its turn.
         """
-        stack: list[tuple[tuple[str, ...], Dir]] = [((), Dir(os.dup(self.fd), self.label))]
+        # Folders still to visit are kept as segments and opened from this handle when their turn
+        # comes: a pipeline's folder of 100,000 sub-folders costs names, not file descriptors.
+        stack: list[tuple[str, ...]] = [()]
         while stack:
-            segments, folder = stack.pop()
+            segments = stack.pop()
+            try:
+                folder = self.open_dir(segments)
+            except NotFound:
+                continue  # swapped for a link or removed since it was listed
             try:
                 entries = sorted(folder.entries(), key=lambda e: e.name)
                 if skip_hidden:
                     entries = [e for e in entries if not e.name.startswith(".")]
                 yield segments, folder, entries
-                if len(segments) >= max_depth:
-                    continue
-                children = []
-                for entry in entries:
-                    if entry.is_dir:
-                        try:
-                            children.append((segments + (entry.name,), folder.open_dir([entry.name])))
-                        except NotFound:
-                            continue
-                stack.extend(reversed(children))
+                if len(segments) < max_depth:
+                    stack.extend(segments + (e.name,) for e in reversed(entries) if e.is_dir)
             finally:
                 folder.close()
+
+
+def _unlink_all_but_folders(folder: Dir) -> list[str]:
+    """Unlink every non-folder entry of folder; return the names of its sub-folders."""
+    folders = []
+    for entry in folder.entries():
+        if entry.is_dir:
+            folders.append(entry.name)
+        else:
+            folder.unlink(entry.name, missing_ok=True)
+    return folders
 
 
 def open_root(path: Path | str) -> Dir:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from projects import busy
 from projects.lookup import Project
 from projects.paths import UnsafePath
+from projects.storage import STORAGE_FULL, is_storage_full
 
 
 def folder_url(project_name: str, path: str) -> str:
@@ -42,6 +43,13 @@ def name_problem(check: Callable[[str], str], name: str) -> str | None:
     except UnsafePath as error:
         return str(error)
     return None
+
+
+def storage_problem(error: OSError) -> str:
+    """The message for a full disk; any other error is not ours to explain, so it goes on."""
+    if is_storage_full(error):
+        return STORAGE_FULL
+    raise error
 
 
 def tell(request: HttpRequest, problem: str | None, success: str) -> None:
