@@ -51,9 +51,13 @@ def kind_of(mode: int) -> str:
 
 def describe(mode: int) -> str:
     """What a file of this mode is, for a message a person reads."""
+    return _describe_kind(kind_of(mode))
+
+
+def _describe_kind(kind: str) -> str:
     return {
         DIR: "a folder", FILE: "a regular file", LINK: "a symbolic link",
-    }.get(kind_of(mode), "a special file (FIFO, socket or device)")
+    }.get(kind, "a special file (FIFO, socket or device)")
 
 
 @dataclass(frozen=True)
@@ -165,7 +169,14 @@ class Dir:
         """A regular file of this folder, opened for reading. WrongKind for anything else.
 
         O_NONBLOCK: opening a FIFO must not hang; fstat then refuses it. Links are not followed.
+        A name that is already no regular file is refused before it is opened at all (opening a
+        device can have effects); fstat after the open catches a swap in between.
         """
+        current = self.entry(name)
+        if current is None:
+            raise NotFound(f"{self.label}/{name} does not exist")
+        if not current.is_file:
+            raise WrongKind(f"{self.label}/{name} is {_describe_kind(current.kind)}")
         try:
             fd = os.open(name, _READ_FLAGS, dir_fd=self.fd)
         except FileNotFoundError:
