@@ -1,7 +1,9 @@
 """A full disk is a clear "Storage is full" message, never a 500, and leaves no partial file.
 
-DATA_ROOT is a real 1 MiB tmpfs with few inodes (we are root in the test sandbox; without the
-right to mount, these tests are skipped and say so), so ENOSPC comes from the kernel, not a mock.
+DATA_ROOT is a real small filesystem, so ENOSPC comes from the kernel, not a mock: a 1 MiB
+tmpfs with few inodes, and for renames (which never need space on tmpfs) a 2 MiB ext4 image on
+a loop device, whose full directory block needs a new one for a longer name. Both need root
+(the test sandbox has it); without the right to mount, these tests are skipped and say so.
 """
 
 from __future__ import annotations
@@ -39,11 +41,46 @@ def small_disk(settings, tmp_path: Path):  # noqa: ANN001, ANN201
     subprocess.run(["umount", "-l", str(mount_point)], check=True)
 
 
+@pytest.fixture
+def small_ext4(settings, tmp_path: Path):  # noqa: ANN001, ANN201
+    image, mount_point = tmp_path / "ext4.img", tmp_path / "ext4"
+    mount_point.mkdir()
+    with open(image, "wb") as out:
+        out.truncate(2 * 2**20)
+    made = subprocess.run(
+        ["mkfs.ext4", "-q", "-F", "-m", "0", "-b", "1024", "-O", "^has_journal", str(image)],
+        capture_output=True, text=True, check=False,
+    )
+    mounted = made.returncode == 0 and subprocess.run(
+        ["mount", "-o", "loop", str(image), str(mount_point)],
+        capture_output=True, text=True, check=False,
+    ).returncode == 0
+    if not mounted:
+        pytest.skip("cannot make and loop-mount a small ext4 here")
+    settings.DATA_ROOT = mount_point
+    yield mount_point
+    subprocess.run(["umount", "-l", str(mount_point)], check=True)
+
+
+def fill_folder(folder: Path) -> None:
+    """Files in folder until its directory block is full and there is no block to add."""
+    for index in range(10_000):
+        try:
+            (folder / f"filler-{index:05d}").touch()
+        except OSError:
+            return
+    raise AssertionError("the folder never filled up")
+
+
 def fill_bytes(disk: Path, leave: int) -> None:
     """Take all but `leave` bytes of the disk with one file outside every project."""
     free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
-    with open(disk / "ballast", "wb") as ballast:
-        ballast.write(bytes(max(free - leave, 0)))
+    with open(disk / "ballast", "wb", buffering=0) as ballast:
+        for _ in range(max(free - leave, 0) // 1024):
+            try:
+                ballast.write(bytes(1024))
+            except OSError:  # ext4's own bookkeeping took the last blocks first
+                return
 
 
 def fill_inodes(disk: Path) -> None:
@@ -147,3 +184,27 @@ def test_an_upload_that_cannot_even_be_staged_says_so(alice: Actor, small_disk: 
     assert response.json() == {"ok": False, "message": STORAGE_FULL}
     assert files_under(project) == []
     assert staging_leftovers() == []
+
+
+def test_renaming_an_entry_on_a_full_disk_says_so(alice: Actor, small_ext4: Path) -> None:
+    project = alice.project("cells", {"a.txt": b"a"})
+    fill_bytes(small_ext4, leave=0)
+    fill_folder(project)
+    before = files_under(project)
+    response = alice.client.post(
+        reverse("projects-entry-rename", args=["cells", "a.txt"]), {"new_name": "n" * 250},
+        follow=True,
+    )
+    assert messages_in(response) == [STORAGE_FULL]
+    assert files_under(project) == before
+
+
+def test_renaming_a_project_on_a_full_disk_says_so(alice: Actor, small_ext4: Path) -> None:
+    alice.project("cells", {"a.txt": b"a"})
+    fill_bytes(small_ext4, leave=0)
+    fill_folder(alice.home)
+    response = alice.client.post(
+        reverse("projects-rename", args=["cells"]), {"new_name": "c" * 64}, follow=True
+    )
+    assert messages_in(response) == [STORAGE_FULL]
+    assert (alice.home / "cells" / "a.txt").read_bytes() == b"a"
