@@ -105,3 +105,28 @@ def test_downloads_reject_post(alice: Actor) -> None:
     alice.project("cells", {"a.txt": b"a"})
     assert alice.client.post(reverse("projects-file", args=["cells", "a.txt"])).status_code == 405
     assert alice.client.post(reverse("projects-zip", args=["cells", ""])).status_code == 405
+
+
+def test_a_folder_swapped_for_a_link_while_zipping_is_left_out(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    (root / "a-first").mkdir(parents=True)
+    (root / "a-first" / "x.txt").write_bytes(b"x")
+    (root / "b-later").mkdir()
+    (root / "b-later" / "mine.txt").write_bytes(b"mine")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "secret.txt").write_bytes(b"secret")
+    chunks = iter_zip(open_root(root), "p")
+    first = [next(chunks)]  # the walk has listed p/ and is under way
+    (root / "b-later").rename(tmp_path / "b-gone")
+    (root / "b-later").symlink_to(tmp_path / "elsewhere")
+    data = b"".join(first + list(chunks))
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert "p/b-later/secret.txt" not in archive.namelist()
+    assert b"secret" not in b"".join(archive.read(name) for name in archive.namelist())
+    assert archive.read("p/a-first/x.txt") == b"x"
+
+
+def test_a_zip_that_is_never_read_still_lets_go_of_its_folder(tmp_path: Path) -> None:
+    before = len(os.listdir("/proc/self/fd"))
+    iter_zip(open_root(tmp_path), "never-read").close()
+    assert len(os.listdir("/proc/self/fd")) == before
