@@ -45,6 +45,12 @@ def a_zip(*names: str) -> SimpleUploadedFile:
     return SimpleUploadedFile("batch.zip", buffer.getvalue())
 
 
+def reachable(planted: Planted, name: str) -> bool:
+    """Whether name is there without passing through a link (through one it does not exist)."""
+    through_link = set(Path(name).parents) & {Path(link) for link in LINKS}
+    return os.path.lexists(planted.project / name) and not through_link
+
+
 @pytest.fixture
 def checked(planted: Planted):  # noqa: ANN201
     """The planted tree; afterwards nothing outside alice's space changed or stayed in staging."""
@@ -156,9 +162,7 @@ def test_renaming_every_name_renames_that_name_only(
     alice: Actor, checked: Planted, name: str
 ) -> None:
     path = checked.project / name
-    existed = os.path.lexists(path) and not set(Path(name).parents) & {
-        Path(n) for n in LINKS}
-    before = os.lstat(path) if existed else None
+    before = os.lstat(path) if reachable(checked, name) else None
     response = alice.client.post(url("projects-entry-rename", name), {"new_name": "renamed"})
     assert_no_leak(response)
     if before is None:
@@ -184,12 +188,10 @@ def test_renaming_onto_a_planted_name_never_replaces_it(
 def test_deleting_every_name_deletes_that_name_only(
     alice: Actor, checked: Planted, name: str
 ) -> None:
-    path = checked.project / name
-    reachable = os.path.lexists(path) and not set(Path(name).parents) & {
-        Path(n) for n in LINKS}
+    path, there = checked.project / name, reachable(checked, name)
     response = alice.client.post(url("projects-entry-delete", name))
     assert_no_leak(response)
-    if reachable:
+    if there:
         assert response.status_code == 302
         assert not os.path.lexists(path)
     else:

@@ -14,11 +14,11 @@ from projects.paths import check_name, check_relative
 from projects.safefs import Entry
 from projects.storage import list_entries
 from projects.views.common import (
+    attempt,
     busy_refusal,
     folder_url,
     join_path,
     name_problem,
-    storage_problem,
     tell,
 )
 
@@ -71,11 +71,6 @@ def make_folder(request: HttpRequest, project: str, path: str) -> HttpResponse:
     with found.folder(path) as parent:
         problem = busy_refusal(found) or name_problem(check_name, name)
         if problem is None:
-            try:
-                parent.mkdir(name)
-            except FileExistsError:
-                problem = f"“{name}” already exists here."
-            except OSError as error:
-                problem = storage_problem(error)
+            problem = attempt(lambda: parent.mkdir(name), taken=f"“{name}” already exists here.")
     tell(request, problem, f"Created folder “{name}”.")
     return redirect(folder_url(found.name, path))

@@ -45,11 +45,23 @@ def name_problem(check: Callable[[str], str], name: str) -> str | None:
     return None
 
 
-def storage_problem(error: OSError) -> str:
-    """The message for a full disk; any other error is not ours to explain, so it goes on."""
-    if is_storage_full(error):
-        return STORAGE_FULL
-    raise error
+def attempt(change: Callable[[], None], *, taken: str, gone: str = "") -> str | None:
+    """Make one change on the volume; None if done, else why not: the name was taken, the thing
+    to change is gone (if `gone` says so), or the disk is full. Other errors are not ours to
+    explain, so they go on."""
+    try:
+        change()
+    except FileExistsError:
+        return taken
+    except FileNotFoundError:
+        if not gone:
+            raise
+        return gone
+    except OSError as error:
+        if is_storage_full(error):
+            return STORAGE_FULL
+        raise
+    return None
 
 
 def tell(request: HttpRequest, problem: str | None, success: str) -> None:

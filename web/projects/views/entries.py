@@ -12,11 +12,11 @@ from projects.paths import check_name
 from projects.safefs import NotFound
 from projects.storage import remove_entry
 from projects.views.common import (
+    attempt,
     busy_refusal,
     folder_url,
     name_problem,
     parent_path,
-    storage_problem,
     tell,
 )
 
@@ -31,14 +31,11 @@ def rename_entry(request: HttpRequest, project: str, path: str) -> HttpResponse:
     with parent:
         problem = busy_refusal(found) or name_problem(check_name, new_name)
         if problem is None:
-            try:  # renames the name itself: a link is renamed, never followed; nothing replaced
-                parent.move(name, parent, new_name)
-            except FileExistsError:
-                problem = f"“{new_name}” already exists here."
-            except FileNotFoundError:
-                problem = f"“{name}” is no longer there."
-            except OSError as error:
-                problem = storage_problem(error)
+            problem = attempt(  # renames the name itself: a link is renamed, never followed
+                lambda: parent.move(name, parent, new_name),
+                taken=f"“{new_name}” already exists here.",
+                gone=f"“{name}” is no longer there.",
+            )
     tell(request, problem, f"Renamed “{name}” to “{new_name}”.")
     return redirect(folder_url(found.name, parent_path(path)))
 

@@ -12,7 +12,7 @@ from projects.paths import check_project_name
 from projects.quotas import Usage, refuse_new_project
 from projects.safefs import Dir, NotFound
 from projects.storage import list_projects, measure_usage, remove_entry
-from projects.views.common import busy_refusal, name_problem, storage_problem, tell
+from projects.views.common import attempt, busy_refusal, name_problem, tell
 from projects.volume import open_owner
 
 
@@ -52,12 +52,9 @@ def project_create(request: HttpRequest) -> HttpResponse:
             request.owner.limits, measure_usage(owner)
         )
         if problem is None:
-            try:
-                owner.mkdir(name)
-            except FileExistsError:
-                problem = f"You already have a project called “{name}”."
-            except OSError as error:
-                problem = storage_problem(error)
+            problem = attempt(
+                lambda: owner.mkdir(name), taken=f"You already have a project called “{name}”."
+            )
     tell(request, problem, f"Created project “{name}”.")
     if problem:
         return redirect("projects-list")
@@ -73,12 +70,10 @@ def project_rename(request: HttpRequest, project: str) -> HttpResponse:
     problem = busy_refusal(found) or name_problem(check_project_name, new_name)
     if problem is None:
         with _owner_folder(request) as owner:
-            try:  # never replaces: renameat2 NOREPLACE
-                owner.move(found.name, owner, new_name)
-            except FileExistsError:
-                problem = f"You already have a project called “{new_name}”."
-            except OSError as error:
-                problem = storage_problem(error)
+            problem = attempt(  # never replaces: renameat2 NOREPLACE
+                lambda: owner.move(found.name, owner, new_name),
+                taken=f"You already have a project called “{new_name}”.",
+            )
     tell(request, problem, f"Renamed “{found.name}” to “{new_name}”.")
     return redirect("projects-detail", project=found.name if problem else new_name)
 
