@@ -128,3 +128,12 @@ def form(data: dict) -> dict:
         key: [SimpleUploadedFile("planted.txt", b"x")] if value == UPLOAD else value
         for key, value in data.items()
     }
+
+
+@pytest.fixture
+def planted(alice: Actor, bob: Actor, tmp_path: Path, settings):  # noqa: ANN001, ANN201
+    """alice's project "cells" with a trap at every name (tests/web/planted.py), bob's decoys."""
+    from tests.web.planted import plant
+
+    settings.USER_MAX_BYTES = 2**40  # the big sparse file must not make uploads refused
+    return plant(Path(django_settings.DATA_ROOT), tmp_path / "outside")

@@ -10,6 +10,7 @@ from pathlib import Path
 from django.http import FileResponse, StreamingHttpResponse
 from django.urls import reverse
 
+from projects.safefs import open_root
 from projects.zipstream import CHUNK, iter_zip
 from tests.web.conftest import Actor
 
@@ -36,7 +37,7 @@ def test_a_file_behind_a_symlink_out_of_the_project_is_refused(
     project = alice.project("cells")
     (project / "leak.txt").symlink_to(tmp_path / "secret.txt")
     response = alice.client.get(reverse("projects-file", args=["cells", "leak.txt"]))
-    assert response.status_code == 400
+    assert response.status_code == 404  # a link is not a file
     assert b"secret" not in response.content
 
 
@@ -80,7 +81,7 @@ def test_the_zip_leaves_out_symlinks(alice: Actor, tmp_path: Path) -> None:
 def test_zip_chunks_stay_small_however_big_the_file(tmp_path: Path) -> None:
     # Incompressible data: the archive is as big as the file, yet no chunk is much over CHUNK.
     (tmp_path / "big.bin").write_bytes(os.urandom(6 * CHUNK))
-    chunks = list(iter_zip(tmp_path, "big"))
+    chunks = list(iter_zip(open_root(tmp_path), "big"))
     assert len(chunks) > 5
     assert max(len(chunk) for chunk in chunks) < CHUNK + 64 * 1024
     archive = zipfile.ZipFile(io.BytesIO(b"".join(chunks)))
@@ -104,3 +105,28 @@ def test_downloads_reject_post(alice: Actor) -> None:
     alice.project("cells", {"a.txt": b"a"})
     assert alice.client.post(reverse("projects-file", args=["cells", "a.txt"])).status_code == 405
     assert alice.client.post(reverse("projects-zip", args=["cells", ""])).status_code == 405
+
+
+def test_a_folder_swapped_for_a_link_while_zipping_is_left_out(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    (root / "a-first").mkdir(parents=True)
+    (root / "a-first" / "x.txt").write_bytes(b"x")
+    (root / "b-later").mkdir()
+    (root / "b-later" / "mine.txt").write_bytes(b"mine")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "secret.txt").write_bytes(b"secret")
+    chunks = iter_zip(open_root(root), "p")
+    first = [next(chunks)]  # the walk has listed p/ and is under way
+    (root / "b-later").rename(tmp_path / "b-gone")
+    (root / "b-later").symlink_to(tmp_path / "elsewhere")
+    data = b"".join(first + list(chunks))
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert "p/b-later/secret.txt" not in archive.namelist()
+    assert b"secret" not in b"".join(archive.read(name) for name in archive.namelist())
+    assert archive.read("p/a-first/x.txt") == b"x"
+
+
+def test_a_zip_that_is_never_read_still_lets_go_of_its_folder(tmp_path: Path) -> None:
+    before = len(os.listdir("/proc/self/fd"))
+    iter_zip(open_root(tmp_path), "never-read").close()
+    assert len(os.listdir("/proc/self/fd")) == before

@@ -176,7 +176,7 @@ def test_it_never_writes_through_a_symlinked_folder(alice: Actor, tmp_path: Path
     project = alice.project("cells")
     (project / "link").symlink_to(outside)
     response = alice.client.post(upload_url("cells", "link"), {"files": files(a=b"a")})
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert list(outside.iterdir()) == []
     assert staging_leftovers() == []
 
@@ -208,4 +208,20 @@ def test_anonymous_uploads_write_nothing_even_to_staging(db, field: str) -> None
 
     response = Client().post(upload_url("cells"), {field: files(a=b"a" * 100)})
     assert response.status_code == 302
+    assert staging_leftovers() == []
+
+
+def test_a_name_planted_in_staging_cannot_catch_an_upload(alice: Actor) -> None:
+    # Staged files are created with O_EXCL|O_NOFOLLOW under random names, and moved by handle.
+    project = alice.project("cells")
+    staging = Path(django_settings.DATA_ROOT) / ".staging"
+    staging.mkdir(exist_ok=True)
+    outside = Path(django_settings.DATA_ROOT).parent / "outside.txt"
+    outside.write_bytes(b"keep")
+    (staging / "bait").symlink_to(outside)
+    response = alice.client.post(upload_url("cells"), {"files": files(a__txt=b"a")})
+    assert response.status_code == 302
+    assert (project / "a.txt").read_bytes() == b"a"
+    assert outside.read_bytes() == b"keep"
+    (staging / "bait").unlink()
     assert staging_leftovers() == []

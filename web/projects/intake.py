@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 import zipfile
 from contextlib import ExitStack
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.conf import settings
 
@@ -14,6 +12,7 @@ from accounts.limits import Limits
 from projects import storage
 from projects.paths import UnsafePath, check_name
 from projects.quotas import refuse_new_files
+from projects.safefs import Dir
 from projects.unzip import ZipPlan, ZipRefused, ZipRules, extract, plan_extraction
 from projects.uploads import StagedUploadedFile
 from projects.zipcheck import check_zip_directory
@@ -39,13 +38,32 @@ def zip_rules() -> ZipRules:
 
 def take_uploads(
     uploads: list[StagedUploadedFile],
-    folder: Path,
+    folder: Dir,
     *,
     unpack_zips: bool,
-    owner_path: Path,
+    owner: Dir,
     limits: Limits,
 ) -> IntakeResult:
-    """Check everything (names, zips, quota, name clashes), then move it all in at once."""
+    """Check everything (names, zips, quota, name clashes), then move it all in at once.
+
+    A full disk (ENOSPC, EDQUOT) is refused like a quota, with staging cleaned up.
+    """
+    try:
+        return _take_uploads(uploads, folder, unpack_zips=unpack_zips, owner=owner, limits=limits)
+    except OSError as error:
+        if storage.is_storage_full(error):
+            raise IntakeRefused(storage.STORAGE_FULL) from None
+        raise
+
+
+def _take_uploads(
+    uploads: list[StagedUploadedFile],
+    folder: Dir,
+    *,
+    unpack_zips: bool,
+    owner: Dir,
+    limits: Limits,
+) -> IntakeResult:
     if not uploads:
         raise IntakeRefused("Choose at least one file to upload.")
     for upload in uploads:
@@ -71,7 +89,7 @@ def take_uploads(
         new_bytes = sum(upload.size for upload in plain) + sum(
             plan.total_bytes for _, _, plan in zips
         )
-        refusal = refuse_new_files(limits, storage.measure_usage(owner_path), new_files, new_bytes)
+        refusal = refuse_new_files(limits, storage.measure_usage(owner), new_files, new_bytes)
         if refusal:
             raise IntakeRefused(refusal)
         names = [upload.name for upload in plain]
@@ -80,19 +98,14 @@ def take_uploads(
             storage.check_names_free(folder, names)  # before the (maybe long) unpacking
         except storage.Conflict as error:
             raise IntakeRefused(str(error)) from None
-        moves = []
-        for upload in plain:
-            staged = Path(upload.temporary_file_path())
-            staged.chmod(settings.FILE_UPLOAD_PERMISSIONS)  # temp files are born 0600
-            moves.append((staged, upload.name))
+        moves = [upload.as_move(settings.FILE_UPLOAD_PERMISSIONS) for upload in plain]
         for zip_name, archive, plan in zips:
-            unpacked = storage.new_staging_folder("unzip")
-            stack.callback(shutil.rmtree, unpacked, ignore_errors=True)
+            unpacked = stack.enter_context(storage.staging_folder("unzip"))
             try:
                 extract(archive, plan, unpacked)
             except ZipRefused as error:
                 raise IntakeRefused(f"{zip_name}: {error}") from None
-            moves += [(unpacked / name, name) for name in plan.top_level]
+            moves += [storage.Move(unpacked, name, name) for name in plan.top_level]
         try:
             storage.move_all_into(folder, moves)
         except storage.Conflict as error:

@@ -1,47 +1,72 @@
-"""Finding the acting owner's project, and folders and files inside it; 404 for anything else."""
+"""Finding the acting owner's project, and folders and files inside it; 404 for anything else.
+
+Every folder and file is reached by walking handles from the data root (projects.safefs): a
+planted link is never followed, whatever its place in the path.
+"""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
+from django.conf import settings
 from django.http import Http404, HttpRequest
 
 from accounts.identity import Owner
-from projects.paths import UnsafePath, check_project_name, check_relative, resolve_inside
-from projects.storage import owner_folder
+from projects.paths import UnsafePath, check_project_name, check_relative
+from projects.safefs import Dir, NotFound
+from projects.volume import open_owner
 
 
 @dataclass(frozen=True)
 class Project:
     owner: Owner
     name: str
-    path: Path
 
-    def folder(self, relative: str, *, for_write: bool = False) -> Path:
+    @property
+    def path(self) -> Path:
+        """Where the project is, for messages only: never open it by this string."""
+        return Path(settings.DATA_ROOT) / self.owner.slug / self.name
+
+    def open(self) -> Dir:
+        """The project folder itself. Http404 if it is gone (or was swapped for a link)."""
+        try:
+            with open_owner(self.owner.slug) as owner:
+                return owner.open_dir([self.name])
+        except NotFound:
+            raise Http404("No such project") from None
+
+    def folder(self, relative: str) -> Dir:
         """A folder inside the project. UnsafePath (400) for bad paths, 404 if not a folder."""
-        path = resolve_inside(self.path, relative, for_write=for_write)
-        if not path.is_dir():
-            raise Http404("No such folder")
-        return path
+        segments = check_relative(relative)
+        with self.open() as project:
+            try:
+                return project.open_dir(segments)
+            except NotFound:
+                raise Http404("No such folder") from None
 
-    def entry_to_change(self, relative: str) -> Path:
-        """A file, folder or link to rename or delete: its parent has no symlinks, it exists."""
+    def parent_of(self, relative: str) -> tuple[Dir, str]:
+        """(the folder holding an entry, its name) for an entry that exists (file, folder or link)."""
         segments = check_relative(relative)
         if not segments:
             raise Http404("The project itself is changed from the project page")
-        parent = self.folder("/".join(segments[:-1]), for_write=True)
-        path = parent / segments[-1]
-        if not os.path.lexists(path):
+        parent = self.folder("/".join(segments[:-1]))
+        if not parent.exists(segments[-1]):
+            parent.close()
             raise Http404("No such file or folder")
-        return path
+        return parent, segments[-1]
 
-    def file(self, relative: str) -> Path:
-        path = resolve_inside(self.path, relative)
-        if not path.is_file():
+    def file(self, relative: str) -> BinaryIO:
+        """A regular file inside the project, open for reading; 404 for anything else."""
+        segments = check_relative(relative)
+        if not segments:
             raise Http404("No such file")
-        return path
+        with self.folder("/".join(segments[:-1])) as parent:
+            try:
+                return parent.open_file(segments[-1])
+            except NotFound:
+                raise Http404("No such file") from None
 
 
 def get_project_for_user(request: HttpRequest, name: str) -> Project:
@@ -49,13 +74,8 @@ def get_project_for_user(request: HttpRequest, name: str) -> Project:
     owner: Owner = request.owner  # type: ignore[attr-defined]
     try:
         check_project_name(name)
-        owner_path = owner_folder(owner.slug)
-        if not owner_path.is_dir():
-            raise Http404("No such project")
-        # for_write: a symlinked project or owner folder is never served, even for reading.
-        path = resolve_inside(owner_path, name, for_write=True)
     except UnsafePath:
         raise Http404("No such project") from None
-    if not path.is_dir():
-        raise Http404("No such project")
-    return Project(owner=owner, name=name, path=path)
+    project = Project(owner=owner, name=name)
+    project.open().close()  # it exists, and neither it nor the owner folder is a link
+    return project

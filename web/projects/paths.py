@@ -84,6 +84,9 @@ def check_relative(relative: str) -> tuple[str, ...]:
 def resolve_inside(base: Path, relative: str, *, for_write: bool = False) -> Path:
     """`base/relative` with symlinks resolved, guaranteed to stay inside `base`.
 
+    Nothing in web/projects uses this any more (it works by handle, projects.safefs); it stays
+    only for web/results and web/runs until they are converted, then goes.
+
     Reads may follow a symlink that stays inside base. With for_write, no part of the path
     below base may be a symlink at all (the last part may not exist yet). base must exist.
     """

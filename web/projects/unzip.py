@@ -6,11 +6,11 @@ import stat
 import zipfile
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.template.defaultfilters import filesizeformat
 
-from projects.paths import UnsafePath, check_relative, resolve_inside
+from projects.paths import UnsafePath, check_relative
+from projects.safefs import Dir
 
 CHUNK = 1024 * 1024
 _SPECIAL = {stat.S_IFCHR, stat.S_IFBLK, stat.S_IFIFO, stat.S_IFSOCK}
@@ -105,24 +105,27 @@ def _check_member(info: zipfile.ZipInfo) -> ZipMember:
     return ZipMember(info=info, segments=segments, is_dir=is_dir)
 
 
-def extract(archive: zipfile.ZipFile, plan: ZipPlan, destination: Path) -> None:
-    """Write the planned entries under destination (a fresh staging folder)."""
+def extract(archive: zipfile.ZipFile, plan: ZipPlan, destination: Dir) -> None:
+    """Write the planned entries under destination (a fresh staging folder), by handle.
+
+    Every folder is made or opened below destination with O_NOFOLLOW and every file created
+    with O_EXCL, so even a planted name in staging could not redirect a write.
+    """
     try:
         for member in plan.members:
-            target = resolve_inside(destination, "/".join(member.segments), for_write=True)
             if member.is_dir:
-                target.mkdir(parents=True, exist_ok=True)
+                destination.ensure_dir(member.segments).close()
                 continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _copy_member(archive, member.info, target)
+            with destination.ensure_dir(member.segments[:-1]) as parent:
+                _copy_member(archive, member.info, parent, member.segments[-1])
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as error:
         raise ZipRefused(f"The zip is damaged or uses an unsupported format ({error}).") from None
 
 
-def _copy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> None:
+def _copy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, parent: Dir, name: str) -> None:
     written = 0
     # zipfile stops at the declared size and checks the CRC, so a lying header fails here.
-    with archive.open(info) as source, open(target, "xb") as sink:
+    with archive.open(info) as source, parent.create(name) as sink:
         while chunk := source.read(CHUNK):
             written += len(chunk)
             if written > info.file_size:

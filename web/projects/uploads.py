@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import tempfile
+import os
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,29 +15,49 @@ from django.http import HttpRequest
 from accounts.identity import current_owner
 from accounts.limits import Limits
 from projects.quotas import refuse_upload_size
-from projects.storage import staging_dir
+from projects.safefs import Dir
+from projects.storage import STORAGE_FULL, Move, is_storage_full
+from projects.volume import open_staging
 
 NOT_ALLOWED = "You cannot upload files here."
 INTERRUPTED = "The upload was interrupted before it finished; nothing was saved."
 
 
 class StagedUploadedFile(UploadedFile):
-    """An upload in DATA_ROOT/.staging, deleted on close unless it was moved away first."""
+    """An upload in DATA_ROOT/.staging, made with O_EXCL there and deleted on close unless it
+    was moved into a project first (as_move)."""
 
     def __init__(
         self, name: str, content_type: str, charset: str | None, content_type_extra: Any
     ) -> None:
-        file = tempfile.NamedTemporaryFile(prefix="upload-", suffix=".part", dir=staging_dir())
+        self.staging: Dir = open_staging()
+        self.staged_name = f"upload-{secrets.token_hex(8)}.part"
+        try:
+            file = self.staging.create(self.staged_name, 0o600)
+        except BaseException:
+            self.staging.close()
+            raise
         super().__init__(file, name, content_type, 0, charset, content_type_extra)
 
     def temporary_file_path(self) -> str:
-        return self.file.name
+        """Our own open handle as a path (/proc/self/fd/N): opening it never resolves a name on
+        the data volume, so it is the staged file whatever happens in staging meanwhile."""
+        return f"/proc/self/fd/{self.file.fileno()}"
+
+    def as_move(self, mode: int) -> Move:
+        """The move that takes this file, with its final mode, to its name in a project."""
+        os.fchmod(self.file.fileno(), mode)  # staged files are born 0600
+        return Move(self.staging, self.staged_name, self.name)
 
     def close(self) -> None:
+        if self.staging.fd < 0:
+            return
         try:
             self.file.close()
-        except FileNotFoundError:
-            pass  # moved into its project: nothing left to delete
+        except OSError:
+            pass  # the disk filled while buffered bytes were flushed: the file goes anyway
+        self.staging.unlink(self.staged_name, missing_ok=True)  # gone if moved into its project
+        self.staging.close()
 
 
 class StagedUploadHandler(FileUploadHandler):
@@ -65,18 +86,30 @@ class StagedUploadHandler(FileUploadHandler):
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
         self._stop_if_over(self.request_length)
-        self.file = StagedUploadedFile(
-            self.file_name, self.content_type, self.charset, self.content_type_extra
-        )
+        try:
+            self.file = StagedUploadedFile(
+                self.file_name, self.content_type, self.charset, self.content_type_extra
+            )
+        except OSError as error:
+            self._stop_if_full(error)
+            raise
         self.staged.append(self.file)
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         self.received += len(raw_data)
         self._stop_if_over(self.received)
-        self.file.write(raw_data)
+        try:
+            self.file.write(raw_data)
+        except OSError as error:
+            self._stop_if_full(error)
+            raise
 
     def file_complete(self, file_size: int) -> StagedUploadedFile:
-        self.file.flush()
+        try:
+            self.file.flush()
+        except OSError as error:
+            self._stop_if_full(error)
+            raise
         self.file.seek(0)
         self.file.size = file_size
         return self.file
@@ -92,10 +125,18 @@ class StagedUploadHandler(FileUploadHandler):
     def _stop_if_over(self, size: int) -> None:
         refusal = NOT_ALLOWED if self.limits is None else refuse_upload_size(self.limits, size)
         if refusal:
-            self.refusal = refusal
-            self.discard()
-            # Read (and drop) the rest of the body so the browser gets our answer, not a reset.
-            raise StopUpload(connection_reset=False)
+            self._stop(refusal)
+
+    def _stop_if_full(self, error: OSError) -> None:
+        """A full disk stops the upload with a clear message (the caller re-raises otherwise)."""
+        if is_storage_full(error):
+            self._stop(STORAGE_FULL)
+
+    def _stop(self, refusal: str) -> None:
+        self.refusal = refusal
+        self.discard()
+        # Read (and drop) the rest of the body so the browser gets our answer, not a reset.
+        raise StopUpload(connection_reset=False)
 
 
 def _handler(request: HttpRequest) -> StagedUploadHandler | None:

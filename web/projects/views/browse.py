@@ -11,8 +11,16 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.decorators import owner_required, write_access_required
 from projects.lookup import get_project_for_user
 from projects.paths import check_name, check_relative
-from projects.storage import Entry, list_entries
-from projects.views.common import busy_refusal, folder_url, join_path, name_problem, tell
+from projects.safefs import Entry
+from projects.storage import list_entries
+from projects.views.common import (
+    attempt,
+    busy_refusal,
+    folder_url,
+    join_path,
+    name_problem,
+    tell,
+)
 
 MAX_LISTED = 2000  # beyond this a page gets too heavy to be useful; the rest is in the zip
 
@@ -33,8 +41,8 @@ class Crumb:
 @owner_required
 def folder(request: HttpRequest, project: str, path: str) -> HttpResponse:
     found = get_project_for_user(request, project)
-    folder_path = found.folder(path)
-    entries = list_entries(folder_path)
+    with found.folder(path) as opened:
+        entries = list_entries(opened)
     segments = check_relative(path)
     busy_reason = busy_refusal(found)
     return render(
@@ -59,13 +67,10 @@ def folder(request: HttpRequest, project: str, path: str) -> HttpResponse:
 @write_access_required
 def make_folder(request: HttpRequest, project: str, path: str) -> HttpResponse:
     found = get_project_for_user(request, project)
-    parent = found.folder(path, for_write=True)
     name = request.POST.get("name", "").strip()
-    problem = busy_refusal(found) or name_problem(check_name, name)
-    if problem is None:
-        try:
-            (parent / name).mkdir()
-        except FileExistsError:
-            problem = f"“{name}” already exists here."
+    with found.folder(path) as parent:
+        problem = busy_refusal(found) or name_problem(check_name, name)
+        if problem is None:
+            problem = attempt(lambda: parent.mkdir(name), taken=f"“{name}” already exists here.")
     tell(request, problem, f"Created folder “{name}”.")
     return redirect(folder_url(found.name, path))

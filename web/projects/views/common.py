@@ -11,6 +11,7 @@ from django.urls import reverse
 from projects import busy
 from projects.lookup import Project
 from projects.paths import UnsafePath
+from projects.storage import STORAGE_FULL, is_storage_full
 
 
 def folder_url(project_name: str, path: str) -> str:
@@ -41,6 +42,25 @@ def name_problem(check: Callable[[str], str], name: str) -> str | None:
         check(name)
     except UnsafePath as error:
         return str(error)
+    return None
+
+
+def attempt(change: Callable[[], None], *, taken: str, gone: str = "") -> str | None:
+    """Make one change on the volume; None if done, else why not: the name was taken, the thing
+    to change is gone (if `gone` says so), or the disk is full. Other errors are not ours to
+    explain, so they go on."""
+    try:
+        change()
+    except FileExistsError:
+        return taken
+    except FileNotFoundError:
+        if not gone:
+            raise
+        return gone
+    except OSError as error:
+        if is_storage_full(error):
+            return STORAGE_FULL
+        raise
     return None
 
 

@@ -16,21 +16,18 @@ from projects.zipstream import iter_zip
 @owner_required
 def download_file(request: HttpRequest, project: str, path: str) -> FileResponse:
     found = get_project_for_user(request, project)
-    file_path = found.file(path)
-    return FileResponse(
-        open(file_path, "rb"), as_attachment=True, filename=check_relative(path)[-1]
-    )
+    # The handle Project.file checked (a regular file, no link on the way) is what is sent.
+    return FileResponse(found.file(path), as_attachment=True, filename=check_relative(path)[-1])
 
 
 @require_safe
 @owner_required
 def download_zip(request: HttpRequest, project: str, path: str) -> StreamingHttpResponse:
     found = get_project_for_user(request, project)
-    folder_path = found.folder(path)
     segments = check_relative(path)
     root_name = segments[-1] if segments else found.name
     return StreamingHttpResponse(
-        iter_zip(folder_path, root_name),
+        iter_zip(found.folder(path), root_name),  # the stream closes the folder handle
         content_type="application/zip",
         headers={"Content-Disposition": content_disposition_header(True, f"{root_name}.zip")},
     )

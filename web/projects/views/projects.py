@@ -2,32 +2,43 @@
 
 from __future__ import annotations
 
-import os
-
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import owner_required, write_access_required
 from projects.lookup import get_project_for_user
 from projects.paths import check_project_name
-from projects.quotas import refuse_new_project
-from projects.storage import list_projects, measure_usage, owner_folder, remove_entry
-from projects.views.common import busy_refusal, name_problem, tell
+from projects.quotas import Usage, refuse_new_project
+from projects.safefs import Dir, NotFound
+from projects.storage import list_projects, measure_usage, remove_entry
+from projects.views.common import attempt, busy_refusal, name_problem, tell
+from projects.volume import open_owner
+
+
+def _owner_folder(request: HttpRequest) -> Dir:
+    """The acting owner's folder, made if missing; 404 if something else holds its place
+    (only an administrator could put it there: no pipeline mounts an owner's folder)."""
+    try:
+        return open_owner(request.owner.slug, create=True)
+    except NotFound:
+        raise Http404("No such owner folder") from None
 
 
 @require_safe
 @owner_required
 def project_list(request: HttpRequest) -> HttpResponse:
-    owner_path = owner_folder(request.owner.slug)
+    try:
+        owner = open_owner(request.owner.slug)
+    except NotFound:  # nothing made yet
+        projects, usage = [], Usage(projects=0, files=0, bytes=0)
+    else:
+        with owner:
+            projects, usage = list_projects(owner), measure_usage(owner)
     return render(
         request,
         "projects/list.html",
-        {
-            "projects": list_projects(owner_path),
-            "usage": measure_usage(owner_path),
-            "limits": request.owner.limits,
-        },
+        {"projects": projects, "usage": usage, "limits": request.owner.limits},
     )
 
 
@@ -36,16 +47,14 @@ def project_list(request: HttpRequest) -> HttpResponse:
 @write_access_required
 def project_create(request: HttpRequest) -> HttpResponse:
     name = request.POST.get("name", "").strip()
-    owner_path = owner_folder(request.owner.slug)
-    problem = name_problem(check_project_name, name) or refuse_new_project(
-        request.owner.limits, measure_usage(owner_path)
-    )
-    if problem is None:
-        owner_path.mkdir(exist_ok=True)
-        try:
-            (owner_path / name).mkdir()
-        except FileExistsError:
-            problem = f"You already have a project called “{name}”."
+    with _owner_folder(request) as owner:
+        problem = name_problem(check_project_name, name) or refuse_new_project(
+            request.owner.limits, measure_usage(owner)
+        )
+        if problem is None:
+            problem = attempt(
+                lambda: owner.mkdir(name), taken=f"You already have a project called “{name}”."
+            )
     tell(request, problem, f"Created project “{name}”.")
     if problem:
         return redirect("projects-list")
@@ -58,12 +67,13 @@ def project_create(request: HttpRequest) -> HttpResponse:
 def project_rename(request: HttpRequest, project: str) -> HttpResponse:
     found = get_project_for_user(request, project)
     new_name = request.POST.get("new_name", "").strip()
-    target = found.path.parent / new_name
     problem = busy_refusal(found) or name_problem(check_project_name, new_name)
-    if problem is None and os.path.lexists(target):
-        problem = f"You already have a project called “{new_name}”."
     if problem is None:
-        os.rename(found.path, target)
+        with _owner_folder(request) as owner:
+            problem = attempt(  # never replaces: renameat2 NOREPLACE
+                lambda: owner.move(found.name, owner, new_name),
+                taken=f"You already have a project called “{new_name}”.",
+            )
     tell(request, problem, f"Renamed “{found.name}” to “{new_name}”.")
     return redirect("projects-detail", project=found.name if problem else new_name)
 
@@ -75,7 +85,8 @@ def project_delete(request: HttpRequest, project: str) -> HttpResponse:
     found = get_project_for_user(request, project)
     problem = busy_refusal(found)
     if problem is None:
-        remove_entry(found.path)
+        with _owner_folder(request) as owner:
+            remove_entry(owner, found.name)
     tell(request, problem, f"Deleted project “{found.name}”.")
     if problem:
         return redirect("projects-detail", project=found.name)

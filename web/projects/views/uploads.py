@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import owner_required, write_access_required
 from projects.intake import IntakeRefused, take_uploads
 from projects.lookup import get_project_for_user
-from projects.storage import owner_folder
+from projects.volume import open_owner
 from projects.uploads import staged_uploads, upload_refusal
 from projects.views.common import busy_refusal, folder_url
 
@@ -23,21 +23,22 @@ def upload(request: HttpRequest, project: str, path: str) -> HttpResponse:
     # Everything inside the with: whatever happens, staged files not moved in are deleted.
     with staged_uploads(request) as uploads:
         found = get_project_for_user(request, project)
-        folder = found.folder(path, for_write=True)
         back = folder_url(found.name, path)
-        refusal = upload_refusal(request) or busy_refusal(found)
-        if refusal:
-            return _answer(request, back, refusal, ok=False)
-        try:
-            result = take_uploads(
-                uploads,
-                folder,
-                unpack_zips=request.POST.get("unpack_zips") == "on",
-                owner_path=owner_folder(request.owner.slug),
-                limits=request.owner.limits,
-            )
-        except IntakeRefused as error:
-            return _answer(request, back, str(error), ok=False)
+        with found.folder(path) as folder:
+            refusal = upload_refusal(request) or busy_refusal(found)
+            if refusal:
+                return _answer(request, back, refusal, ok=False)
+            try:
+                with open_owner(request.owner.slug) as owner:
+                    result = take_uploads(
+                        uploads,
+                        folder,
+                        unpack_zips=request.POST.get("unpack_zips") == "on",
+                        owner=owner,
+                        limits=request.owner.limits,
+                    )
+            except IntakeRefused as error:
+                return _answer(request, back, str(error), ok=False)
     plural = "" if result.files == 1 else "s"
     return _answer(
         request,
