@@ -97,11 +97,14 @@ class _Page:
 
 def read_table(handle: BinaryIO, page: _Page) -> Table:
     budgets = page.budgets
-    raw, more = page.read(handle, budgets.table_bytes)
     table = Table(header=[], rows=[])
+    if page.bytes <= 0:
+        table.cuts.append("the page has read all it may; nothing of this table is shown")
+        return table
+    raw, more = page.read(handle, budgets.table_bytes)
     if more:
-        raw = raw[: raw.rfind(b"\n") + 1]  # never show a row cut in the middle
         table.cuts.append(f"only the first {filesizeformat(len(raw))} of the file were read")
+        raw = raw[: raw.rfind(b"\n") + 1]  # never show a row cut in the middle
     reader = csv.reader(io.StringIO(raw.decode("utf-8", errors="replace"), newline=""))
     wide = False
     try:

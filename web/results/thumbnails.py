@@ -5,9 +5,8 @@ pipeline mounts it (a pipeline pod mounts only its project) and quotas count onl
 folders. Each thumbnail `<key>.png` sits beside `<key>.json`, the record of its source (path,
 mtime, size, inode; the key hashes them), so pruning can tell when the source is gone or changed.
 
-An image is decoded only if it is a regular file (opened by handle, fstat'd) in an allowed
-format whose header claims at most THUMBNAIL_MAX_MEGAPIXELS: Pillow's Image.open reads the
-header alone, and the size is checked before anything is decoded.
+An image is decoded only if it is a regular file (opened by handle, fstat'd); results.preview
+then refuses, from its header alone, formats not allowed and sizes over THUMBNAIL_MAX_MEGAPIXELS.
 """
 
 from __future__ import annotations
@@ -19,32 +18,23 @@ import logging
 import os
 import time
 from dataclasses import asdict, dataclass
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from PIL import Image
-
-from projects.lookup import Project
 from projects.paths import UnsafePath, check_name, check_relative
 from projects.safefs import Dir, NotFound
 from projects.volume import CACHE, open_cache, open_data_root
+from results.preview import NotAnImage, TooLarge, render
+
+if TYPE_CHECKING:
+    from projects.lookup import Project
+
+__all__ = ["NotAnImage", "TooLarge", "prune_all_thumbnails", "prune_thumbnails", "thumbnail"]
 
 logger = logging.getLogger(__name__)
 
 PURPOSE = "thumbnails"
-THUMBNAIL_SIZE = (320, 320)
-# What browsers show and result pages hold; each is a Pillow plugin allowed to parse the bytes.
-FORMATS = ("PNG", "JPEG", "TIFF", "GIF", "WEBP")
-MAX_TILES = 4096  # decoder tiles (TIFF strips) one image may declare
 MAX_RECORD_BYTES = 4096
 PARTIAL_MAX_AGE_S = 3600  # a `.partial` left by a crashed worker is removed after this
-
-
-class NotAnImage(Exception):
-    """No thumbnail: not a regular file of an allowed format, or not decodable."""
-
-
-class TooLarge(NotAnImage):
-    """The header claims more pixels than allowed: refused before decoding."""
 
 
 @dataclass(frozen=True)
@@ -76,47 +66,6 @@ class Source:
 
 
 # -- making ----------------------------------------------------------------------------------------
-def check_header(image: Image.Image, max_pixels: int) -> None:
-    """Refuse, from the header alone, what would cost too much to decode."""
-    if image.format not in FORMATS:
-        raise NotAnImage(f"{image.format} images are not previewed")
-    width, height = image.size
-    if width < 1 or height < 1 or width * height > max_pixels:
-        raise TooLarge(f"{width}×{height} pixels is more than {max_pixels:,}")
-    tiles = image.tile or []
-    if len(tiles) > MAX_TILES:
-        raise TooLarge(f"{len(tiles)} tiles is more than {MAX_TILES}")
-    for tile in tiles:  # a tile claiming to reach outside the image would decode past it
-        x0, y0, x1, y1 = tile[1] or (0, 0, width, height)
-        if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
-            raise TooLarge("a tile lies outside the image")
-
-
-def render(source: BinaryIO, max_pixels: int) -> bytes:
-    """A PNG thumbnail of an open image file. NotAnImage (TooLarge) instead of decoding a bomb.
-
-    Only the first frame of a multi-page TIFF or animated GIF is decoded; JPEGs are decoded
-    at reduced scale (Image.thumbnail uses draft mode).
-    """
-    # Pillow's own backstop (an error above twice this) agrees with our limit.
-    Image.MAX_IMAGE_PIXELS = max_pixels
-    try:
-        with Image.open(source, formats=FORMATS) as image:
-            check_header(image, max_pixels)
-            image.thumbnail(THUMBNAIL_SIZE)
-            if image.mode not in ("RGB", "RGBA", "L", "LA"):
-                image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
-            out = io.BytesIO()
-            image.save(out, format="PNG")
-    except NotAnImage:
-        raise
-    except Image.DecompressionBombError as error:
-        raise TooLarge(str(error)) from None
-    except Exception as error:  # a decoder fed untrusted bytes may raise nearly anything
-        raise NotAnImage(f"{type(error).__name__}: {error}") from None
-    return out.getvalue()
-
-
 def thumbnail(project: Project, relative: str, max_pixels: int) -> BinaryIO:
     """The thumbnail of a project's image, from the cache or made now (and cached if possible).
 
