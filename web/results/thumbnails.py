@@ -204,8 +204,9 @@ def _source_unchanged(cache: Dir, record_name: str, project: Dir) -> bool:
 
 
 def _count(folder: Dir, name: str) -> int:
+    """How many entries removing `name` removes (a link or file is one)."""
     try:
         with folder.open_dir([name]) as inside:
-            return len(inside.entries())
+            return sum(len(entries) for _, _, entries in inside.walk())
     except NotFound:
         return 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +82,8 @@ def plant(path: Path, kind: str, decoys: Decoys) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_symlink() or path.is_file():
         path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)
     if kind == "fifo":
         os.mkfifo(path)
     elif kind == "folder":
