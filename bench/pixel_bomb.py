@@ -1,0 +1,153 @@
+"""Benchmark: the memory a thumbnail request costs the web worker, for a normal image and for
+pixel bombs (a 729 KiB PNG that decodes to 768 MB, lying TIFF/PNG headers).
+
+    PATH=$PWD/.venv/bin:$PATH .venv/bin/python -m bench.pixel_bomb [--quick] [--json FILE]
+        [--workdir DIR] [--unprotected]
+
+Each case runs in a fresh Python process that imports the web app's thumbnail maker
+(results.preview.render, what GET /projects/<p>/thumbnail/<path> runs after opening the file by
+handle), opens the image, takes its RSS (psutil), makes the thumbnail, and reports its peak RSS
+(getrusage ru_maxrss): the rise is peak − RSS before. Target for a refused bomb: < 50 MB.
+See bench/README.md."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from bench.figures import table
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from tests.fixtures.images import write_lying_tiff, write_png_bomb  # noqa: E402
+
+DEFAULT_MAX_PIXELS = 50 * 10**6  # THUMBNAIL_MAX_MEGAPIXELS' default
+TARGET_MB = 50.0
+_WORKER = """
+import json, os, sys
+sys.path.insert(0, {web!r})
+import psutil
+from results.preview import NotAnImage, render
+path, max_pixels = sys.argv[1], int(sys.argv[2])
+with open(path, "rb") as handle:
+    before = psutil.Process().memory_info().rss
+    try:
+        outcome = "thumbnail of %d bytes" % len(render(handle, max_pixels))
+    except NotAnImage as error:
+        outcome = "refused: %s: %s" % (type(error).__name__, str(error)[:80])
+# VmHWM: this process image's peak RSS (ru_maxrss would carry the forking parent's over exec)
+with open("/proc/self/status") as status:
+    peak = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
+print(json.dumps({{"before": before, "peak": peak, "outcome": outcome}}))
+"""
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    kind: str  # "normal" or "bomb"
+    file_bytes: int
+    claimed: str  # width×height from the header
+    max_pixels: int
+
+
+@dataclass
+class Result:
+    case: str
+    kind: str
+    file_kib: float
+    claimed: str
+    max_megapixels: float
+    outcome: str
+    rss_before_mb: float
+    peak_rise_mb: float
+    target_met: bool | None  # refused bombs only: rise < TARGET_MB
+
+
+def write_noise_png(path: Path, width: int, height: int) -> Path:
+    """A photo-like (incompressible) RGB PNG."""
+    from PIL import Image
+
+    Image.frombytes("RGB", (width, height), random.Random(7).randbytes(width * height * 3)).save(path)
+    return path
+
+
+def make_cases(workdir: Path, quick: bool, unprotected: bool) -> list[tuple[Case, Path]]:
+    level = 1 if quick else 9
+    made: list[tuple[Case, Path]] = []
+
+    def add(name: str, kind: str, path: Path, claimed: str,
+            max_pixels: int = DEFAULT_MAX_PIXELS) -> None:
+        made.append((Case(name, kind, path.stat().st_size, claimed, max_pixels), path))
+
+    add("normal 1000x1000 RGB PNG", "normal",
+        write_noise_png(workdir / "normal.png", 1000, 1000), "1000×1000")
+    if not quick:
+        add("largest allowed 7000x7000 RGB PNG (49 MP)", "normal",
+            write_png_bomb(workdir / "largest.png", 7000, 7000, "RGB"), "7000×7000")
+    bomb = write_png_bomb(workdir / "bomb.png", 16000, 16000, "RGB", level=level)
+    add("pixel bomb: 16000x16000 RGB PNG", "bomb", bomb, "16000×16000")
+    add("pixel bomb: 10000x5001 RGB PNG (just over the limit)", "bomb",
+        write_png_bomb(workdir / "over.png", 10000, 5001, "RGB", level=level), "10000×5001")
+    add("lying TIFF header: 16000x16000", "bomb",
+        write_lying_tiff(workdir / "lying.tif", 16000, 16000), "16000×16000")
+    if unprotected:
+        add("pixel bomb with the limit off (as before #7)", "unprotected", bomb, "16000×16000",
+            max_pixels=10**12)
+    return made
+
+
+def measure(case: Case, path: Path) -> Result:
+    worker = _WORKER.format(web=str(REPO / "web"))
+    done = subprocess.run([sys.executable, "-c", worker, str(path), str(case.max_pixels)],
+                          capture_output=True, text=True, timeout=600, cwd=REPO)
+    if done.returncode != 0:
+        raise RuntimeError(f"{case.name}: the worker failed:\n{done.stderr[-2000:]}")
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    rise = max(0, figures["peak"] - figures["before"]) / 2**20
+    refused = figures["outcome"].startswith("refused")
+    return Result(
+        case=case.name, kind=case.kind, file_kib=round(case.file_bytes / 1024, 1),
+        claimed=case.claimed, max_megapixels=case.max_pixels / 10**6,
+        outcome=figures["outcome"], rss_before_mb=round(figures["before"] / 2**20, 1),
+        peak_rise_mb=round(rise, 1),
+        target_met=(rise < TARGET_MB) if case.kind == "bomb" and refused else None,
+    )
+
+
+def main(argv: list[str] | None = None) -> list[Result]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="skip the 49 MP image; compress the bombs fast (~10 s)")
+    parser.add_argument("--unprotected", action="store_true",
+                        help="also decode the bomb with the limit off (~1 GB of memory!)")
+    parser.add_argument("--json", type=Path, help="write the figures here as JSON")
+    parser.add_argument("--workdir", type=Path, help="keep the images here")
+    options = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="pixel-bomb-") as scratch:
+        workdir = options.workdir or Path(scratch)
+        workdir.mkdir(parents=True, exist_ok=True)
+        results = [measure(case, path)
+                   for case, path in make_cases(workdir, options.quick, options.unprotected)]
+    print(f"Thumbnail memory (fresh process per case; target for refused bombs: "
+          f"< {TARGET_MB:.0f} MB peak RSS rise)\n")
+    print(table(["case", "file KiB", "claims", "outcome", "RSS before MB", "peak rise MB",
+                 "target"],
+                [[r.case, r.file_kib, r.claimed, r.outcome[:60], r.rss_before_mb,
+                  r.peak_rise_mb, {True: "met", False: "MISSED", None: "-"}[r.target_met]]
+                 for r in results]))
+    if options.json:
+        options.json.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
+    return results
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()
