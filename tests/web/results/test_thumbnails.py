@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -174,6 +175,15 @@ def test_thumbnails_do_not_count_against_the_quota(alice: Actor, cells: Path) ->
     assert alice.client.get(reverse("projects-list")).context["usage"] == before
 
 
+def thumbnailed(actor: Actor, project: str, relative: str) -> Path:
+    """A 10×10 image at project/relative whose thumbnail was asked for (so is cached)."""
+    image = actor.project(project) / relative
+    image.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (10, 10)).save(image)
+    assert actor.client.get(url(relative, project)).status_code == 200
+    return image
+
+
 def cached(project: str = "cells", owner: str = "alice") -> list[str]:
     folder = cache_root() / owner / project
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
@@ -182,10 +192,9 @@ def cached(project: str = "cells", owner: str = "alice") -> list[str]:
 def test_pruning_removes_thumbnails_of_gone_or_changed_images(
     alice: Actor, cells: Path
 ) -> None:
-    Image.new("RGB", (10, 10)).save(cells / "results" / "b.png")
-    Image.new("RGB", (10, 10)).save(cells / "results" / "c.png")
-    for name in ("a", "b", "c"):
-        alice.client.get(url(f"results/{name}.png"))
+    alice.client.get(url("results/a.png"))
+    for name in ("b", "c"):
+        thumbnailed(alice, "cells", f"results/{name}.png")
     assert len(cached()) == 6
     kept = Source.of("results/c.png", (cells / "results" / "c.png").stat()).key
     (cells / "results" / "a.png").unlink()
@@ -200,11 +209,8 @@ def test_the_results_page_prunes_its_project(
     alice: Actor, cells: Path, cluster: Cluster
 ) -> None:
     alice.client.get(url("results/a.png"))
-    other = alice.project("other", {"x": None})
-    Image.new("RGB", (10, 10)).save(other / "x" / "o.png")
-    alice.client.get(url("x/o.png", "other"))
+    thumbnailed(alice, "other", "x/o.png").unlink()
     (cells / "results" / "a.png").unlink()
-    (other / "x" / "o.png").unlink()
     cluster.create_run("alice", "cells", name="r1")
     cluster.set_status("r1", phase="Succeeded")
     assert alice.client.get(reverse("results-project", args=["cells"])).status_code == 200
@@ -215,13 +221,9 @@ def test_a_gone_project_or_owner_loses_its_cache(
     alice: Actor, bob: Actor, cells: Path
 ) -> None:
     alice.client.get(url("results/a.png"))
-    bobs = bob.project("p", {"i": None})
-    Image.new("RGB", (10, 10)).save(bobs / "i" / "b.png")
-    bob.client.get(url("i/b.png", "p"))
+    thumbnailed(bob, "p", "i/b.png")
     os.rename(cells, cells.with_name("renamed"))
-    for path in sorted(bob.home.rglob("*"), reverse=True):
-        path.rmdir() if path.is_dir() else path.unlink()
-    bob.home.rmdir()
+    shutil.rmtree(bob.home)
     assert prune_all_thumbnails() == 5  # alice's cells: 2 files; bob: p/ and its 2 files
     assert sorted(os.listdir(cache_root())) == ["alice"]
     assert os.listdir(cache_root() / "alice") == []
