@@ -75,7 +75,8 @@ def write_noise_png(path: Path, width: int, height: int) -> Path:
     """A photo-like (incompressible) RGB PNG."""
     from PIL import Image
 
-    Image.frombytes("RGB", (width, height), random.Random(7).randbytes(width * height * 3)).save(path)
+    noise = random.Random(7).randbytes(width * height * 3)
+    Image.frombytes("RGB", (width, height), noise).save(path)
     return path
 
 

@@ -1,4 +1,4 @@
-"""The files of a project a file picker offers (hidden names skipped, links never followed, capped)."""
+"""The files of a project a file picker offers: regular files only, hidden names skipped, capped."""
 
 from __future__ import annotations
 

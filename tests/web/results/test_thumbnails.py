@@ -127,7 +127,9 @@ def test_a_planted_image_name_is_404(
     lambda path: write_lying_tiff(path, 16000, 16000),
     lambda path: write_lying_png(path, 10_000, 5_001),
 ], ids=["real-png-bomb", "png-header", "tiff-header", "just-over-the-limit"])
-def test_a_pixel_bomb_is_refused_before_decoding(alice: Actor, cells: Path, make) -> None:  # noqa: ANN001
+def test_a_pixel_bomb_is_refused_before_decoding(
+    alice: Actor, cells: Path, make  # noqa: ANN001
+) -> None:
     bomb = make(cells / "results" / "bomb.png")
     with bomb.open("rb") as handle, pytest.raises(preview.TooLarge):
         preview.render(handle, settings.THUMBNAIL_MAX_MEGAPIXELS * 10**6)
