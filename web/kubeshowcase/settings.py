@@ -30,7 +30,9 @@ Environment variables (default in brackets):
                               report, of all of them; table cells over the page; columns per row.
   RUN_LOG_TAIL_BYTES [1Mi]    Bytes of a saved run log read (backwards) for its page.
   THUMBNAIL_MAX_MEGAPIXELS [50]  Largest image (by its header) a thumbnail is made of; decoding
-                              costs up to ~4 bytes per pixel of the worker's memory.
+                              costs up to ~4 bytes per pixel.
+  THUMBNAIL_MAX_MEMORY [320Mi]  Memory the child process decoding one image may add (it is
+                              stopped beyond, and the image gets no thumbnail).
   ALLOW_GUESTS [on]           Offer "continue as guest" (a space per browser session).
   DEMO_USERS []               Usernames that may look at everything they own but change nothing.
   SSO_HEADER []               Header carrying the user name set by an auth proxy, e.g.
@@ -149,6 +151,7 @@ RESULTS_MAX_CELLS = env_int("RESULTS_MAX_CELLS", 20_000, minimum=1)
 RESULTS_MAX_COLUMNS = env_int("RESULTS_MAX_COLUMNS", 100, minimum=1)
 RUN_LOG_TAIL_BYTES = env_bytes("RUN_LOG_TAIL_BYTES", 2**20)
 THUMBNAIL_MAX_MEGAPIXELS = env_int("THUMBNAIL_MAX_MEGAPIXELS", 50, minimum=1)
+THUMBNAIL_MAX_MEMORY = env_bytes("THUMBNAIL_MAX_MEMORY", 320 * 2**20)
 
 ALLOW_GUESTS = env_bool("ALLOW_GUESTS", True)
 DEMO_USERS = env_list("DEMO_USERS")

@@ -2,11 +2,14 @@
 
 Pillow's Image.open parses the header only; its format, size and decoder tiles are checked
 before anything is decoded, so a 729 KiB PNG claiming 16000×16000 pixels costs a header read.
-Decoding an allowed image costs up to a few bytes per pixel of the limit.
+Decoding an allowed image costs up to a few bytes per pixel of the limit. Header parsing itself
+can cost memory too (Pillow reads a PNG's ancillary chunks whole, a WebP file whole), so the web
+app runs this in a child process with limits (results.contained).
 """
 
 from __future__ import annotations
 
+import importlib
 import io
 from typing import BinaryIO
 
@@ -16,6 +19,10 @@ THUMBNAIL_SIZE = (320, 320)
 # What browsers show and result pages hold; each is a Pillow plugin allowed to parse the bytes.
 FORMATS = ("PNG", "JPEG", "TIFF", "GIF", "WEBP")
 MAX_TILES = 4096  # decoder tiles (TIFF strips) one image may declare
+# Register the allowed plugins now: a forked child must not import (another thread of the
+# parent may have held the import lock when it forked).
+for _plugin in ("Gif", "Jpeg", "Png", "Tiff", "WebP"):
+    importlib.import_module(f"PIL.{_plugin}ImagePlugin")
 
 
 class NotAnImage(Exception):
@@ -62,6 +69,8 @@ def render(source: BinaryIO, max_pixels: int) -> bytes:
         raise
     except Image.DecompressionBombError as error:
         raise TooLarge(str(error)) from None
+    except MemoryError:  # under results.contained's limit
+        raise TooLarge("decoding needs more memory than allowed") from None
     except Exception as error:  # a decoder fed untrusted bytes may raise nearly anything
         raise NotAnImage(f"{type(error).__name__}: {error}") from None
     return out.getvalue()

@@ -6,7 +6,8 @@ folders. Each thumbnail `<key>.png` sits beside `<key>.json`, the record of its 
 mtime, size, inode; the key hashes them), so pruning can tell when the source is gone or changed.
 
 An image is decoded only if it is a regular file (opened by handle, fstat'd); results.preview
-then refuses, from its header alone, formats not allowed and sizes over THUMBNAIL_MAX_MEGAPIXELS.
+then refuses, from its header alone, formats not allowed and sizes over THUMBNAIL_MAX_MEGAPIXELS,
+in a child process whose memory and CPU are limited (THUMBNAIL_MAX_MEMORY).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from typing import TYPE_CHECKING, BinaryIO
 from projects.paths import UnsafePath, check_name, check_relative
 from projects.safefs import Dir, NotFound
 from projects.volume import CACHE, open_cache, open_data_root
-from results.preview import NotAnImage, TooLarge, render
+from results.contained import render_contained
+from results.preview import NotAnImage, TooLarge
 
 if TYPE_CHECKING:
     from projects.lookup import Project
@@ -66,8 +68,10 @@ class Source:
 
 
 # -- making ----------------------------------------------------------------------------------------
-def thumbnail(project: Project, relative: str, max_pixels: int) -> BinaryIO:
-    """The thumbnail of a project's image, from the cache or made now (and cached if possible).
+def thumbnail(project: Project, relative: str, *, max_pixels: int,
+              memory_bytes: int) -> BinaryIO:
+    """The thumbnail of a project's image, from the cache or made now (and cached if possible),
+    decoded in a child process limited to memory_bytes more memory (results.contained).
 
     Http404 (from Project.file) if relative is not a regular file; NotAnImage if it is no image.
     """
@@ -80,7 +84,7 @@ def thumbnail(project: Project, relative: str, max_pixels: int) -> BinaryIO:
                     return cache.open_file(source.key + ".png")
                 except NotFound:
                     pass
-            data = render(image, max_pixels)
+            data = render_contained(image, max_pixels, memory_bytes=memory_bytes)
             if cache is not None:
                 _store(cache, source, data)
         finally:

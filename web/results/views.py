@@ -93,7 +93,9 @@ def run_results(request: HttpRequest, name: str) -> HttpResponse:
 def thumbnail(request: HttpRequest, project: str, path: str) -> HttpResponse:
     found = get_project_for_user(request, project)
     try:
-        made = thumbnails.thumbnail(found, path, settings.THUMBNAIL_MAX_MEGAPIXELS * 10**6)
+        made = thumbnails.thumbnail(found, path,
+                                    max_pixels=settings.THUMBNAIL_MAX_MEGAPIXELS * 10**6,
+                                    memory_bytes=settings.THUMBNAIL_MAX_MEMORY)
     except thumbnails.NotAnImage as error:
         logger.info("no thumbnail of %s/%s/%s: %s", found.owner.slug, found.name, path, error)
         raise Http404("No preview of this file") from None

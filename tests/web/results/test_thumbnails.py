@@ -16,8 +16,15 @@ from django.urls import reverse
 from PIL import Image
 
 from results import preview
+from results.contained import render_contained
 from results.thumbnails import Source, prune_all_thumbnails, prune_thumbnails
-from tests.fixtures.images import write_lying_png, write_lying_tiff, write_png_bomb
+from tests.fixtures.images import (
+    write_lying_png,
+    write_lying_tiff,
+    write_png_bomb,
+    write_png_with_big_chunk,
+    write_webp_with_tail,
+)
 from tests.web.conftest import Actor, tree
 from tests.web.runs.conftest import Cluster
 from tests.web.runs.planted import PLANTS, Decoys, plant
@@ -135,6 +142,20 @@ def test_a_pixel_bomb_is_refused_before_decoding(
         preview.render(handle, settings.THUMBNAIL_MAX_MEGAPIXELS * 10**6)
     assert alice.client.get(url("results/bomb.png")).status_code == 404
     assert not list((cache_root() / "alice").rglob("*.png"))
+
+
+@pytest.mark.parametrize("make", [write_png_with_big_chunk, write_webp_with_tail],
+                         ids=["png-100-MiB-chunk", "webp-100-MiB-tail"])
+def test_header_parsing_that_costs_memory_is_contained(
+    alice: Actor, cells: Path, web_settings, make  # noqa: ANN001
+) -> None:
+    """Pillow reads these 100 MiB whole before any size check: the decoding child runs out of
+    its memory, not the worker."""
+    web_settings.THUMBNAIL_MAX_MEMORY = 48 * 2**20
+    heavy = make(cells / "results" / "heavy.img", 100 * 2**20)
+    with heavy.open("rb") as handle, pytest.raises(preview.TooLarge):
+        render_contained(handle, 50 * 10**6, memory_bytes=48 * 2**20)
+    assert alice.client.get(url("results/heavy.img")).status_code == 404
 
 
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
