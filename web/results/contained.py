@@ -5,37 +5,46 @@ Pillow parses headers in Python and C, and some formats cost memory before any s
 (a PNG's ancillary chunks are read whole, a WebP file is read whole). The child gets
 RLIMIT_AS = its address space at fork + `memory_bytes` and RLIMIT_CPU, sends the PNG (or why
 not) down a pipe and leaves with os._exit; the parent waits with a deadline and kills it after.
+One decoding child at a time per pod (an flock in the pod's /tmp), so the pod's memory needs
+room for one THUMBNAIL_MAX_MEMORY, not one per worker.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import resource
 import select
 import signal
+import tempfile
 import time
+from collections.abc import Iterator
 from typing import BinaryIO
 
 from results.preview import NotAnImage, TooLarge, render
 
 MAX_REPLY_BYTES = 4 * 2**20  # a 320×320 PNG is far smaller
+LOCK_NAME = "kubeshowcase-thumbnail-decoder.lock"
 _THUMBNAIL, _NOT_AN_IMAGE, _TOO_LARGE = b"T", b"N", b"L"
 
 
 def render_contained(source: BinaryIO, max_pixels: int, *, memory_bytes: int,
                      cpu_seconds: int = 20, wall_seconds: float = 60.0) -> bytes:
     """render(source, max_pixels), decoded in a child process. NotAnImage (TooLarge) also when
-    the child runs out of its memory or time."""
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        _child(source, max_pixels, memory_bytes, cpu_seconds, read_fd, write_fd)
-    os.close(write_fd)
-    try:
-        reply = _read_reply(read_fd, time.monotonic() + wall_seconds, pid)
-    finally:
-        os.close(read_fd)
-        _, status = os.waitpid(pid, 0)
+    the child runs out of its memory or time, or another decoding keeps it waiting too long."""
+    deadline = time.monotonic() + wall_seconds
+    with _one_decoder_at_a_time(deadline):
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            _child(source, max_pixels, memory_bytes, cpu_seconds, read_fd, write_fd)
+        os.close(write_fd)
+        try:
+            reply = _read_reply(read_fd, deadline, pid)
+        finally:
+            os.close(read_fd)
+            _, status = os.waitpid(pid, 0)
     kind, payload = reply[:1], reply[1:]
     if kind == _THUMBNAIL:
         return payload
@@ -47,6 +56,25 @@ def render_contained(source: BinaryIO, max_pixels: int, *, memory_bytes: int,
         raise TooLarge(f"the decoder was stopped ({signal.Signals(os.WTERMSIG(status)).name}): "
                        "it needed more than its memory or time")
     raise NotAnImage(f"the decoder ended without an answer (status {status})")
+
+
+@contextlib.contextmanager
+def _one_decoder_at_a_time(deadline: float) -> Iterator[None]:
+    """An exclusive flock on a file in this pod's /tmp (an emptyDir only the web app writes)."""
+    path = os.path.join(tempfile.gettempdir(), LOCK_NAME)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise NotAnImage("another image is being decoded; try again") from None
+                time.sleep(0.02)
+        yield
+    finally:
+        os.close(fd)  # the child's copy closes when it exits; the lock goes with the last
 
 
 def _read_reply(read_fd: int, deadline: float, pid: int) -> bytes:
