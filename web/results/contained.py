@@ -30,9 +30,10 @@ _THUMBNAIL, _NOT_AN_IMAGE, _TOO_LARGE = b"T", b"N", b"L"
 
 
 def render_contained(source: BinaryIO, max_pixels: int, *, memory_bytes: int,
-                     cpu_seconds: int = 20, wall_seconds: float = 60.0) -> bytes:
+                     cpu_seconds: int = 15, wall_seconds: float = 20.0) -> bytes:
     """render(source, max_pixels), decoded in a child process. NotAnImage (TooLarge) also when
-    the child runs out of its memory or time, or another decoding keeps it waiting too long."""
+    the child runs out of its memory or time, or another decoding keeps it waiting too long.
+    The wall deadline stays under gunicorn's 30 s worker timeout."""
     deadline = time.monotonic() + wall_seconds
     with _one_decoder_at_a_time(deadline):
         read_fd, write_fd = os.pipe()
