@@ -24,6 +24,15 @@ Environment variables (default in brackets):
                               Python modules imported at start that register run integrations.
   RESULTS_MAX_TABLE_ROWS [500]  Rows of one CSV the results page shows (the file links to all).
   RESULTS_MAX_FILES [200]     Files per results section.
+  RESULTS_MAX_TABLE_BYTES [1Mi]  RESULTS_MAX_REPORT_BYTES [256Ki]  RESULTS_MAX_PAGE_BYTES [4Mi]
+  RESULTS_MAX_CELLS [20000]  RESULTS_MAX_COLUMNS [100]
+                              What one results page reads and shows: bytes of one CSV, of one
+                              report, of all of them; table cells over the page; columns per row.
+  RUN_LOG_TAIL_BYTES [1Mi]    Bytes of a saved run log read (backwards) for its page.
+  THUMBNAIL_MAX_MEGAPIXELS [50]  Largest image (by its header) a thumbnail is made of; decoding
+                              costs up to ~4 bytes per pixel.
+  THUMBNAIL_MAX_MEMORY [320Mi]  Memory the child process decoding one image may add (it is
+                              stopped beyond, and the image gets no thumbnail).
   ALLOW_GUESTS [on]           Offer "continue as guest" (a space per browser session).
   DEMO_USERS []               Usernames that may look at everything they own but change nothing.
   SSO_HEADER []               Header carrying the user name set by an auth proxy, e.g.
@@ -176,6 +185,16 @@ RUN_LOG_TAIL_LINES = env_int("RUN_LOG_TAIL_LINES", 200, minimum=1)
 RUN_INTEGRATIONS = env_list("RUN_INTEGRATIONS", ("runs.example_integration",))
 RESULTS_MAX_TABLE_ROWS = env_int("RESULTS_MAX_TABLE_ROWS", 500, minimum=1)
 RESULTS_MAX_FILES = env_int("RESULTS_MAX_FILES", 200, minimum=1)
+
+# Bounded reads of files pipelines wrote (results pages, run logs, thumbnails): issue #7.
+RESULTS_MAX_TABLE_BYTES = env_bytes("RESULTS_MAX_TABLE_BYTES", 2**20)
+RESULTS_MAX_REPORT_BYTES = env_bytes("RESULTS_MAX_REPORT_BYTES", 256 * 2**10)
+RESULTS_MAX_PAGE_BYTES = env_bytes("RESULTS_MAX_PAGE_BYTES", 4 * 2**20)
+RESULTS_MAX_CELLS = env_int("RESULTS_MAX_CELLS", 20_000, minimum=1)
+RESULTS_MAX_COLUMNS = env_int("RESULTS_MAX_COLUMNS", 100, minimum=1)
+RUN_LOG_TAIL_BYTES = env_bytes("RUN_LOG_TAIL_BYTES", 2**20)
+THUMBNAIL_MAX_MEGAPIXELS = env_int("THUMBNAIL_MAX_MEGAPIXELS", 50, minimum=1)
+THUMBNAIL_MAX_MEMORY = env_bytes("THUMBNAIL_MAX_MEMORY", 320 * 2**20)
 
 ALLOW_GUESTS = env_bool("ALLOW_GUESTS", True)
 DEMO_USERS = env_list("DEMO_USERS")

@@ -411,3 +411,22 @@ def _rename_noreplace_fallback(src_fd: int, src: str, dst_fd: int, dst: str) -> 
         os.rename(src, dst, src_dir_fd=src_fd, dst_dir_fd=dst_fd)
         return
     raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), dst)
+
+
+# -- bounded listing (results collection, the run form's file picker) ------------------------------
+def scan(folder: Dir, limit: int) -> tuple[list[Entry], bool]:
+    """At most `limit` entries of a folder, in directory order, and whether it holds more.
+
+    Unlike Dir.entries, a folder of a million names planted by a pipeline costs `limit` entries.
+    """
+    found: list[Entry] = []
+    with os.scandir(folder.fd) as listing:
+        for item in listing:
+            if len(found) >= limit:
+                return found, True
+            try:
+                info = item.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            found.append(Entry.from_stat(item.name, info))
+    return found, False

@@ -1,26 +1,60 @@
-"""The output files a Pipeline's `results` globs name inside one project folder, contained."""
+"""The output files a Pipeline's `results` globs name inside one project, read within budgets.
+
+Files are found and opened by handle (results.globs, projects.safefs): a link is never followed,
+only regular files are read. What one page reads is bounded: bytes per table and per report,
+bytes over the whole page, cells over all its tables and columns per row, so a 16 MiB CSV
+renders a few thousand cells and says that its table was cut.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
-from projects.paths import UnsafePath, check_relative, resolve_inside
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+
+from projects.safefs import Dir, NotFound
+from results.globs import Match, find_files
 
 SECTIONS = ("images", "tables", "reports", "files")
-MAX_REPORT_BYTES = 1 * 2**20
-MAX_TABLE_BYTES = 16 * 2**20  # read at most this much of a CSV for the page
+MAX_CELL_CHARS = 1000  # a longer cell is shown cut, with "…"
+
+
+@dataclass(frozen=True)
+class Budgets:
+    max_files: int  # per section
+    max_rows: int  # per table
+    table_bytes: int  # read of one CSV
+    report_bytes: int  # read of one report
+    page_bytes: int  # read of all tables and reports of one page
+    cells: int  # shown over all tables of one page, headers included
+    columns: int  # shown per row
+
+    @classmethod
+    def from_settings(cls) -> Budgets:
+        return cls(
+            max_files=settings.RESULTS_MAX_FILES, max_rows=settings.RESULTS_MAX_TABLE_ROWS,
+            table_bytes=settings.RESULTS_MAX_TABLE_BYTES,
+            report_bytes=settings.RESULTS_MAX_REPORT_BYTES,
+            page_bytes=settings.RESULTS_MAX_PAGE_BYTES, cells=settings.RESULTS_MAX_CELLS,
+            columns=settings.RESULTS_MAX_COLUMNS,
+        )
 
 
 @dataclass
 class Table:
     header: list[str]
     rows: list[list[str]]
-    cut: bool  # more rows exist than shown
+    cuts: list[str] = field(default_factory=list)  # why the table shown is not the whole file
+
+    @property
+    def cut(self) -> bool:
+        return bool(self.cuts)
 
 
 @dataclass
@@ -45,82 +79,97 @@ class Results:
         return not (self.images or self.tables or self.reports or self.files)
 
 
-def check_glob(pattern: str) -> str:
-    """A results glob relative to the project; UnsafePath for absolute or `..` patterns."""
-    if not pattern or pattern.startswith("/") or "\\" in pattern or "\x00" in pattern:
-        raise UnsafePath("A results glob must be a relative path.")
-    if any(part in ("", ".", "..") for part in pattern.rstrip("/").split("/")):
-        raise UnsafePath("A results glob cannot contain empty, “.” or “..” parts.")
-    return pattern
+class _Page:
+    """What is left of one page's budgets while its tables and reports are read."""
+
+    def __init__(self, budgets: Budgets) -> None:
+        self.budgets = budgets
+        self.bytes = budgets.page_bytes
+        self.cells = budgets.cells
+
+    def read(self, handle: BinaryIO, limit: int) -> tuple[bytes, bool]:
+        """At most min(limit, what the page has left) bytes; and whether the file holds more."""
+        allowed = max(0, min(limit, self.bytes))
+        data = handle.read(allowed + 1)
+        self.bytes -= min(len(data), allowed)
+        return data[:allowed], len(data) > allowed
 
 
-def matching_files(project_path: Path, patterns: list[str], limit: int) -> tuple[list[Path], bool]:
-    """Regular files matching any pattern, each resolved inside the project; (paths, cut)."""
-    root = project_path.resolve(strict=True)
-    found: dict[str, Path] = {}
-    for pattern in patterns:
-        try:
-            check_glob(pattern)
-        except UnsafePath:
-            continue
-        for candidate in sorted(root.glob(pattern)):
-            relative = candidate.relative_to(root).as_posix()
-            try:
-                resolved = resolve_inside(root, relative)
-                check_relative(relative)
-            except UnsafePath:
-                continue  # a symlink leading out, or an odd name: never shown
-            if resolved.is_file() and relative not in found:
-                found[relative] = resolved
-                if len(found) > limit:
-                    return [found[k] for k in list(found)[:limit]], True
-    return list(found.values()), False
-
-
-def read_table(path: Path, max_rows: int) -> Table:
-    with path.open("rb") as handle:
-        raw = handle.read(MAX_TABLE_BYTES)
-    truncated_bytes = path.stat().st_size > len(raw)
+def read_table(handle: BinaryIO, page: _Page) -> Table:
+    budgets = page.budgets
+    table = Table(header=[], rows=[])
+    if page.bytes <= 0:
+        table.cuts.append("the page has read all it may; nothing of this table is shown")
+        return table
+    raw, more = page.read(handle, budgets.table_bytes)
+    if more:
+        table.cuts.append(f"only the first {filesizeformat(len(raw))} of the file were read")
+        raw = raw[: raw.rfind(b"\n") + 1]  # never show a row cut in the middle
     reader = csv.reader(io.StringIO(raw.decode("utf-8", errors="replace"), newline=""))
-    header: list[str] = []
-    rows: list[list[str]] = []
-    cut = False
+    wide = False
     try:
-        for index, row in enumerate(reader):
-            if index == 0:
-                header = row
-            elif len(rows) < max_rows:
-                rows.append(row)
-            else:
-                cut = True
+        for row in reader:
+            if table.header and len(table.rows) >= budgets.max_rows:
+                table.cuts.append(f"only the first {budgets.max_rows} rows are shown")
                 break
+            if len(row) > budgets.columns:
+                row, wide = row[: budgets.columns], True
+            if len(row) > page.cells:
+                table.cuts.append(f"the page shows at most {budgets.cells:,} table cells")
+                break
+            row = [_shorten(cell) for cell in row]
+            page.cells -= len(row)
+            if not table.header and not table.rows:
+                table.header = row
+            else:
+                table.rows.append(row)
     except csv.Error:
-        cut = True  # a broken line: show what came before it
-    return Table(header=header, rows=rows, cut=cut or truncated_bytes)
+        table.cuts.append("a broken line ends what is shown")
+    if wide:
+        table.cuts.append(f"rows are cut after {budgets.columns} columns")
+    return table
 
 
-def read_report(path: Path) -> tuple[str, bool]:
-    with path.open("rb") as handle:
-        raw = handle.read(MAX_REPORT_BYTES + 1)
-    return raw[:MAX_REPORT_BYTES].decode("utf-8", errors="replace"), len(raw) > MAX_REPORT_BYTES
+def _shorten(cell: str) -> str:
+    return cell if len(cell) <= MAX_CELL_CHARS else cell[:MAX_CELL_CHARS] + "…"
 
 
-def collect(project_path: Path, spec: dict[str, Any], *, max_files: int, max_rows: int) -> Results:
+def read_report(handle: BinaryIO, page: _Page) -> tuple[str, bool]:
+    raw, more = page.read(handle, page.budgets.report_bytes)
+    return raw.decode("utf-8", errors="replace"), more
+
+
+def _read(project: Dir, match: Match, section: str, page: _Page) -> Output | None:
+    """The output with its content read by handle; None if it is no regular file any more."""
+    try:
+        with project.open_dir(match.segments[:-1]) as folder, \
+                folder.open_file(match.segments[-1]) as handle:
+            output = Output(relative=match.relative, size=os.fstat(handle.fileno()).st_size)
+            if section == "tables":
+                output.table = read_table(handle, page)
+            else:
+                output.text, output.text_cut = read_report(handle, page)
+    except NotFound:  # swapped for a link, a FIFO or a folder since it was listed
+        return None
+    return output
+
+
+def collect(project: Dir, spec: dict[str, Any], budgets: Budgets) -> Results:
     results = Results()
-    root = project_path.resolve(strict=True)
+    page = _Page(budgets)
     for section in SECTIONS:
         patterns = [p for p in (spec.get(section) or []) if isinstance(p, str)]
-        paths, cut = matching_files(root, patterns, max_files)
+        matches, cut = find_files(project, patterns, limit=budgets.max_files)
         if cut:
             results.cut.append(section)
         outputs = getattr(results, section)
-        for path in paths:
-            output = Output(relative=path.relative_to(root).as_posix(), size=path.stat().st_size)
-            if section == "tables":
-                output.table = read_table(path, max_rows)
-            elif section == "reports":
-                output.text, output.text_cut = read_report(path)
-            outputs.append(output)
+        for match in matches:
+            if section in ("tables", "reports"):
+                output = _read(project, match, section, page)
+            else:
+                output = Output(relative=match.relative, size=match.entry.size)
+            if output is not None:
+                outputs.append(output)
     return results
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -13,10 +14,12 @@ from django.views.decorators.http import require_safe
 from accounts.decorators import owner_required
 from projects.lookup import get_project_for_user
 from results import thumbnails
-from results.collect import collect, viewer_url
+from results.collect import Budgets, collect, viewer_url
 from runs import integrations, kube
 from runs.access import get_run_for_user
 from runs.model import Run, project_selector
+
+logger = logging.getLogger(__name__)
 
 
 def _chosen_run(runs: list[Run], wanted: str) -> Run | None:
@@ -60,12 +63,18 @@ def project_results(request: HttpRequest, project: str) -> HttpResponse:
     integration = integrations.integration_for(pipeline)
     if integration is not None and integration.results_view is not None:
         return integration.results_view(request, found, run, pipeline)
-    context["results"] = collect(
-        found.path, spec,
-        max_files=settings.RESULTS_MAX_FILES, max_rows=settings.RESULTS_MAX_TABLE_ROWS,
-    )
-    context["max_rows"] = settings.RESULTS_MAX_TABLE_ROWS
+    _prune_thumbnails(owner, found.name)
+    with found.open() as folder:
+        context["results"] = collect(folder, spec, Budgets.from_settings())
     return render(request, "results/project.html", context)
+
+
+def _prune_thumbnails(owner: str, project: str) -> None:
+    """Thumbnails of images that are gone or changed go when their project's results are shown."""
+    try:
+        thumbnails.prune_thumbnails(owner, project)
+    except OSError as error:  # housekeeping never costs the page
+        logger.warning("pruning thumbnails of %s/%s failed: %s", owner, project, error)
 
 
 @require_safe
@@ -83,11 +92,13 @@ def run_results(request: HttpRequest, name: str) -> HttpResponse:
 @owner_required
 def thumbnail(request: HttpRequest, project: str, path: str) -> HttpResponse:
     found = get_project_for_user(request, project)
-    image = found.file(path)
     try:
-        made = thumbnails.thumbnail_for(found.path, image)
-    except thumbnails.NotAnImage:
-        raise Http404("Not an image") from None
-    response = FileResponse(open(made, "rb"), content_type="image/png")
+        made = thumbnails.thumbnail(found, path,
+                                    max_pixels=settings.THUMBNAIL_MAX_MEGAPIXELS * 10**6,
+                                    memory_bytes=settings.THUMBNAIL_MAX_MEMORY)
+    except thumbnails.NotAnImage as error:
+        logger.info("no thumbnail of %s/%s/%s: %s", found.owner.slug, found.name, path, error)
+        raise Http404("No preview of this file") from None
+    response = FileResponse(made, content_type="image/png")
     response["Cache-Control"] = "private, max-age=3600"
     return response

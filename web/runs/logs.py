@@ -1,54 +1,80 @@
-"""A run's log for its page: the operator's saved file once the run ended, else the pod's."""
+"""A run's log for its page: the operator's saved file once the run ended, else the pod's.
+
+The saved log lies in the project, where a pipeline may have put a link, a FIFO or a folder at
+its name: it is opened by handle (projects.safefs), never followed, and read backwards with a
+byte budget (RUN_LOG_TAIL_BYTES), however large it is.
+"""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from typing import BinaryIO
 
+from django.conf import settings
+
+from projects.paths import UnsafePath, check_relative
+from projects.safefs import NotFound, WrongKind
 from runs import kube
 from runs.model import Run
-from runs.projectpath import run_project_folder
-from projects.paths import UnsafePath, resolve_inside
+from runs.projectpath import open_run_project
 
 TAIL_BLOCK = 64 * 1024
-MAX_TAIL_BYTES = 4 * 2**20
 
 
-def tail_lines(path: Path, lines: int) -> str:
-    """The last `lines` lines of a file, reading backwards (logs can be large)."""
-    with path.open("rb") as handle:
-        handle.seek(0, os.SEEK_END)
-        end = position = handle.tell()
-        data = b""
-        while position > 0 and data.count(b"\n") <= lines and end - position < MAX_TAIL_BYTES:
-            step = min(TAIL_BLOCK, position)
-            position -= step
-            handle.seek(position)
-            data = handle.read(step) + data
-    text = data.decode("utf-8", errors="replace")
+def unavailable(reason: str) -> str:
+    return f"(The saved log is unavailable: {reason}.)\n"
+
+
+def tail_lines(handle: BinaryIO, lines: int, max_bytes: int) -> str:
+    """The last `lines` lines of an open file, reading backwards at most max_bytes."""
+    position = os.fstat(handle.fileno()).st_size
+    blocks: list[bytes] = []
+    read = newlines = 0
+    while position > 0 and newlines <= lines and read < max_bytes:
+        step = min(TAIL_BLOCK, position, max_bytes - read)
+        position -= step
+        handle.seek(position)
+        block = handle.read(step)
+        blocks.append(block)
+        read += len(block)
+        newlines += block.count(b"\n")
+    text = b"".join(reversed(blocks)).decode("utf-8", errors="replace")
     kept = text.splitlines()[-lines:]
+    if position > 0 and newlines <= lines and kept:
+        kept = kept[1:]  # the budget ran out mid-line: drop the part line
     return "\n".join(kept) + ("\n" if kept else "")
 
 
-def saved_log(run: Run) -> Path | None:
+def saved_log(run: Run, lines: int) -> str | None:
+    """The tail of the run's saved log, a short notice if it cannot be read, or None if the
+    run has no saved log (yet)."""
     if not run.log_file:
         return None
-    folder = run_project_folder(run)
-    if folder is None:
-        return None
     try:
-        path = resolve_inside(folder, run.log_file)
+        segments = check_relative(run.log_file)
     except UnsafePath:
+        return unavailable("its name does not lie inside the project")
+    if not segments:
+        return unavailable("its name is not a file")
+    project = open_run_project(run)
+    if project is None:
+        return unavailable("the project folder is gone")
+    try:
+        with project, project.open_dir(segments[:-1]) as folder, \
+                folder.open_file(segments[-1]) as handle:
+            return tail_lines(handle, lines, settings.RUN_LOG_TAIL_BYTES)
+    except WrongKind:
+        return unavailable("it is not a regular file (a link is never followed)")
+    except NotFound:
         return None
-    return path if path.is_file() else None
 
 
 def run_log(run: Run, lines: int) -> str:
     """Last lines of the run's log; "" when there is none (yet). Raises kube.KubeError."""
     if run.finished:
-        saved = saved_log(run)
+        saved = saved_log(run, lines)
         if saved is not None:
-            return tail_lines(saved, lines)
+            return saved
     if run.job_name:
         return kube.job_pod_log(run.job_name, lines) or ""
     return ""

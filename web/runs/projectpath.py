@@ -1,21 +1,25 @@
-"""The project folder a PipelineRun names (spec.project), contained in DATA_ROOT."""
+"""The project folder a PipelineRun names (spec.project), opened by handle from DATA_ROOT."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from projects.paths import UnsafePath, resolve_inside
-from projects.storage import data_root
+from projects.paths import UnsafePath, check_name, check_project_name
+from projects.safefs import Dir, NotFound
+from projects.volume import open_owner
 from runs.model import Run
 
 
-def run_project_folder(run: Run) -> Path | None:
-    """DATA_ROOT/<spec.project> if it is the run owner's folder and exists, else None."""
+def open_run_project(run: Run) -> Dir | None:
+    """DATA_ROOT/<spec.project> if it is a folder of the run owner's (no link on the way)."""
     owner, _, name = run.project_path.partition("/")
-    if owner != run.owner or not name or "/" in name:
+    if owner != run.owner:
         return None
     try:
-        path = resolve_inside(data_root(), run.project_path, for_write=True)
-    except (UnsafePath, FileNotFoundError):
+        check_name(owner)
+        check_project_name(name)
+    except UnsafePath:
         return None
-    return path if path.is_dir() else None
+    try:
+        with open_owner(owner) as home:
+            return home.open_dir([name])
+    except NotFound:
+        return None

@@ -9,11 +9,17 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from django.conf import settings
 from django.urls import reverse
 from PIL import Image
 
 from tests.web.conftest import Actor
 from tests.web.runs.conftest import REPO, Cluster
+
+
+def cache_of(owner: str, project: str) -> Path:
+    """Where the web app keeps a project's thumbnails: outside every project."""
+    return Path(settings.DATA_ROOT) / ".cache" / "thumbnails" / owner / project
 
 
 def run_nuclei(project: Path, run_id: str) -> None:
@@ -54,14 +60,15 @@ def test_a_nuclei_runs_results(alice: Actor, cluster: Cluster) -> None:
     # The thumbnail is made on first request, then served from the cache untouched.
     first = alice.client.get(thumbnail_url)
     assert first.status_code == 200 and first["Content-Type"] == "image/png"
-    [cached] = (cells / ".kubeshowcase" / "thumbnails").iterdir()
+    [cached] = cache_of("alice", "cells").glob("*.png")
     made = cached.stat().st_mtime_ns
     with Image.open(cached) as thumb:
         assert thumb.size == (96, 96)
     second = alice.client.get(thumbnail_url)
     assert b"".join(second.streaming_content) == cached.read_bytes()
-    assert [cached] == list((cells / ".kubeshowcase" / "thumbnails").iterdir())
+    assert [cached] == list(cache_of("alice", "cells").glob("*.png"))
     assert cached.stat().st_mtime_ns == made
+    assert not (cells / ".kubeshowcase" / "thumbnails").exists()
 
 
 def test_a_changed_image_gets_a_new_thumbnail(alice: Actor, cluster: Cluster) -> None:
@@ -73,7 +80,7 @@ def test_a_changed_image_gets_a_new_thumbnail(alice: Actor, cluster: Cluster) ->
     Image.new("RGB", (400, 800), "blue").save(image)
     os.utime(image, ns=(1, 1))
     alice.client.get(url)
-    sizes = sorted(Image.open(p).size for p in (cells / ".kubeshowcase/thumbnails").iterdir())
+    sizes = sorted(Image.open(p).size for p in cache_of("alice", "cells").glob("*.png"))
     assert sizes == [(160, 320), (320, 160)]
 
 
@@ -107,7 +114,7 @@ def test_reports_files_caps_and_containment(
     assert "secret" not in html and "root:" not in html
     [table] = response.context["results"].tables
     assert table.table.rows == [["1", "2"], ["3", "4"]] and table.table.cut
-    assert "Only the first 2 rows are shown" in html
+    assert "Table cut: only the first 2 rows are shown" in html
     assert reverse("projects-file", args=["cells", "out/data.bin"]) in html
 
 

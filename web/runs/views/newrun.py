@@ -72,7 +72,8 @@ def _page(
             context["form_template"] = integration.form_template
         context["shown"] = shown or {}
         if any(f.kind == schemaform.PROJECT_GLOB for f in context["fields"]):
-            context["project_files"], context["files_cut"] = pickable_files(project.path)
+            with project.open() as folder:
+                context["project_files"], context["files_cut"] = pickable_files(folder)
     return render(request, "runs/new.html", context, status=status)
 
 

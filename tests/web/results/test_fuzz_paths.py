@@ -1,0 +1,126 @@
+"""Hypothesis fuzzing of every path-bearing parameter of the results, thumbnail and run routes
+(and of the saved log's name in a run's status) over a planted project: whatever the input,
+no decoy byte is answered, no decoy changes, nothing is written outside alice's thumbnail
+cache, and the answer is never a 500."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from tests.web.conftest import Actor, tree
+from tests.web.runs.conftest import Cluster
+from tests.web.runs.planted import Decoys, plant
+
+NAMES = ["cells", "bob", "private", "results.csv", "a.png", "link", "fifo", "folder", "out",
+         ".kubeshowcase", "logs", "r1.log", "thumbnails", ".cache", "alice", "etc", "passwd"]
+SEGMENT = st.one_of(
+    st.sampled_from(NAMES + ["..", ".", "", "~", "%2e%2e", "%2f", "..%2f", "%00", "\\", "*"]),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_characters="/?#"), max_size=12),
+)
+PATH = st.one_of(
+    st.sampled_from(["out/a.png", "out/b.png", "out/token.png", "link", "folder/results.csv",
+                     "../bob/private/results.csv", ".kubeshowcase/logs/r1.log", "fifo"]),
+    st.lists(SEGMENT, min_size=0, max_size=6).map("/".join),
+)
+ALLOWED = {200, 301, 302, 400, 404, 405}
+FUZZ = hypothesis_settings(
+    max_examples=150, deadline=None, derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@pytest.fixture
+def planted(alice: Actor, cluster: Cluster, decoys: Decoys) -> Decoys:
+    """alice/cells with an image, a finished run r1, and every kind of plant at many names."""
+    cells = alice.project("cells", {"out": None, ".kubeshowcase/logs": None})
+    Image.new("RGB", (8, 8)).save(cells / "out" / "a.png")
+    for name, kind in [("link", "link-bob-file"), ("out/b.png", "link-bob-file"),
+                       ("folder", "link-bob-folder"), ("out/passwd.png", "link-passwd"),
+                       ("out/token.png", "link-token"), ("fifo", "fifo"),
+                       (".kubeshowcase/logs/r1.log", "link-token"),
+                       (".kubeshowcase/thumbnails", "link-bob-folder")]:
+        plant(cells / name, kind, decoys)
+    cluster.create_pipeline("custom", results={"images": ["**/*.png", "*"],
+                                               "reports": ["**", ".kubeshowcase/**"]})
+    cluster.create_run("alice", "cells", pipeline="custom", name="r1")
+    cluster.set_status("r1", phase="Succeeded", logFile=".kubeshowcase/logs/r1.log")
+    return decoys
+
+
+class Guard:
+    """The checks every fuzzed request must pass."""
+
+    def __init__(self, decoys: Decoys) -> None:
+        self.decoys = decoys
+        self.checksums = decoys.checksums()
+        self.outside_cache = self.tree_outside_cache()
+        self.statuses: set[int] = set()
+
+    @staticmethod
+    def tree_outside_cache() -> list:
+        cache = ".cache/thumbnails/alice"
+        return [(path, content) for path, content in tree()
+                if path not in (".cache", ".cache/thumbnails", cache)
+                and not path.startswith(cache + "/")]
+
+    def get(self, client, url: str) -> None:  # noqa: ANN001
+        response = client.get(url)
+        assert response.status_code in ALLOWED, (url, response.status_code)
+        self.statuses.add(response.status_code)
+        content = (b"".join(response.streaming_content) if response.streaming
+                   else response.content)
+        self.decoys.check(content, self.checksums)
+        assert self.tree_outside_cache() == self.outside_cache, url
+
+
+def url_of(*parts: str) -> str:
+    return "/" + "/".join(quote(part, safe="/%") for part in parts)
+
+
+def test_thumbnail_paths(alice: Actor, planted: Decoys) -> None:
+    guard = Guard(planted)
+
+    @FUZZ
+    @given(project=st.one_of(st.just("cells"), SEGMENT), path=PATH)
+    def check(project: str, path: str) -> None:
+        guard.get(alice.client, url_of("projects", project, "thumbnail", path))
+
+    check()
+    assert {200, 404} <= guard.statuses  # the fuzz reached a real image and refusals
+    cache = Path(settings.DATA_ROOT) / ".cache" / "thumbnails"
+    assert sorted(p.name for p in cache.iterdir()) == ["alice"]
+
+
+def test_results_and_run_routes(alice: Actor, planted: Decoys) -> None:
+    guard = Guard(planted)
+
+    @hypothesis_settings(FUZZ, max_examples=80)
+    @given(project=st.one_of(st.just("cells"), SEGMENT), run=st.one_of(st.just("r1"), PATH),
+           route=st.sampled_from(["log", "results", "status", ""]))
+    def check(project: str, run: str, route: str) -> None:
+        guard.get(alice.client, url_of("projects", project, "results") + "?run=" + quote(run))
+        guard.get(alice.client, url_of("runs", run, route))
+
+    check()
+    assert 200 in guard.statuses
+
+
+def test_saved_log_names(alice: Actor, cluster: Cluster, planted: Decoys) -> None:
+    """status.logFile is the operator's, but a fuzzed one must be as harmless."""
+    guard = Guard(planted)
+
+    @hypothesis_settings(FUZZ, max_examples=40)
+    @given(log_file=PATH)
+    def check(log_file: str) -> None:
+        cluster.set_status("r1", logFile=log_file)
+        guard.get(alice.client, "/runs/r1/log")
+
+    check()
