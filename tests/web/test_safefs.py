@@ -153,3 +153,24 @@ def test_handles_are_closed(volume: Path) -> None:
             list(folder.walk())
             folder.read_bounded("a.txt", 10)
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_remove_tree_empties_a_folder_of_every_kind_and_follows_nothing(volume: Path) -> None:
+    doomed = volume / "alice/p/sub"
+    (doomed / "deep/deeper").mkdir(parents=True)
+    (doomed / "deep/a.txt").write_bytes(b"a")
+    (doomed / "deep/out").symlink_to(volume / "bob")
+    os.mkfifo(doomed / "deep/deeper/fifo")
+    with project(volume) as folder:
+        folder.remove_tree("sub")
+        folder.remove_tree("sub")  # already gone: nothing to do
+        assert folder.entry("sub") is None
+    assert (volume / "bob/secret.txt").read_bytes() == b"bob's secret"
+
+
+def test_remove_tree_unlinks_a_link_in_place_of_the_folder(volume: Path) -> None:
+    (volume / "alice/p/linked").symlink_to(volume / "bob")
+    with project(volume) as folder:
+        folder.remove_tree("linked")
+        assert folder.entry("linked") is None
+    assert (volume / "bob/secret.txt").exists()

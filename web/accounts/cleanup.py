@@ -1,10 +1,10 @@
-"""Removing what has outlived its use: expired guests (runs, folder, row), expired sessions, and
-staging leftovers. `manage.py cleanup` runs it; every step is safe to repeat."""
+"""Removing what has outlived its use: expired guests (runs, folder, row), expired sessions,
+staging leftovers and stale thumbnails. `manage.py cleanup` runs it; every step is safe to repeat.
+
+The data volume is touched only through projects.safefs: links are removed, never followed."""
 
 from __future__ import annotations
 
-import os
-import stat
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from importlib import import_module
@@ -15,8 +15,9 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from accounts.models import GUEST_PREFIX, Guest
-from accounts.removal import exists_at, names_in, opened_folder, remove_at
-from projects.storage import STAGING, data_root
+from projects.safefs import Dir, Entry, NotFound
+from projects.volume import STAGING, open_data_root
+from results.thumbnails import prune_all_thumbnails
 from runs import kube
 from runs.model import OWNER_LABEL, label_value
 
@@ -35,22 +36,23 @@ def clean_up(*, dry_run: bool = False, now: datetime | None = None) -> Report:
     now = now or timezone.now()
     report = Report(dry_run=dry_run)
     try:
-        with opened_folder(data_root(), follow=True) as root_fd:
-            remove_gone_guests(root_fd, now, report)
-            remove_staging_leftovers(root_fd, now, report)
+        with open_data_root() as root:
+            remove_gone_guests(root, now, report)
+            remove_staging_leftovers(root, now, report)
+        remove_stale_thumbnails(report)
     except OSError as error:  # no volume mounted: guests are kept until their folders can go
         report.problems.append(f"DATA_ROOT cannot be opened ({error}); no guest was removed")
     remove_expired_sessions(now, report)
     return report
 
 
-def remove_gone_guests(root_fd: int, now: datetime, report: Report) -> None:
+def remove_gone_guests(root: Dir, now: datetime, report: Report) -> None:
     """Expired guests, and guest folders whose guest row is gone: runs, then folder, then row.
 
     The folders are listed before the live guests are read: a folder is made only after its
     guest's row is committed, so a folder of a guest admitted meanwhile is never taken for gone.
     """
-    folders = {name for name, _ in names_in(root_fd) if name.startswith(GUEST_PREFIX)}
+    folders = {entry.name for entry in root.entries() if entry.name.startswith(GUEST_PREFIX)}
     live = set(Guest.objects.live(now).values_list("slug", flat=True))
     expired = set(Guest.objects.expired(now).values_list("slug", flat=True))
     gone = sorted(expired | (folders - live))
@@ -62,10 +64,10 @@ def remove_gone_guests(root_fd: int, now: datetime, report: Report) -> None:
         report.problems.append(f"guests kept for the next cleanup: {error}")
         return
     for slug in gone:
-        remove_guest(root_fd, slug, [run for run in runs if _belongs_to(run, slug)], report)
+        remove_guest(root, slug, [run for run in runs if _belongs_to(run, slug)], report)
 
 
-def remove_guest(root_fd: int, slug: str, runs: list[dict[str, Any]], report: Report) -> None:
+def remove_guest(root: Dir, slug: str, runs: list[dict[str, Any]], report: Report) -> None:
     removed = []
     for run in runs:
         name = run["metadata"]["name"]
@@ -77,9 +79,9 @@ def remove_guest(root_fd: int, slug: str, runs: list[dict[str, Any]], report: Re
                 return
         removed.append(f"run {name}")
     try:
-        has_folder = exists_at(root_fd, slug)
+        has_folder = root.exists(slug)
         if has_folder and not report.dry_run:
-            remove_at(root_fd, slug)
+            root.remove_tree(slug)
     except OSError as error:
         report.problems.append(f"guest {slug} kept for the next cleanup: its folder: {error}")
         return
@@ -93,33 +95,43 @@ def remove_guest(root_fd: int, slug: str, runs: list[dict[str, Any]], report: Re
     report.note(f"guest {slug}: {', '.join(removed)}")
 
 
-def remove_staging_leftovers(root_fd: int, now: datetime, report: Report) -> None:
+def remove_staging_leftovers(root: Dir, now: datetime, report: Report) -> None:
     """Files and folders in DATA_ROOT/.staging untouched for STAGING_MAX_AGE_HOURS.
 
     Uploads in progress and unpacking touch their files all the time, so only what a crashed
     or killed worker left behind is that old.
     """
     cutoff = (now - timedelta(hours=settings.STAGING_MAX_AGE_HOURS)).timestamp()
-    if not exists_at(root_fd, STAGING):
-        return
     try:
-        with opened_folder(STAGING, dir_fd=root_fd) as staging_fd:
-            for name, info in sorted(names_in(staging_fd)):
-                if info.st_mtime < cutoff:
-                    _remove_leftover(staging_fd, name, info, report)
-    except OSError as error:  # a link or a file where the folder should be: never followed
-        report.problems.append(f"{STAGING} cannot be opened as a folder: {error}")
+        staging = root.open_dir([STAGING])
+    except NotFound as error:  # absent, or a link or a file where the folder should be
+        if root.exists(STAGING):
+            report.problems.append(f"{STAGING} cannot be opened as a folder: {error}")
+        return
+    with staging:
+        for entry in sorted(staging.entries(), key=lambda e: e.name):
+            if entry.mtime_ns / 1e9 < cutoff:
+                _remove_leftover(staging, entry, report)
 
 
-def _remove_leftover(staging_fd: int, name: str, info: os.stat_result, report: Report) -> None:
-    kind = "folder" if stat.S_ISDIR(info.st_mode) else "file"
+def _remove_leftover(staging: Dir, entry: Entry, report: Report) -> None:
+    kind = "folder" if entry.is_dir else "file"
     try:
         if not report.dry_run:
-            remove_at(staging_fd, name)
+            staging.remove_tree(entry.name)
     except OSError as error:
-        report.problems.append(f"staging {kind} {name}: {error}")
+        report.problems.append(f"staging {kind} {entry.name}: {error}")
         return
-    report.note(f"staging {kind} {name} (untouched since {_when(info.st_mtime)})")
+    report.note(f"staging {kind} {entry.name} (untouched since {_when(entry.mtime_ns / 1e9)})")
+
+
+def remove_stale_thumbnails(report: Report) -> None:
+    """Thumbnails whose source image is gone or changed (their cache is outside every project)."""
+    if report.dry_run:
+        return
+    pruned = prune_all_thumbnails()
+    if pruned:
+        report.note(f"{pruned} stale thumbnail{'s' if pruned != 1 else ''}")
 
 
 def remove_expired_sessions(now: datetime, report: Report) -> None:

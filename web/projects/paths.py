@@ -1,9 +1,10 @@
-"""The one way to turn a user-supplied relative path or name into a path inside a folder."""
+"""Checking user-supplied names and relative paths as text: segments, lengths, characters.
+
+Opening them is projects.safefs's job, which walks by handle and never follows a link."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from django.core.exceptions import SuspiciousOperation
 
@@ -79,29 +80,3 @@ def check_relative(relative: str) -> tuple[str, ...]:
             raise UnsafePath("A path cannot contain empty, “.” or “..” parts.")
         check_name(segment)
     return segments
-
-
-def resolve_inside(base: Path, relative: str, *, for_write: bool = False) -> Path:
-    """`base/relative` with symlinks resolved, guaranteed to stay inside `base`.
-
-    Nothing in web/projects uses this any more (it works by handle, projects.safefs); it stays
-    only for web/results and web/runs until they are converted, then goes.
-
-    Reads may follow a symlink that stays inside base. With for_write, no part of the path
-    below base may be a symlink at all (the last part may not exist yet). base must exist.
-    """
-    segments = check_relative(relative)
-    real_base = base.resolve(strict=True)
-    if for_write:
-        current = real_base
-        for segment in segments:
-            current = current / segment
-            if current.is_symlink():
-                raise UnsafePath("Symbolic links cannot be changed or written through.")
-    try:
-        resolved = real_base.joinpath(*segments).resolve(strict=False)
-    except (OSError, RuntimeError):  # symlink loops
-        raise UnsafePath("The path cannot be resolved.") from None
-    if not resolved.is_relative_to(real_base):
-        raise UnsafePath("The path leads outside its folder.")
-    return resolved

@@ -7,10 +7,6 @@ import secrets
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 
 from projects.paths import UnsafePath, check_project_name
 from projects.quotas import Usage
@@ -32,13 +28,6 @@ class Conflict(Exception):
 def is_storage_full(error: BaseException) -> bool:
     """Whether an error means the volume (or the owner's filesystem quota) has no room left."""
     return isinstance(error, OSError) and error.errno in _FULL
-
-
-def data_root() -> Path:
-    """DATA_ROOT as a path. Only web/runs/projectpath.py still uses it, until it opens by handle."""
-    if settings.DATA_ROOT is None:
-        raise ImproperlyConfigured("DATA_ROOT is not set")
-    return Path(settings.DATA_ROOT)
 
 
 def list_entries(folder: Dir) -> list[Entry]:

@@ -12,7 +12,8 @@ from accounts.cleanup import clean_up
 class Command(BaseCommand):
     help = (
         "Remove expired guests (their PipelineRuns, their folder under DATA_ROOT, their account), "
-        "expired sessions, and DATA_ROOT/.staging leftovers older than STAGING_MAX_AGE_HOURS. "
+        "expired sessions, DATA_ROOT/.staging leftovers older than STAGING_MAX_AGE_HOURS, and "
+        "thumbnails whose image is gone. "
         "Safe to run again at any time; prints what it removed."
     )
 
