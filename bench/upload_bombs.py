@@ -147,16 +147,14 @@ def _staged_upload(path: Path) -> Any:
 def _take_zip(upload: Any) -> str:
     """What the upload view does with a zip and "unpack" ticked: projects.intake.take_uploads."""
     from accounts.limits import user_limits
-    from projects import storage
     from projects.intake import IntakeRefused, take_uploads
+    from projects.volume import open_owner
 
-    owner = storage.owner_folder("bench")
-    folder = owner / "project"
-    folder.mkdir(parents=True, exist_ok=True)
     try:
-        result = take_uploads(
-            [upload], folder, unpack_zips=True, owner_path=owner, limits=user_limits()
-        )
+        with open_owner("bench", create=True) as owner, owner.ensure_dir(["project"]) as folder:
+            result = take_uploads(
+                [upload], folder, unpack_zips=True, owner=owner, limits=user_limits()
+            )
     except IntakeRefused as refusal:
         return f"refused: {refusal}"
     finally:

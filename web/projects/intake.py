@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -116,7 +117,12 @@ def _take_uploads(
 def _open_zip(upload: StagedUploadedFile, stack: ExitStack) -> zipfile.ZipFile:
     try:
         # Counted from the end records first: ZipFile() holds the whole directory in memory.
-        check_zip_directory(upload.temporary_file_path(), settings.ZIP_MAX_ENTRIES)
+        # The staged file is open write-only: reopen our own handle (never a name) to read it.
+        reader = os.open(upload.temporary_file_path(), os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            check_zip_directory(reader, settings.ZIP_MAX_ENTRIES)
+        finally:
+            os.close(reader)
         return stack.enter_context(zipfile.ZipFile(upload.temporary_file_path()))
     except ZipRefused as error:
         raise IntakeRefused(f"{upload.name}: {error}") from None

@@ -7,10 +7,8 @@ planted link is never followed, whatever its place in the path.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 
-from django.conf import settings
 from django.http import Http404, HttpRequest
 
 from accounts.identity import Owner
@@ -23,11 +21,6 @@ from projects.volume import open_owner
 class Project:
     owner: Owner
     name: str
-
-    @property
-    def path(self) -> Path:
-        """Where the project is, for messages only: never open it by this string."""
-        return Path(settings.DATA_ROOT) / self.owner.slug / self.name
 
     def open(self) -> Dir:
         """The project folder itself. Http404 if it is gone (or was swapped for a link)."""

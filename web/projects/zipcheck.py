@@ -50,14 +50,20 @@ class ZipDirectory:
     size: int
 
 
-def check_zip_directory(path: str, max_entries: int) -> ZipDirectory:
+def check_zip_directory(source: str | int, max_entries: int) -> ZipDirectory:
     """The zip's central directory, once it is known to hold at most max_entries entries.
+
+    source: the staged file's path (opened O_NOFOLLOW|O_NONBLOCK), or a descriptor already open
+    on it (used as it is; it stays open).
 
     Raises ZipRefused (a rule is broken) or zipfile.BadZipFile (no readable end record, or a
     directory that does not match it). Reads at most 64 KiB of tail plus the directory itself,
     in CHUNK pieces; nothing grows with the number of entries.
     """
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    if isinstance(source, int):
+        fd = os.dup(source)
+    else:
+        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
