@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -70,3 +73,20 @@ def test_an_honest_zip64_zip_still_unpacks(alice: Actor) -> None:
     response = upload(alice, SimpleUploadedFile("ok.zip", crafted_zip(entry_names(3), zip64=True)))
     assert messages_in(response) == ["Uploaded 3 files (0\xa0bytes)."]
     assert sorted(path.name for path in project.iterdir()) == ["f000000", "f000001", "f000002"]
+
+
+def test_a_zip_zipfile_cannot_read_is_refused_not_a_server_error(alice: Actor) -> None:
+    """Found by Hypothesis: a central header claiming zip version 25.5 made zipfile raise
+    NotImplementedError, which the upload view did not expect (a 500)."""
+    project = alice.project("cells")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("a.txt", b"a")
+    content = bytearray(buffer.getvalue())
+    header = content.index(b"PK\x01\x02")  # the central directory's one header
+    content[header + 6] = 255  # "version needed to extract": 25.5
+    response = upload(alice, SimpleUploadedFile("odd.zip", bytes(content)))
+    assert response.status_code == 200  # the followed redirect, not a 500
+    assert messages_in(response) == ["odd.zip is not a zip file that can be read."]
+    assert list(project.iterdir()) == []
+    assert staging_leftovers() == []

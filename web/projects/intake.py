@@ -14,7 +14,14 @@ from projects import storage
 from projects.paths import UnsafePath, check_name
 from projects.quotas import refuse_new_files
 from projects.safefs import Dir
-from projects.unzip import ZipPlan, ZipRefused, ZipRules, extract, plan_extraction
+from projects.unzip import (
+    ZIP_READ_ERRORS,
+    ZipPlan,
+    ZipRefused,
+    ZipRules,
+    extract,
+    plan_extraction,
+)
 from projects.uploads import StagedUploadedFile
 from projects.zipcheck import check_zip_directory
 
@@ -126,5 +133,5 @@ def _open_zip(upload: StagedUploadedFile, stack: ExitStack) -> zipfile.ZipFile:
         return stack.enter_context(zipfile.ZipFile(upload.temporary_file_path()))
     except ZipRefused as error:
         raise IntakeRefused(f"{upload.name}: {error}") from None
-    except (zipfile.BadZipFile, OSError):
+    except (*ZIP_READ_ERRORS, OSError):
         raise IntakeRefused(f"{upload.name} is not a zip file that can be read.") from None

@@ -14,6 +14,9 @@ from projects.safefs import Dir
 
 CHUNK = 1024 * 1024
 _SPECIAL = {stat.S_IFCHR, stat.S_IFBLK, stat.S_IFIFO, stat.S_IFSOCK}
+# Everything zipfile raises for a damaged or unsupported archive (a newer zip version in a
+# header is NotImplementedError, an undecodable name ValueError): a refusal, never a 500.
+ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError)
 
 
 class ZipRefused(Exception):
@@ -118,7 +121,7 @@ def extract(archive: zipfile.ZipFile, plan: ZipPlan, destination: Dir) -> None:
                 continue
             with destination.ensure_dir(member.segments[:-1]) as parent:
                 _copy_member(archive, member.info, parent, member.segments[-1])
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as error:
+    except ZIP_READ_ERRORS as error:
         raise ZipRefused(f"The zip is damaged or uses an unsupported format ({error}).") from None
 
 
