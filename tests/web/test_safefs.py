@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from projects import safefs
+from projects import noreplace, safefs
 from projects.safefs import NotFound, WrongKind, open_root
 
 
@@ -127,10 +127,10 @@ def test_the_fallback_rename_never_replaces(volume: Path) -> None:
     (volume / "alice/p/b.txt").write_bytes(b"b")
     with project(volume) as folder:
         with pytest.raises(FileExistsError):
-            safefs._rename_noreplace_fallback(folder.fd, "a.txt", folder.fd, "b.txt")
+            noreplace._rename_noreplace_fallback(folder.fd, "a.txt", folder.fd, "b.txt")
         with pytest.raises(FileExistsError):
-            safefs._rename_noreplace_fallback(folder.fd, "sub", folder.fd, "b.txt")
-        safefs._rename_noreplace_fallback(folder.fd, "sub", folder.fd, "sub2")
+            noreplace._rename_noreplace_fallback(folder.fd, "sub", folder.fd, "b.txt")
+        noreplace._rename_noreplace_fallback(folder.fd, "sub", folder.fd, "sub2")
     assert (volume / "alice/p/sub2").is_dir()
 
 
