@@ -81,6 +81,10 @@ def pod_labels(manifests: Manifests) -> dict[str, dict[str, str]]:
     for deployment in manifests.of_kind("Deployment"):
         component = deployment["metadata"]["labels"]["app.kubernetes.io/component"]
         labels[component] = deployment["spec"]["template"]["metadata"]["labels"]
+    for cronjob in manifests.of_kind("CronJob"):
+        component = cronjob["metadata"]["labels"]["app.kubernetes.io/component"]
+        labels[component] = cronjob["spec"]["jobTemplate"]["spec"]["template"]["metadata"][
+            "labels"]
     (test_pod,) = manifests.of_kind("Pod")
     labels["test"] = test_pod["metadata"]["labels"]
     labels["pipeline"] = pipeline_pod_labels(manifests)
@@ -116,10 +120,16 @@ def manifests(request: pytest.FixtureRequest) -> Manifests:
 
 def test_each_policy_selects_exactly_its_components_pods(manifests: Manifests) -> None:
     labels = pod_labels(manifests)
-    for component in ("web", "operator", "pipeline"):
+    for component in ("web", "operator", "pipeline", "cleanup"):
         selector = policy(manifests, component)["spec"]["podSelector"]
         chosen = sorted(name for name, pod in labels.items() if selects(selector, pod))
         assert chosen == [component], component
+
+
+def test_the_cleanup_pods_take_no_connection_at_all(manifests: Manifests) -> None:
+    cleanup = policy(manifests, "cleanup")
+    assert cleanup["spec"]["policyTypes"] == ["Ingress"] and not cleanup["spec"].get("ingress")
+    assert not ingress_allowed(cleanup, INGRESS_NGINX_POD, INGRESS_NGINX_NAMESPACE, 8000)
 
 
 def test_the_web_pods_take_connections_from_the_ingress_controller_only(manifests: Manifests) -> None:
