@@ -131,9 +131,17 @@ def form(data: dict) -> dict:
 
 
 @pytest.fixture
-def planted(alice: Actor, bob: Actor, tmp_path: Path, settings):  # noqa: ANN001, ANN201
+def decoys(web_settings, tmp_path: Path):  # noqa: ANN001, ANN201
+    """bob's project and a fake token outside DATA_ROOT, for traps to aim at (planted.py)."""
+    from tests.web.planted import Decoys
+
+    return Decoys.make(Path(web_settings.DATA_ROOT), tmp_path / "outside")
+
+
+@pytest.fixture
+def planted(alice: Actor, bob: Actor, decoys, settings):  # noqa: ANN001, ANN201
     """alice's project "cells" with a trap at every name (tests/web/planted.py), bob's decoys."""
-    from tests.web.planted import plant
+    from tests.web.planted import plant_project
 
     settings.USER_MAX_BYTES = 2**40  # the big sparse file must not make uploads refused
-    return plant(Path(django_settings.DATA_ROOT), tmp_path / "outside")
+    return plant_project(decoys)

@@ -12,28 +12,15 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from tests.web.conftest import Actor, staging_leftovers
-from tests.web.planted import BOB_ONLY_NAME, LINKS, NAMES, Planted, assert_no_leak, plant
+from tests.web.hostile_paths import FUZZ, TRICKS, paths, segments
+from tests.web.planted import BOB_ONLY_NAME, LINKS, NAMES, Planted, plant_project
 
 pytestmark = pytest.mark.timeout(120)
-FUZZ = settings(
-    max_examples=100, deadline=None, derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-TRICKS = [
-    "..", ".", "%2e%2e", "%2E%2E", "%2e", ".%2e", "%2f", "%2F", "%5c", "%5C", "%00", "%252e%252e",
-    "%252f", "..%2f..%2fbob", "%2e%2e%2f%2e%2e%2fbob%2fsecret", "bob", "secret", "alice", "cells",
-    "etc", "passwd", "%2Fetc%2Fpasswd", "~", "%C3%A9t%C3%A9", "%F0%9F%93%81", "%FF%FE", "x" * 300,
-    "%0a", "%20", "C:", "%3F", "%23",
-]
-SEGMENT = st.one_of(
-    st.sampled_from(TRICKS),
-    st.sampled_from([quote(part) for name in NAMES for part in name.split("/")]),
-    st.text(max_size=12).map(lambda text: quote(text, safe="")),
-)
+SEGMENT = segments(NAMES)
 REAL = [quote(name) for name in NAMES] + ["", "raw", "raw/nested", ".kubeshowcase/logs"]
 # The links that lead to a decoy (bob's file or folder, passwd, the token), as they are or with more
 # segments after them: where a followed link would show at once.
@@ -48,7 +35,7 @@ URL_PATH = st.one_of(
     st.tuples(st.sampled_from(REAL), st.lists(SEGMENT, min_size=1, max_size=3)).map(
         lambda parts: "/".join([parts[0], *parts[1]]).lstrip("/")
     ),
-    st.lists(SEGMENT, max_size=6).map("/".join),
+    paths(NAMES),
     st.sampled_from(["/etc/passwd", "//etc", "raw/", "raw//b.txt", "raw/./b.txt"]),
 )
 PROJECT = st.one_of(
@@ -79,7 +66,7 @@ def replant(planted: Planted) -> Planted:
     """The planted tree as new: made again only if an earlier example changed it."""
     if planted.project.is_dir() and PRISTINE and fingerprint(planted.project) == PRISTINE[-1]:
         return planted
-    fresh = plant(planted.data_root, planted.outside, big_bytes=2**20)
+    fresh = plant_project(planted.decoys, big_bytes=2**20)
     PRISTINE[:] = [fingerprint(fresh.project)]
     return fresh
 
@@ -89,8 +76,7 @@ PRISTINE: list[list[tuple[str, int, int]]] = []
 
 def check_contained(planted: Planted, before: dict[str, str], response) -> None:  # noqa: ANN001
     event(f"status {response.status_code}")
-    assert_no_leak(response)
-    assert planted.snapshot() == before
+    planted.decoys.check(response, before)
     assert staging_leftovers() == []
 
 
@@ -135,7 +121,7 @@ def post(client, url: str, route: str, text: str):  # noqa: ANN001, ANN201
 def test_reading_urls_never_leave_alices_space(
     alice: Actor, planted: Planted, project: str, route: str, path: str
 ) -> None:
-    before = planted.snapshot()  # reading changes nothing, so one planted tree serves all
+    before = planted.decoys.checksums()  # reading changes nothing, so one planted tree serves all
     response = alice.client.get(f"/projects/{project}/{route}/{path}")
     check_contained(planted, before, response)
 
@@ -146,7 +132,7 @@ def test_changing_urls_and_fields_never_leave_alices_space(
     alice: Actor, planted: Planted, project: str, route: str, path: str, text: str
 ) -> None:
     planted = replant(planted)
-    before = planted.snapshot()
+    before = planted.decoys.checksums()
     url_route = "upload" if route == "unzip" else route
     event(f"{route} into a decoy link: {path.startswith(tuple(TO_DECOYS))}")
     response = post(alice.client, f"/projects/{project}/{url_route}/{path}", route, text)
@@ -163,7 +149,7 @@ def test_project_routes_and_names_never_leave_alices_space(
     alice: Actor, planted: Planted, action: str, project: str, text: str
 ) -> None:
     planted = replant(planted)  # projects an example made or renamed stay: they are alice's
-    before = planted.snapshot()
+    before = planted.decoys.checksums()
     client = alice.client
     response = {
         "create": lambda: client.post("/projects/new", {"name": text}),

@@ -1,4 +1,3 @@
 """The results tests use the runs tests' cluster (the double with the nuclei Pipeline)."""
 
 from tests.web.runs.conftest import cluster, data_root  # noqa: F401 (fixtures)
-from tests.web.runs.planted import decoys  # noqa: F401 (fixture)

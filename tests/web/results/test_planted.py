@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from tests.web.conftest import Actor
 from tests.web.runs.conftest import Cluster
-from tests.web.runs.planted import PLANTS, Decoys, plant
+from tests.web.planted import PLANTS, Decoys
 
 RESULTS = {
     "images": ["out/*.png"],
@@ -38,11 +38,11 @@ def test_no_planted_name_is_followed_or_shown(
     alice: Actor, decoys: Decoys, finished_run: Path, kind: str
 ) -> None:
     for name in PLANTED_NAMES:
-        plant(finished_run / name, kind, decoys)
+        decoys.plant(finished_run / name, kind)
     before = decoys.checksums()
     response = alice.client.get(reverse("results-project", args=["cells"]))
     assert response.status_code == 200
-    decoys.check(response.content, before)
+    decoys.check(response, before)
     results = response.context["results"]
     shown = [o.relative for section in ("images", "tables", "reports", "files")
              for o in getattr(results, section)]
@@ -58,7 +58,7 @@ def test_links_inside_a_results_folder_are_never_entered(
     alice: Actor, decoys: Decoys, finished_run: Path
 ) -> None:
     """`out/**/*.csv` meets out/sub -> bob's project: bob's results.csv is not collected."""
-    plant(finished_run / "out" / "sub", "link-bob-folder", decoys)
+    decoys.plant(finished_run / "out" / "sub", "link-bob-folder")
     (finished_run / "out" / "real").mkdir()
     (finished_run / "out" / "real" / "deeper.csv").write_bytes(b"x\n1\n")
     response = alice.client.get(reverse("results-project", args=["cells"]))

@@ -27,7 +27,7 @@ from tests.fixtures.images import (
 )
 from tests.web.conftest import Actor, tree
 from tests.web.runs.conftest import Cluster
-from tests.web.runs.planted import PLANTS, Decoys, plant
+from tests.web.planted import BOB_ONLY_NAME, PLANTS, Decoys, body_of
 
 
 def cache_root() -> Path:
@@ -36,10 +36,6 @@ def cache_root() -> Path:
 
 def url(relative: str, project: str = "cells") -> str:
     return reverse("results-thumbnail", args=[project, relative])
-
-
-def body(response) -> bytes:  # noqa: ANN001
-    return b"".join(response.streaming_content) if response.streaming else response.content
 
 
 @pytest.fixture
@@ -53,7 +49,7 @@ def test_it_is_made_in_the_cache_with_its_record(alice: Actor, cells: Path) -> N
     project_before = tree(cells)
     response = alice.client.get(url("results/a.png"))
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
-    with Image.open(io.BytesIO(body(response))) as thumb:
+    with Image.open(io.BytesIO(body_of(response))) as thumb:
         assert thumb.size == (64, 32)
     made = sorted(p.name for p in (cache_root() / "alice" / "cells").iterdir())
     assert len(made) == 2 and made[0].endswith(".json") and made[1].endswith(".png")
@@ -68,19 +64,18 @@ def test_an_old_in_project_thumbnail_is_never_used(
     info = (cells / "results" / "a.png").stat()
     old_key = f"results/a.png\x00{info.st_mtime_ns}\x00{info.st_size}".encode()
     old = cells / ".kubeshowcase" / "thumbnails" / (hashlib.sha256(old_key).hexdigest() + ".png")
-    plant(old, "link-bob-file", decoys)
+    decoys.plant(old, "link-bob-file")
     before = decoys.checksums()
     response = alice.client.get(url("results/a.png"))
     assert response.status_code == 200
-    content = body(response)
-    decoys.check(content, before)
+    content = decoys.check(response, before)
     with Image.open(io.BytesIO(content)) as thumb:
         assert thumb.size == (64, 32)
-    plant(cells / ".kubeshowcase" / "thumbnails", "link-bob-folder", decoys)
+    decoys.plant(cells / ".kubeshowcase" / "thumbnails", "link-bob-folder")
     Image.new("RGB", (20, 20), "blue").save(cells / "results" / "b.png")
     assert alice.client.get(url("results/b.png")).status_code == 200
-    assert sorted(os.listdir(decoys.bob_project)) == ["notes", "results.csv"]
-    decoys.check(b"", before)
+    assert sorted(os.listdir(decoys.bob_project)) == [BOB_ONLY_NAME, "notes", "results.csv"]
+    assert decoys.checksums() == before
 
 
 @pytest.mark.parametrize("where", ["owner", "project", "cache", "thumbnails"])
@@ -92,12 +87,12 @@ def test_a_link_in_the_cache_path_cannot_redirect_writes(
     target = {"owner": cache_root() / "alice", "project": cache_root() / "alice" / "cells",
               "cache": Path(settings.DATA_ROOT) / ".cache",
               "thumbnails": cache_root()}[where]
-    plant(target, "link-bob-folder", decoys)
+    decoys.plant(target, "link-bob-folder")
     before = decoys.checksums()
     response = alice.client.get(url("results/a.png"))
     assert response.status_code == 200
-    decoys.check(body(response), before)
-    assert sorted(os.listdir(decoys.bob_project)) == ["notes", "results.csv"]
+    decoys.check(response, before)
+    assert sorted(os.listdir(decoys.bob_project)) == [BOB_ONLY_NAME, "notes", "results.csv"]
     assert target.is_symlink()
 
 
@@ -106,11 +101,11 @@ def test_a_link_at_a_cached_name_is_replaced_not_followed(
 ) -> None:
     alice.client.get(url("results/a.png"))
     [png] = (cache_root() / "alice" / "cells").glob("*.png")
-    plant(png, "link-bob-file", decoys)
+    decoys.plant(png, "link-bob-file")
     before = decoys.checksums()
     response = alice.client.get(url("results/a.png"))
     assert response.status_code == 200
-    decoys.check(body(response), before)
+    decoys.check(response, before)
     assert not png.is_symlink() and png.read_bytes().startswith(b"\x89PNG")
 
 
@@ -118,11 +113,11 @@ def test_a_link_at_a_cached_name_is_replaced_not_followed(
 def test_a_planted_image_name_is_404(
     alice: Actor, cells: Path, decoys: Decoys, kind: str
 ) -> None:
-    plant(cells / "results" / "a.png", kind, decoys)
+    decoys.plant(cells / "results" / "a.png", kind)
     before = decoys.checksums()
     response = alice.client.get(url("results/a.png"))
     assert response.status_code == 404
-    decoys.check(response.content, before)
+    decoys.check(response, before)
     assert not (cache_root() / "alice" / "cells").exists() or not list(
         (cache_root() / "alice" / "cells").glob("*.png"))
 
@@ -184,7 +179,7 @@ def test_allowed_formats_are(alice: Actor, cells: Path, format_: str) -> None:
     Image.new("RGB", (400, 200), "green").save(cells / "results" / "x.img", format=format_)
     response = alice.client.get(url("results/x.img"))
     assert response.status_code == 200
-    with Image.open(io.BytesIO(body(response))) as thumb:
+    with Image.open(io.BytesIO(body_of(response))) as thumb:
         assert thumb.size == (320, 160)
 
 
@@ -255,9 +250,9 @@ def test_a_gone_project_or_owner_loses_its_cache(
 def test_pruning_never_follows_a_link_in_the_cache(
     alice: Actor, cells: Path, decoys: Decoys
 ) -> None:
-    plant(cache_root() / "alice" / "cells", "link-bob-folder", decoys)
-    plant(cache_root() / "alice" / "gone", "link-bob-folder", decoys)
+    decoys.plant(cache_root() / "alice" / "cells", "link-bob-folder")
+    decoys.plant(cache_root() / "alice" / "gone", "link-bob-folder")
     before = decoys.checksums()
     assert prune_thumbnails("alice") == 2  # links are removed as links
     assert os.listdir(cache_root() / "alice") == []
-    decoys.check(b"", before)
+    assert decoys.checksums() == before

@@ -11,8 +11,6 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.web.runs.planted import decoys  # noqa: F401 (fixture)
-
 REPO = Path(__file__).resolve().parents[3]
 NUCLEI_PIPELINE = REPO / "pipelines" / "nuclei" / "pipeline.yaml"
 GROUP, VERSION = "kubeshowcase.io", "v1alpha1"

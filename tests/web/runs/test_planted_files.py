@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from tests.web.conftest import Actor
 from tests.web.runs.conftest import Cluster, form_controls
-from tests.web.runs.planted import PLANTS, Decoys, plant
+from tests.web.planted import PLANTS, TOKEN_SECRET, Decoys
 
 LOG = ".kubeshowcase/logs/r1.log"
 
@@ -28,11 +28,11 @@ def test_a_planted_log_name_is_unavailable_never_followed(
     alice: Actor, cluster: Cluster, decoys: Decoys, kind: str
 ) -> None:
     cells = alice.project("cells")
-    plant(cells / LOG, kind, decoys)
+    decoys.plant(cells / LOG, kind)
     before = decoys.checksums()
     response = alice.client.get(finished_run(cluster))
     assert response.status_code == 200
-    decoys.check(response.content, before)
+    decoys.check(response, before)
     assert b"The saved log is unavailable: it is not a regular file" in response.content
 
 
@@ -41,22 +41,22 @@ def test_a_planted_logs_folder_is_never_entered(
     alice: Actor, cluster: Cluster, decoys: Decoys, kind: str
 ) -> None:
     cells = alice.project("cells")
-    plant(cells / ".kubeshowcase" / "logs", kind, decoys)
+    decoys.plant(cells / ".kubeshowcase" / "logs", kind)
     before = decoys.checksums()
     response = alice.client.get(finished_run(cluster, log_file=".kubeshowcase/logs/results.csv"))
     assert response.status_code == 200
-    decoys.check(response.content, before)
+    decoys.check(response, before)
 
 
 def test_a_project_swapped_for_a_link_is_not_read(
     alice: Actor, cluster: Cluster, decoys: Decoys
 ) -> None:
     """spec.project alice/cells, where cells is now a link to bob's project."""
-    plant(alice.home / "cells", "link-bob-folder", decoys)
+    decoys.plant(alice.home / "cells", "link-bob-folder")
     before = decoys.checksums()
     response = alice.client.get(finished_run(cluster, log_file="results.csv"))
     assert response.status_code == 200
-    decoys.check(response.content, before)
+    decoys.check(response, before)
     assert b"the project folder is gone" in response.content
 
 
@@ -65,11 +65,11 @@ def test_a_log_name_outside_the_project_is_refused(
     alice: Actor, cluster: Cluster, decoys: Decoys, log_file: str
 ) -> None:
     alice.project("cells")
-    alice.project("other", {"secret.log": b"TOKEN-SECRET-91c2\n"})
+    alice.project("other", {"secret.log": TOKEN_SECRET + b"\n"})
     before = decoys.checksums()
     response = alice.client.get(finished_run(cluster, log_file=log_file))
     assert response.status_code == 200
-    decoys.check(response.content, before)
+    decoys.check(response, before)
     assert b"unavailable" in response.content
 
 
@@ -94,14 +94,14 @@ def test_the_picker_lists_regular_files_only(
     alice: Actor, cluster: Cluster, decoys: Decoys
 ) -> None:
     cells = alice.project("cells", {"raw/a.png": b"x", "b.tif": b"y"})
-    plant(cells / "bob-link.png", "link-bob-file", decoys)
-    plant(cells / "bob-folder", "link-bob-folder", decoys)
-    plant(cells / "raw" / "pipe.png", "fifo", decoys)
-    plant(cells / "passwd", "link-passwd", decoys)
+    decoys.plant(cells / "bob-link.png", "link-bob-file")
+    decoys.plant(cells / "bob-folder", "link-bob-folder")
+    decoys.plant(cells / "raw" / "pipe.png", "fifo")
+    decoys.plant(cells / "passwd", "link-passwd")
     before = decoys.checksums()
     response = alice.client.get(reverse("runs-new", args=["cells"]))
     assert response.status_code == 200
-    decoys.check(response.content, before)
+    decoys.check(response, before)
     _, options = form_controls(response.content.decode())
     assert [value for value, _, _ in options["images__pick"]] == ["", "b.tif", "raw/a.png"]
 
@@ -123,13 +123,13 @@ def test_the_word_count_integration_reads_by_handle(
 ) -> None:
     cluster.create_pipeline("words", integration="word-count")
     cells = alice.project("cells")
-    plant(cells / "results" / "word-count.txt", kind, decoys)
+    decoys.plant(cells / "results" / "word-count.txt", kind)
     cluster.create_run("alice", "cells", pipeline="words", name="r1")
     cluster.set_status("r1", phase="Succeeded")
     before = decoys.checksums()
     response = alice.client.get(reverse("results-project", args=["cells"]))
     assert response.status_code == 200
-    decoys.check(response.content, before)
+    decoys.check(response, before)
     assert "No count yet." in response.content.decode()
 
 
