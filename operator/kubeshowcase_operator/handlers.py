@@ -9,7 +9,7 @@ from typing import Any
 import kopf
 
 from . import settings as settings_module
-from .controller import Controller
+from .controller import build_controller
 from .jobs import MANAGED_BY, MANAGED_BY_LABEL, OUR_JOBS
 from .kubeapi import KubeApi, Paths, load_connection
 from .lease import LeaderElector
@@ -69,8 +69,8 @@ async def start(memo: kopf.Memo, **_: Any) -> None:
     elector = LeaderElector(KubeApi(connection), Paths(config.namespace), config.lease_name,
                             config.identity, config.lease_duration_seconds,
                             on_gain=lambda: controller.leadership_gained())
-    controller = Controller(config, KubeApi(connection, may_write=elector.is_leader),
-                            is_leader=elector.is_leader)
+    controller = build_controller(config, KubeApi(connection, may_write=elector.is_leader),
+                                  is_leader=elector.is_leader)
     memo.controller = controller
     memo.elector = elector
     memo.tasks = [asyncio.create_task(controller.run(), name="reconciler"),
@@ -88,7 +88,7 @@ async def stop(memo: kopf.Memo, **_: Any) -> None:
     if "controller" in memo:
         await memo.controller.stop()
         await memo.elector.close()  # hands the lease over at once
-        await memo.controller.api.close()
+        await memo.controller.ctx.api.close()
 
 
 # No Kopf indexes: with any, every object's worker waits for the whole namespace to be indexed

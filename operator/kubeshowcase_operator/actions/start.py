@@ -1,0 +1,89 @@
+"""Actions that begin a run: Queued, then files prepared, its Job created, Running written."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+from ..jobs import handshake_of, job_for_run
+from ..kubeapi import ApiError
+from ..projectfiles import ProjectError, prepare
+from ..status import now_utc, queued_status, running_status
+from ..views import JobView, RunView
+from ..writer import RunGone
+from .context import Context
+from .finish import fail
+
+
+async def mark_queued(ctx: Context, run: RunView) -> None:
+    async with ctx.bulk:
+        place = ctx.cache.model.queue.position(run.name)
+        head = ctx.settings.queue_position_head
+        position = place if place is not None and place <= head else None
+        await ctx.writer.write_status(run, queued_status(run, position, now_utc()))
+    ctx.recorder.post(run, "Queued", "waiting for a free slot")
+
+
+async def start(ctx: Context, run: RunView) -> None:
+    pipeline = (ctx.cache.model.pipelines.get(run.pipeline)
+                or await ctx.cache.fetch_pipeline(run.pipeline))
+    if pipeline is None:
+        await fail(ctx, run, "PipelineNotFound",
+                   f"Pipeline {run.pipeline!r} does not exist in namespace "
+                   f"{ctx.settings.namespace!r}")
+        return
+    if not pipeline.spec.get("image"):
+        await fail(ctx, run, "InvalidPipeline", f"Pipeline {run.pipeline!r} has no image")
+        return
+    try:
+        await asyncio.to_thread(prepare, ctx.settings.data_root, run.owner, run.project,
+                                handshake_of(pipeline), run.name, run.args)
+    except ProjectError as error:
+        await fail(ctx, run, error.reason, error.message)
+        return
+    started = now_utc()
+    job = await _create_job(ctx, run, job_for_run(run, pipeline, ctx.settings))
+    if job is not None:
+        await _write_running(ctx, run, job, started)
+
+
+async def _create_job(ctx: Context, run: RunView, manifest: dict[str, Any]) -> JobView | None:
+    name = manifest["metadata"]["name"]
+    try:
+        body = await ctx.api.create(ctx.paths.jobs, manifest)
+    except ApiError as error:
+        if error.status in (400, 422):  # the Pipeline makes a Job the API refuses
+            await fail(ctx, run, "JobRejected", f"the API refused the Job: {error.message}")
+            return None
+        if error.status != 409:
+            raise
+        # Created by an earlier attempt (a retry, or before a restart): adopt it.
+        body = await ctx.api.get(ctx.paths.job(name))
+        found = JobView.from_body(body)
+        if found.run_uid is None:
+            await fail(ctx, run, "JobNameTaken",
+                       f"a Job named {name} already exists and is not this run's")
+            return None
+        if found.run_uid != run.uid:
+            await ctx.writer.delete_job(name, "Background")
+            raise ApiError(409, "AlreadyExists",
+                           f"Job {name} belonged to an earlier run named {run.name}; "
+                           "deleted it, will create ours next") from None
+    job = JobView.from_body(body)
+    ctx.cache.model.put_job(job)
+    return job
+
+
+async def _write_running(ctx: Context, run: RunView, job: JobView, started: datetime) -> None:
+    try:
+        await ctx.writer.write_status(run, running_status(run, job.name, started, now_utc()))
+    except RunGone:
+        await ctx.writer.delete_job(job.name, "Background")  # its owner is gone
+        raise
+    ctx.recorder.post(run, "Started", f"Job {job.name} created")
+
+
+async def adopt(ctx: Context, run: RunView, job: JobView) -> None:
+    async with ctx.control:
+        await _write_running(ctx, run, job, now_utc())

@@ -1,0 +1,193 @@
+"""The reconciler: plans every dirty run from the cache, fills free slots, runs the actions.
+
+Handlers feed the cache with watch events and mark runs dirty in the work queue; the loop then
+plans each dirty run with `plan_run`, fills free slots with `next_runs_to_start` and lets the
+position publisher coalesce queue positions. Each run has at most one action in flight; when it
+ends the run is planned again from fresh state."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from typing import Any
+
+from .actions import Context, action_for, start
+from .cache import Cache
+from .kubeapi import ApiError, NotLeader
+from .plan import Step, needs_finished_label, plan_run
+from .positions import PositionPublisher
+from .projectfiles import ProjectError
+from .queue import READY, SKIP, WAIT, Candidate, next_runs_to_start
+from .views import EPOCH
+from .workqueue import WorkQueue, backoff
+from .writer import RunGone
+
+logger = logging.getLogger(__name__)
+
+AUDIT_INTERVAL = 60.0  # seconds between two checks that the Jobs holding slots still exist
+
+
+class Reconciler:
+    def __init__(self, ctx: Context, queue: WorkQueue, positions: PositionPublisher,
+                 is_leader: Callable[[], bool], clock: Callable[[], float] = time.monotonic
+                 ) -> None:
+        self.ctx = ctx
+        self.cache: Cache = ctx.cache
+        self.queue = queue
+        self.positions = positions
+        self._is_leader = is_leader
+        self._clock = clock
+        self._list_due = True
+        self._list_failures = 0
+        self.queue.wake.set()  # the first thing the loop does is list
+
+    # Fed by the handlers ----------------------------------------------------------------------
+    def observe_run(self, body: Mapping[str, Any], deleted: bool) -> None:
+        run = self.cache.observe_run(body, deleted)
+        if run is None:
+            return
+        if deleted:
+            self.queue.forget(run.name)
+        self.positions.due = True
+        self.queue.add(run.name)
+
+    def observe_job(self, body: Mapping[str, Any], deleted: bool) -> None:
+        job = self.cache.observe_job(body, deleted)
+        if job is not None and job.run_name:
+            self.queue.add(job.run_name)
+
+    def observe_pipeline(self, body: Mapping[str, Any], deleted: bool) -> None:
+        self.cache.observe_pipeline(body, deleted)
+
+    def leadership_gained(self) -> None:
+        """A new leader trusts nothing a previous one may have left half done: it lists
+        again (unless its first listing is still to come) and plans all."""
+        if self.cache.synced:
+            self._list_due = True
+        self._plan_all()
+
+    def _plan_all(self) -> None:
+        model = self.cache.model
+        self.positions.due = True
+        self.queue.add_all(model.active | model.unlabelled)
+
+    # The loop ---------------------------------------------------------------------------------
+    async def run(self) -> None:
+        while True:
+            await self.queue.wake.wait()
+            self.queue.wake.clear()
+            if self._list_due and not await self._list_or_retry():
+                continue
+            if self.cache.synced and self._is_leader():
+                try:
+                    self._reconcile()
+                except Exception:  # never let one bad object stop the operator
+                    logger.exception("reconcile failed; planning everything again in 1s")
+                    asyncio.get_running_loop().call_later(1.0, self.leadership_gained)
+
+    async def _list_or_retry(self) -> bool:
+        try:
+            await self.cache.list_all()
+        except Exception as error:  # no picture, no dispatch: try again after a backoff
+            self._list_failures += 1
+            delay = backoff(self._list_failures)
+            logger.warning("listing the namespace failed: %s (retrying in %.1fs)", error, delay)
+            asyncio.get_running_loop().call_later(delay, self.queue.wake.set)
+            return False
+        self._list_due = False
+        self._list_failures = 0
+        self._plan_all()
+        return True
+
+    async def audit(self) -> None:
+        """Now and then, ask the API about the Jobs that hold slots.
+
+        A watch that had to re-list (410 Gone after a long disconnection) never reports the
+        objects deleted meanwhile; a Job lost that way would hold its slot forever. This is a
+        safety net over a handful of objects (at most the limit), not how work is found."""
+        while True:
+            await asyncio.sleep(AUDIT_INTERVAL)
+            if not (self.cache.synced and self._is_leader()):
+                continue
+            model = self.cache.model
+            for name in list(model.unfinished_jobs):
+                try:
+                    body = await self.ctx.api.get(self.ctx.paths.job(name))
+                except ApiError as error:
+                    if error.status == 404 and name in model.jobs:
+                        logger.warning("Job %s is gone without a watch event", name)
+                        self.observe_job(self.cache.gone_job(name), deleted=True)
+                    continue
+                self.observe_job(body, deleted=False)
+
+    async def stop(self) -> None:
+        tasks = list(self.queue.in_flight.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.positions.stop()
+        await self.ctx.recorder.stop()
+
+    def _reconcile(self) -> None:
+        now = self._clock()
+        model, queue = self.cache.model, self.queue
+        runs = model.runs
+        # Oldest first, so that after a burst (or a restart) the head of the queue moves first.
+        for name in sorted(queue.take(),
+                           key=lambda n: runs[n].queue_key if n in runs else (EPOCH, n)):
+            run = runs.get(name)
+            if run is None or name in queue.in_flight or queue.backing_off(name, now):
+                continue  # an ending action or a retry timer marks it dirty again
+            job = model.job_for(run)
+            step = Step.LABEL_FINISHED if needs_finished_label(run) else plan_run(run, job)
+            if step is not Step.NOTHING:
+                self._launch(name, action_for(self.ctx, step, run, job))
+        self._dispatch(now)
+        self.positions.kick()
+
+    def _dispatch(self, now: float) -> None:
+        model, queue = self.cache.model, self.queue
+
+        def candidates() -> Iterator[Candidate]:
+            for name in model.queue:
+                run = model.runs[name]
+                if queue.backing_off(name, now):
+                    state = SKIP
+                elif run.phase != "Queued" or name in queue.in_flight:
+                    state = WAIT
+                else:
+                    state = READY
+                yield Candidate(name, run.project, state)
+
+        for name in next_runs_to_start(candidates(), model.slots_used(),
+                                       self.ctx.settings.max_concurrent_runs,
+                                       model.project_state):
+            model.set_starting(name, True)
+            self._launch(name, start(self.ctx, model.runs[name]))
+
+    def _launch(self, name: str, work: Awaitable[None]) -> None:
+        task = asyncio.create_task(self._supervise(name, work), name=f"run {name}")
+        self.queue.in_flight[name] = task
+
+    async def _supervise(self, name: str, work: Awaitable[None]) -> None:
+        model = self.cache.model
+        try:
+            await work
+            self.queue.forget(name)
+        except asyncio.CancelledError:
+            raise
+        except (NotLeader, RunGone):
+            pass
+        except Exception as error:
+            delay = self.queue.retry_later(name)
+            if isinstance(error, (ApiError, ProjectError, OSError)):
+                logger.warning("run %s: %s (retrying in %.1fs)", name, error, delay)
+            else:
+                logger.exception("run %s: unexpected error (retrying in %.1fs)", name, delay)
+        finally:
+            self.queue.in_flight.pop(name, None)
+            if name in model.starting:
+                model.set_starting(name, False)
+            self.queue.add(name)
