@@ -18,6 +18,7 @@ import kubernetes
 logger = logging.getLogger(__name__)
 
 MERGE_PATCH = "application/merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 5.0
 TOKEN_REFRESH_SECONDS = 60.0
@@ -187,6 +188,9 @@ class KubeApi:
 
     async def merge_patch(self, path: str, patch: dict[str, Any]) -> Any:
         return await self.call("PATCH", path, patch, content_type=MERGE_PATCH)
+
+    async def json_patch(self, path: str, operations: list[dict[str, Any]]) -> Any:
+        return await self.call("PATCH", path, operations, content_type=JSON_PATCH)
 
     async def delete(self, path: str, propagation: str = "Foreground") -> Any:
         return await self.call("DELETE", path, {"propagationPolicy": propagation})

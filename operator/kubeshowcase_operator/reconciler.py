@@ -22,7 +22,7 @@ from .projectfiles import ProjectError
 from .queue import READY, SKIP, WAIT, Candidate, next_runs_to_start
 from .views import EPOCH
 from .workqueue import WorkQueue, backoff
-from .writer import RunGone
+from .writer import RunGone, Superseded
 
 logger = logging.getLogger(__name__)
 
@@ -180,6 +180,8 @@ class Reconciler:
             raise
         except (NotLeader, RunGone):
             pass
+        except Superseded as news:  # planned again at once, from the run as it now is
+            logger.info("%s", news)
         except Exception as error:
             delay = self.queue.retry_later(name)
             if isinstance(error, (ApiError, ProjectError, OSError)):

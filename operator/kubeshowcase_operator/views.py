@@ -66,6 +66,7 @@ class RunView:
     log_file: str | None
     conditions: tuple[dict[str, Any], ...] = field(default=(), compare=False)
     labelled_finished: bool = False
+    status: Mapping[str, Any] = field(default_factory=dict, compare=False)  # as read, whole
 
     @property
     def queue_key(self) -> tuple[datetime, str]:
@@ -100,6 +101,7 @@ class RunView:
             log_file=status.get("logFile") or None,
             conditions=tuple(c for c in status.get("conditions") or () if isinstance(c, dict)),
             labelled_finished=FINISHED_LABEL in (meta.get("labels") or {}),
+            status=dict(status),
         )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from .kubeapi import ApiError, KubeApi, Paths
 from .model import Model
+from .preconditions import phase_change, superseded
 from .views import FINISHED_LABEL, JobView, RunView
 
 logger = logging.getLogger(__name__)
@@ -16,6 +17,11 @@ class RunGone(Exception):
     """The PipelineRun was deleted while we worked on it."""
 
 
+class Superseded(Exception):
+    """A phase change was refused: the run is no longer as it was planned from (another
+    leader moved it on, or it changed meanwhile). The cache now holds it as it is."""
+
+
 class RunWriter:
     def __init__(self, api: KubeApi, paths: Paths, model: Model) -> None:
         self._api = api
@@ -23,7 +29,42 @@ class RunWriter:
         self._model = model
 
     async def write_status(self, run: RunView, patch: dict[str, Any]) -> None:
+        """A status write that keeps the phase (a queue position): a merge patch."""
         await self._patch_run(self._paths.run_status(run.name), run, patch)
+
+    async def write_phase(self, run: RunView, patch: dict[str, Any]) -> None:
+        """A phase change, made only if the run is still as `run` saw it (preconditions)."""
+        try:
+            body = await self._api.json_patch(self._paths.run_status(run.name),
+                                              phase_change(run, patch))
+        except ApiError as error:
+            if error.status == 404:
+                self._drop(run)
+                raise RunGone(run.name) from error
+            if error.status not in (409, 422):
+                raise
+            fresh = await self.reread(run)
+            if not superseded(run, fresh):
+                raise  # the precondition held: the write itself is wrong, back off
+            now = "gone" if fresh is None else fresh.phase or "new"
+            raise Superseded(f"run {run.name} was {run.phase or 'new'} and is now {now}: "
+                             f"{error.message}") from error
+        self._model.put_run(RunView.from_body(body))
+
+    async def reread(self, run: RunView) -> RunView | None:
+        """The run as the API has it now, into the cache (None, and dropped, when gone)."""
+        try:
+            fresh = RunView.from_body(await self._api.get(self._paths.run(run.name)))
+        except ApiError as error:
+            if error.status != 404:
+                raise
+            self._drop(run)
+            return None
+        if fresh.labelled_finished:  # out of our watch: the cache keeps active runs only
+            self._drop(run)
+        else:
+            self._model.put_run(fresh)
+        return fresh
 
     async def label_finished(self, run: RunView) -> None:
         """Take a run whose final phase is written out of the watch (it then leaves the

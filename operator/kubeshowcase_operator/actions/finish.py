@@ -61,7 +61,7 @@ async def fail(ctx: Context, run: RunView, reason: str, message: str) -> None:
 
 async def finish_with(ctx: Context, run: RunView, outcome: Outcome, finished: datetime,
                       log_file: str | None, job: JobView | None = None) -> None:
-    await ctx.writer.write_status(
+    await ctx.writer.write_phase(
         run, finished_status(run, outcome, finished, log_file, now_utc(), job))
     ctx.recorder.post(run, outcome.phase, outcome.message, warning=outcome.phase == "Failed")
     await ctx.writer.label_finished(run)

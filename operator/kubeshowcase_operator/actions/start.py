@@ -21,7 +21,7 @@ async def mark_queued(ctx: Context, run: RunView) -> None:
         place = ctx.cache.model.queue.position(run.name)
         head = ctx.settings.queue_position_head
         position = place if place is not None and place <= head else None
-        await ctx.writer.write_status(run, queued_status(run, position, now_utc()))
+        await ctx.writer.write_phase(run, queued_status(run, position, now_utc()))
     ctx.recorder.post(run, "Queued", "waiting for a free slot")
 
 
@@ -77,7 +77,7 @@ async def _create_job(ctx: Context, run: RunView, manifest: dict[str, Any]) -> J
 
 async def _write_running(ctx: Context, run: RunView, job: JobView, started: datetime) -> None:
     try:
-        await ctx.writer.write_status(run, running_status(run, job.name, started, now_utc()))
+        await ctx.writer.write_phase(run, running_status(run, job.name, started, now_utc()))
     except RunGone:
         await ctx.writer.delete_job(job.name, "Background")  # its owner is gone
         raise
