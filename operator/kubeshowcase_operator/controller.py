@@ -23,7 +23,7 @@ def build_controller(settings: Settings, api: KubeApi, is_leader: Callable[[], b
     cache = Cache(api, paths)
     writer = RunWriter(api, paths, cache.model)
     recorder = EventRecorder(api, paths, settings)
-    ctx = Context(settings, api, paths, cache, writer, recorder)
+    ctx = Context(settings, api, paths, cache, writer, recorder, is_leader)
     queue = WorkQueue(clock)
     positions = PositionPublisher(cache.model, queue, writer, settings.queue_position_head,
                                   ctx.bulk, is_leader, clock)

@@ -66,11 +66,13 @@ async def start(memo: kopf.Memo, **_: Any) -> None:
         raise kopf.PermanentError(str(error)) from error
     connection = load_connection()
     # `controller` is bound below; the elector calls back only once it runs.
-    elector = LeaderElector(KubeApi(connection), Paths(config.namespace), config.lease_name,
-                            config.identity, config.lease_duration_seconds,
-                            on_gain=lambda: controller.leadership_gained())
-    controller = build_controller(config, KubeApi(connection, may_write=elector.is_leader),
-                                  is_leader=elector.is_leader)
+    timeout = config.request_timeout_seconds  # below the lease margin
+    elector = LeaderElector(KubeApi(connection, timeout=timeout), Paths(config.namespace),
+                            config.lease_name, config.identity, config.lease_duration_seconds,
+                            on_gain=lambda: controller.leadership_gained(),
+                            on_lose=lambda: controller.leadership_lost())
+    api = KubeApi(connection, may_write=elector.is_leader, write_timeout=timeout)
+    controller = build_controller(config, api, is_leader=elector.is_leader)
     memo.controller = controller
     memo.elector = elector
     memo.tasks = [asyncio.create_task(controller.run(), name="reconciler"),

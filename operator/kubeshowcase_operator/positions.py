@@ -74,6 +74,10 @@ class PositionPublisher:
                 self.due = True  # try again on the next flush
                 logger.debug("position of %s not written: %s", name, error)
 
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()

@@ -4,6 +4,7 @@ Every byte goes through `projectfs`, so nothing a pipeline planted is followed o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from .boundaries import OUTSIDE_OWNER, project_outside_owner
@@ -69,11 +70,12 @@ def _clear(folder: Folder, handshake: Handshake) -> None:
 
 
 def prepare(data_root: Path, owner: str, project: str, handshake: Handshake, run_id: str,
-            args: str) -> None:
+            args: str, guard: Callable[[], None] = lambda: None) -> None:
     """Before the Job: clear the Pipeline's paths, drop a stale LAST_RUN_ID, write args and run id.
 
     Refuses (touching nothing) when LAST_RUN_ID already names this run: it ran to its end before,
-    and its Job is gone (removed after its TTL while no operator watched). Never run it twice."""
+    and its Job is gone (removed after its TTL while no operator watched). Never run it twice.
+    `guard` raises to stop (leadership lost): it is called before each change to the folder."""
     check_owner(owner, project)
     for relative, what in ((handshake.args, "files.args"), (handshake.run_id, "files.runId"),
                            (handshake.last_run_id, "files.lastRunId"),
@@ -90,9 +92,13 @@ def prepare(data_root: Path, owner: str, project: str, handshake: Handshake, run
                                "not repeated")
         try:
             # Clearing first: a clear path may well contain the handshake folder itself.
+            guard()
             _clear(folder, handshake)
+            guard()
             _remove(folder, handshake.last_run_id, "files.lastRunId")
+            guard()
             folder.write_file(handshake.args, args.encode(), "files.args")
+            guard()
             folder.write_file(handshake.run_id, run_id.encode(), "files.runId")
         except UnsafeEntry as error:
             raise ProjectError("UnsafePath", error.message) from None

@@ -68,6 +68,16 @@ class Reconciler:
             self._list_due = True
         self._plan_all()
 
+    def leadership_lost(self) -> None:
+        """Stop every action under way: a follower may lead any moment now. Their runs are
+        planned again, from a fresh listing, if this process leads again."""
+        tasks = list(self.queue.in_flight.values())
+        for task in tasks:
+            task.cancel()
+        self.positions.cancel()
+        if tasks:
+            logger.warning("leadership lost: %d action(s) under way stopped", len(tasks))
+
     def _plan_all(self) -> None:
         model = self.cache.model
         self.positions.due = True

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..cache import Cache
-from ..kubeapi import KubeApi, Paths
+from ..kubeapi import KubeApi, NotLeader, Paths
 from ..podlogs import save_pod_logs
 from ..recorder import EventRecorder
 from ..settings import Settings
@@ -28,11 +29,18 @@ class Context:
     cache: Cache
     writer: RunWriter
     recorder: EventRecorder
+    is_leader: Callable[[], bool]
     bulk: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(BULK_CONCURRENCY))
     control: asyncio.Semaphore = field(
         default_factory=lambda: asyncio.Semaphore(CONTROL_CONCURRENCY))
     labelling: asyncio.Semaphore = field(
         default_factory=lambda: asyncio.Semaphore(LABEL_CONCURRENCY))
 
+    def hold_lease(self) -> None:
+        """Raise NotLeader unless we hold the lease: called before touching the volume."""
+        if not self.is_leader():
+            raise NotLeader("not the leader: the data volume is left alone")
+
     async def save_log(self, run: RunView, job_name: str) -> str | None:
-        return await save_pod_logs(self.api, self.paths, self.settings, run, job_name)
+        return await save_pod_logs(self.api, self.paths, self.settings, run, job_name,
+                                   self.hold_lease)

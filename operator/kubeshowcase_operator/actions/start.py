@@ -36,9 +36,10 @@ async def start(ctx: Context, run: RunView) -> None:
     if not pipeline.spec.get("image"):
         await fail(ctx, run, "InvalidPipeline", f"Pipeline {run.pipeline!r} has no image")
         return
+    ctx.hold_lease()
     try:
         await asyncio.to_thread(prepare, ctx.settings.data_root, run.owner, run.project,
-                                handshake_of(pipeline), run.name, run.args)
+                                handshake_of(pipeline), run.name, run.args, ctx.hold_lease)
     except ProjectError as error:
         await fail(ctx, run, error.reason, error.message)
         return
