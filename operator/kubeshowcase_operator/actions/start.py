@@ -15,6 +15,8 @@ from ..writer import RunGone
 from .context import Context
 from .finish import fail
 
+REFUSED = frozenset({400, 403, 422})  # answers that a retry of the same Job would get again
+
 
 async def mark_queued(ctx: Context, run: RunView) -> None:
     async with ctx.bulk:
@@ -54,7 +56,9 @@ async def _create_job(ctx: Context, run: RunView, manifest: dict[str, Any]) -> J
     try:
         body = await ctx.api.create(ctx.paths.jobs, manifest)
     except ApiError as error:
-        if error.status in (400, 422):  # the Pipeline makes a Job the API refuses
+        # The Pipeline makes a Job the API refuses (422 Invalid, 400), or admission does
+        # (403: a quota, a policy): the same request would be refused again, so the run fails.
+        if error.status in REFUSED:
             await fail(ctx, run, "JobRejected", f"the API refused the Job: {error.message}")
             return None
         if error.status != 409:
