@@ -28,8 +28,9 @@ class Cache:
         # While a listing is under way: the deletions the watch reports, per kind.
         self._deleted: dict[str, dict[str, str]] | None = None
 
-    async def list_all(self) -> None:
-        """One LIST each of active runs, our Jobs and Pipelines, merged into the model.
+    async def list_all(self) -> list[str]:
+        """One LIST each of active runs, our Jobs and Pipelines, merged into the model; the
+        names of the runs dropped as gone (deleted, or finished, with no event seen).
 
         The watch streams run on their own; the model keeps the newer version of every
         object, and deletions reported while we list keep their objects gone."""
@@ -50,12 +51,13 @@ class Cache:
                 self.finish_seen.setdefault(job.name, now_utc())
         for name in model.sync_jobs(listed_jobs, version_of(jobs), deleted["jobs"]):
             self.finish_seen.pop(name, None)
-        model.sync_runs((RunView.from_body(item) for item in runs["items"]),
-                        version_of(runs), deleted["runs"])
-        self.synced = True
+        gone = model.sync_runs((RunView.from_body(item) for item in runs["items"]),
+                               version_of(runs), deleted["runs"])
+        first, self.synced = not self.synced, True
         logger.info("picture complete: %d active runs (%d to label finished), %d jobs, "
                     "%d pipelines", len(model.active), len(model.unlabelled), len(model.jobs),
                     len(model.pipelines))
+        return [] if first else gone
 
     def _forget(self, kind: str, name: str, resource_version: str) -> None:
         if self._deleted is not None:

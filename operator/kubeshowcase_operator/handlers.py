@@ -76,7 +76,7 @@ async def start(memo: kopf.Memo, **_: Any) -> None:
     memo.controller = controller
     memo.elector = elector
     memo.tasks = [asyncio.create_task(controller.run(), name="reconciler"),
-                  asyncio.create_task(controller.audit(), name="slot audit"),
+                  asyncio.create_task(controller.resync(), name="resync"),
                   asyncio.create_task(elector.run(), name="leader election")]
     logger.info("kubeshowcase operator %s in namespace %s: at most %d run(s) at once",
                 config.identity, config.namespace, config.max_concurrent_runs)

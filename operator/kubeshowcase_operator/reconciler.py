@@ -26,7 +26,6 @@ from .writer import RunGone, Superseded
 
 logger = logging.getLogger(__name__)
 
-AUDIT_INTERVAL = 60.0  # seconds between two checks that the Jobs holding slots still exist
 
 
 class Reconciler:
@@ -99,7 +98,7 @@ class Reconciler:
 
     async def _list_or_retry(self) -> bool:
         try:
-            await self.cache.list_all()
+            gone = await self.cache.list_all()
         except Exception as error:  # no picture, no dispatch: try again after a backoff
             self._list_failures += 1
             delay = backoff(self._list_failures)
@@ -108,29 +107,24 @@ class Reconciler:
             return False
         self._list_due = False
         self._list_failures = 0
+        for name in gone:
+            logger.warning("run %s is gone without a watch event (deleted during a watch gap)",
+                           name)
+            self.queue.forget(name)
         self._plan_all()
         return True
 
-    async def audit(self) -> None:
-        """Now and then, ask the API about the Jobs that hold slots.
+    async def resync(self) -> None:
+        """Now and then, list again what the watch may have hidden.
 
-        A watch that had to re-list (410 Gone after a long disconnection) never reports the
-        objects deleted meanwhile; a Job lost that way would hold its slot forever. This is a
-        safety net over a handful of objects (at most the limit), not how work is found."""
+        After a watch gap Kopf re-lists without DELETED events (410 Gone once the history is
+        compacted): a run or Job deleted meanwhile would stay in the picture for good, a run
+        to be started, a Job holding a slot. Cheap: only active runs and our Jobs are listed."""
         while True:
-            await asyncio.sleep(AUDIT_INTERVAL)
-            if not (self.cache.synced and self._is_leader()):
-                continue
-            model = self.cache.model
-            for name in list(model.unfinished_jobs):
-                try:
-                    body = await self.ctx.api.get(self.ctx.paths.job(name))
-                except ApiError as error:
-                    if error.status == 404 and name in model.jobs:
-                        logger.warning("Job %s is gone without a watch event", name)
-                        self.observe_job(self.cache.gone_job(name), deleted=True)
-                    continue
-                self.observe_job(body, deleted=False)
+            await asyncio.sleep(self.ctx.settings.resync_seconds)
+            if self.cache.synced and self._is_leader():
+                self._list_due = True
+                self.queue.wake.set()
 
     async def stop(self) -> None:
         tasks = list(self.queue.in_flight.values())

@@ -36,6 +36,8 @@ class Settings:
     # Seconds one API request may take: below the lease margin, so that a write let through
     # just before leadership lapses is over before anyone else can lead.
     request_timeout_seconds: float = 4.0
+    # Seconds between two listings of active runs and our Jobs (what a watch gap hid).
+    resync_seconds: int = 60
 
 
 def _text(env: Mapping[str, str], name: str, default: str | None = None) -> str:
@@ -98,6 +100,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         identity=identity,
         log_max_bytes=_integer(env, "LOG_MAX_BYTES", 64 * 1024 * 1024, minimum=1024),
         request_timeout_seconds=_request_timeout(env, lease_duration),
+        resync_seconds=_integer(env, "RESYNC_SECONDS", 60, minimum=1),
     )
 
 

@@ -27,6 +27,7 @@ def test_it_has_defaults(tmp_path: Path) -> None:
     assert settings.identity  # hostname-pid
     assert settings.log_max_bytes == 64 * 1024 * 1024
     assert settings.request_timeout_seconds == 4.0  # below the 5 s lease margin
+    assert settings.resync_seconds == 60
 
 
 def test_it_reads_every_variable(tmp_path: Path) -> None:

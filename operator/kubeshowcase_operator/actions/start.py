@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -11,10 +12,11 @@ from ..kubeapi import ApiError
 from ..projectfiles import ProjectError, prepare
 from ..status import now_utc, queued_status, running_status
 from ..views import JobView, RunView
-from ..writer import RunGone
+from ..writer import RunGone, Superseded
 from .context import Context
 from .finish import fail
 
+logger = logging.getLogger(__name__)
 REFUSED = frozenset({400, 403, 422})  # answers that a retry of the same Job would get again
 
 
@@ -27,7 +29,8 @@ async def mark_queued(ctx: Context, run: RunView) -> None:
     ctx.recorder.post(run, "Queued", "waiting for a free slot")
 
 
-async def start(ctx: Context, run: RunView) -> None:
+async def start(ctx: Context, planned: RunView) -> None:
+    run = await _still_queued(ctx, planned)
     pipeline = (ctx.cache.model.pipelines.get(run.pipeline)
                 or await ctx.cache.fetch_pipeline(run.pipeline))
     if pipeline is None:
@@ -49,6 +52,18 @@ async def start(ctx: Context, run: RunView) -> None:
     job = await _create_job(ctx, run, job_for_run(run, pipeline, ctx.settings))
     if job is not None:
         await _write_running(ctx, run, job, started)
+
+
+async def _still_queued(ctx: Context, planned: RunView) -> RunView:
+    """The run as the API has it, if it is still the Queued run planned: the cache may hold a
+    run deleted while the watch was away (a re-list reports no deletions)."""
+    fresh = await ctx.writer.reread(planned)
+    if fresh is None:
+        logger.warning("run %s is gone (deleted unseen): not started", planned.name)
+        raise RunGone(planned.name)
+    if fresh.uid != planned.uid or fresh.phase != "Queued" or fresh.cancel_requested:
+        raise Superseded(f"run {planned.name} changed before it started")
+    return fresh
 
 
 async def _create_job(ctx: Context, run: RunView, manifest: dict[str, Any]) -> JobView | None:
