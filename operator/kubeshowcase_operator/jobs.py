@@ -93,7 +93,6 @@ def job_for_run(run: RunView, pipeline: PipelineView, settings: Settings) -> dic
         pod_security["runAsGroup"] = pipeline.spec["runAsGroup"]
     job_spec: dict[str, Any] = {
         "backoffLimit": int(pipeline.spec.get("backoffLimit") or 0),
-        "ttlSecondsAfterFinished": settings.job_ttl_seconds,
         "template": {
             "metadata": {"labels": dict(labels)},
             "spec": {
@@ -129,3 +128,9 @@ def job_for_run(run: RunView, pipeline: PipelineView, settings: Settings) -> dic
         },
         "spec": job_spec,
     }
+
+
+def ttl_patch(settings: Settings) -> dict[str, Any]:
+    """Set on a finished Job once its run's outcome is written (never before: a Job removed
+    earlier would take the outcome with it)."""
+    return {"spec": {"ttlSecondsAfterFinished": settings.job_ttl_seconds}}

@@ -118,9 +118,17 @@ class Model:
         name = self._job_of_run.get(run.name)
         job = self.jobs.get(name) if name else self._finished_gone.get(run.name)
         # A Job left behind by an earlier run of the same name is not this run's.
-        if job is not None and job.run_uid and run.uid and job.run_uid != run.uid:
+        if job is not None and job.run_uid != run.uid:
             return None
         return job
+
+    def expirable_jobs(self) -> list[JobView]:
+        """Finished Jobs still without a TTL whose run's outcome is written (or whose run is
+        gone): an operator stopped between the outcome and the TTL leaves such Jobs."""
+        return [job for job in self.jobs.values()
+                if job.finished and job.ttl is None and not job.deleting
+                and ((run := self.runs.get(job.run_name or "")) is None
+                     or run.uid != job.run_uid or run.terminal)]
 
     def slots_used(self) -> int:
         return len(self.unfinished_jobs) + len(self.claims)

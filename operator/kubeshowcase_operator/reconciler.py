@@ -13,7 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
-from .actions import Context, action_for, start
+from .actions import Context, action_for, expire, start
 from .cache import Cache
 from .kubeapi import ApiError, NotLeader
 from .plan import Step, needs_finished_label, plan_run
@@ -112,6 +112,10 @@ class Reconciler:
                            name)
             self.queue.forget(name)
         self._plan_all()
+        if self._is_leader():
+            for job in self.cache.model.expirable_jobs():
+                if f"job/{job.name}" not in self.queue.in_flight:
+                    self._launch(f"job/{job.name}", expire(self.ctx, job))
         return True
 
     async def resync(self) -> None:

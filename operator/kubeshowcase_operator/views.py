@@ -118,6 +118,7 @@ class JobView:
     finished_at: datetime | None
     deleting: bool
     started_at: datetime | None = None
+    ttl: int | None = None  # ttlSecondsAfterFinished, set once the run's outcome is written
 
     @property
     def finished(self) -> bool:
@@ -153,6 +154,8 @@ class JobView:
             finished_at=finished_at,
             deleting=bool(meta.get("deletionTimestamp")),
             started_at=parse_time((body.get("status") or {}).get("startTime")),
+            ttl=ttl if isinstance(ttl := (body.get("spec") or {}).get("ttlSecondsAfterFinished"),
+                                  int) else None,
         )
 
 

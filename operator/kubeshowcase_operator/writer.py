@@ -95,6 +95,15 @@ class RunWriter:
         if stored is not None and stored.uid == run.uid:
             self._model.drop_run(run.name)
 
+    async def patch_job(self, name: str, patch: dict[str, Any]) -> None:
+        try:
+            body = await self._api.merge_patch(self._paths.job(name), patch)
+        except ApiError as error:
+            if error.status != 404:
+                raise
+            return  # gone already: nothing to expire
+        self._model.put_job(JobView.from_body(body))
+
     async def delete_job(self, name: str, propagation: str) -> None:
         try:
             body = await self._api.delete(self._paths.job(name), propagation)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kubeshowcase_operator.jobs import handshake_of, job_for_run
+from kubeshowcase_operator.jobs import handshake_of, job_for_run, ttl_patch
 from kubeshowcase_operator.settings import Settings
 from kubeshowcase_operator.views import PipelineView, RunView
 
@@ -91,9 +91,10 @@ def test_the_pipeline_may_choose_its_user(settings: Settings) -> None:
     assert pod["containers"][0]["securityContext"]["runAsUser"] == 4242
 
 
-def test_finished_jobs_are_removed_after_the_ttl(settings: Settings) -> None:
+def test_a_job_gets_its_ttl_only_once_its_outcome_is_written(settings: Settings) -> None:
     job = build(settings)
-    assert job["spec"]["ttlSecondsAfterFinished"] == 3600
+    assert "ttlSecondsAfterFinished" not in job["spec"]
+    assert ttl_patch(settings) == {"spec": {"ttlSecondsAfterFinished": 3600}}
     assert job["spec"]["backoffLimit"] == 0
     assert "activeDeadlineSeconds" not in job["spec"]
 

@@ -10,10 +10,10 @@ from ..status import Outcome
 from ..views import JobView, RunView
 from .cancel import cancel_running, confirm_cancelled
 from .context import Context
-from .finish import finish, finish_without_job, job_gone, label_leftover
+from .finish import expire, finish, finish_without_job, job_gone, label_leftover
 from .start import adopt, mark_queued, start
 
-__all__ = ["Context", "action_for", "start"]
+__all__ = ["Context", "action_for", "expire", "start"]
 
 
 def action_for(ctx: Context, step: Step, run: RunView, job: JobView | None) -> Awaitable[None]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
+from ..jobs import handshake_of, ttl_patch
 from ..names import job_name_for
 from ..projectfiles import ProjectError, last_run_id_of
-from ..jobs import handshake_of
 from ..status import Outcome, completion_time, finished_status, now_utc, phase_from_job
 from ..views import JobView, PipelineView, RunView
 from .context import Context
@@ -33,6 +33,12 @@ async def finish(ctx: Context, run: RunView, job: JobView) -> None:
             ctx.recorder.post(run, "Started", f"Job {job.name} created")
         await finish_with(ctx, run, outcome, completion_time(observed, job), log_file, job)
         ctx.cache.finish_seen.pop(job.name, None)
+        await expire(ctx, job)
+
+
+async def expire(ctx: Context, job: JobView) -> None:
+    """The outcome is written: the Job may now go after its TTL."""
+    await ctx.writer.patch_job(job.name, ttl_patch(ctx.settings))
 
 
 async def job_gone(ctx: Context, run: RunView) -> None:

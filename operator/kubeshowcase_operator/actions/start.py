@@ -44,11 +44,13 @@ async def start(ctx: Context, planned: RunView) -> None:
     ctx.hold_lease()
     try:
         await asyncio.to_thread(prepare, ctx.settings.data_root, run.owner, run.project,
-                                handshake_of(pipeline), run.name, run.args, ctx.hold_lease)
+                                handshake_of(pipeline), run.name, run.args, ctx.hold_lease,
+                                run.created.timestamp())
     except ProjectError as error:
         await fail(ctx, run, error.reason, error.message)
         return
     started = now_utc()
+    # No ttlSecondsAfterFinished yet: the Job must outlive the writing of its outcome.
     job = await _create_job(ctx, run, job_for_run(run, pipeline, ctx.settings))
     if job is not None:
         await _write_running(ctx, run, job, started)
