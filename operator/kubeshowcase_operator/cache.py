@@ -10,6 +10,7 @@ from typing import Any
 from .jobs import OUR_JOBS
 from .kubeapi import ApiError, KubeApi, Paths
 from .model import Model
+from .pods import PodView
 from .status import now_utc
 from .views import ACTIVE_RUNS, API_VERSION, RUN_KIND, JobView, PipelineView, RunView
 
@@ -34,10 +35,11 @@ class Cache:
 
         The watch streams run on their own; the model keeps the newer version of every
         object, and deletions reported while we list keep their objects gone."""
-        self._deleted = {"runs": {}, "jobs": {}, "pipelines": {}}
+        self._deleted = {"runs": {}, "jobs": {}, "pipelines": {}, "pods": {}}
         try:
             runs = await self.api.get(self.paths.runs, labelSelector=ACTIVE_RUNS)
             jobs = await self.api.get(self.paths.jobs, labelSelector=OUR_JOBS)
+            pods = await self.api.get(self.paths.pods, labelSelector=OUR_JOBS)
             pipelines = await self.api.get(self.paths.pipelines)
             deleted = self._deleted
         finally:
@@ -45,6 +47,8 @@ class Cache:
         model = self.model
         model.sync_pipelines((PipelineView.from_body(item) for item in pipelines["items"]),
                              version_of(pipelines), deleted["pipelines"])
+        model.sync_pods((PodView.from_body(item) for item in pods["items"]),
+                        version_of(pods), deleted["pods"])
         listed_jobs = [JobView.from_body(item) for item in jobs["items"]]
         for job in listed_jobs:
             if job.finished:
@@ -88,6 +92,14 @@ class Cache:
             # The run's completionTime: the moment the slot was freed, by this process's clock.
             self.finish_seen.setdefault(job.name, now_utc())
         return job if self.model.put_job(job) else None
+
+    def observe_pod(self, body: Mapping[str, Any], deleted: bool) -> PodView | None:
+        pod = PodView.from_body(body)
+        if deleted:
+            self._forget("pods", pod.name, pod.resource_version)
+            self.model.drop_pod(pod.name)
+            return pod
+        return pod if self.model.put_pod(pod) else None
 
     def observe_pipeline(self, body: Mapping[str, Any], deleted: bool) -> None:
         pipeline = PipelineView.from_body(body)

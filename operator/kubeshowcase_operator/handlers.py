@@ -49,6 +49,7 @@ async def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
     settings.networking.connect_timeout = 5
     settings.networking.error_backoffs = (0.1, 0.2, 0.5, 1, 2, 3, 5, 8)
     settings.watching.label_selectors["batch", "v1", "jobs"] = OUR_JOBS
+    settings.watching.label_selectors["", "v1", "pods"] = OUR_JOBS  # the pods of our Jobs
     # Finished runs carry a label that keeps them out of the watch: a run leaving it arrives
     # as DELETED, and start-up costs nothing per finished run.
     settings.watching.label_selectors[GROUP, VERSION, "pipelineruns"] = ACTIVE_RUNS
@@ -103,6 +104,11 @@ async def run_event(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
 @kopf.on.event("batch", "v1", "jobs", labels={MANAGED_BY_LABEL: MANAGED_BY})
 async def job_event(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
     memo.controller.observe_job(event["object"], event["type"] == "DELETED")
+
+
+@kopf.on.event("", "v1", "pods", labels={MANAGED_BY_LABEL: MANAGED_BY})
+async def pod_event(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
+    memo.controller.observe_pod(event["object"], event["type"] == "DELETED")
 
 
 @kopf.on.event(GROUP, VERSION, "pipelines")

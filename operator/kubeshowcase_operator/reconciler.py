@@ -17,9 +17,11 @@ from .actions import Context, action_for, expire, start
 from .cache import Cache
 from .kubeapi import ApiError, NotLeader
 from .plan import Step, needs_finished_label, plan_run
+from .pods import pending_outcome
 from .positions import PositionPublisher
 from .projectfiles import ProjectError
 from .queue import READY, SKIP, WAIT, Candidate, next_runs_to_start
+from .status import now_utc
 from .views import EPOCH
 from .workqueue import WorkQueue, backoff
 from .writer import RunGone, Superseded
@@ -56,6 +58,17 @@ class Reconciler:
         job = self.cache.observe_job(body, deleted)
         if job is not None and job.run_name:
             self.queue.add(job.run_name)
+
+    def observe_pod(self, body: Mapping[str, Any], deleted: bool) -> None:
+        pod = self.cache.observe_pod(body, deleted)
+        if pod is None or not pod.run_name:
+            return
+        self.queue.add(pod.run_name)
+        if pod.pending and not deleted:  # look again once its pending time is up
+            timeout = self.ctx.settings.pending_timeout_seconds
+            left = (pod.created - now_utc()).total_seconds() + timeout
+            asyncio.get_running_loop().call_later(max(0.0, left) + 0.1, self.queue.add,
+                                                  pod.run_name)
 
     def observe_pipeline(self, body: Mapping[str, Any], deleted: bool) -> None:
         self.cache.observe_pipeline(body, deleted)
@@ -149,9 +162,12 @@ class Reconciler:
             if run is None or name in queue.in_flight or queue.backing_off(name, now):
                 continue  # an ending action or a retry timer marks it dirty again
             job = model.job_for(run)
-            step = Step.LABEL_FINISHED if needs_finished_label(run) else plan_run(run, job)
+            pending = None if job is None else pending_outcome(
+                model.pods_of(job), now_utc(), self.ctx.settings.pending_timeout_seconds)
+            step = (Step.LABEL_FINISHED if needs_finished_label(run)
+                    else plan_run(run, job, pending))
             if step is not Step.NOTHING:
-                self._launch(name, action_for(self.ctx, step, run, job))
+                self._launch(name, action_for(self.ctx, step, run, job, pending))
         self._dispatch(now)
         self.positions.kick()
 

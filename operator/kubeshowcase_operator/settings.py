@@ -38,6 +38,10 @@ class Settings:
     request_timeout_seconds: float = 4.0
     # Seconds between two listings of active runs and our Jobs (what a watch gap hid).
     resync_seconds: int = 60
+    # A run whose pod has not started after this long fails with the kubelet's reason.
+    pending_timeout_seconds: int = 600
+    # activeDeadlineSeconds of the Job of a Pipeline that sets none.
+    default_active_deadline_seconds: int = 86400
 
 
 def _text(env: Mapping[str, str], name: str, default: str | None = None) -> str:
@@ -101,6 +105,9 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         log_max_bytes=_integer(env, "LOG_MAX_BYTES", 64 * 1024 * 1024, minimum=1024),
         request_timeout_seconds=_request_timeout(env, lease_duration),
         resync_seconds=_integer(env, "RESYNC_SECONDS", 60, minimum=1),
+        pending_timeout_seconds=_integer(env, "PENDING_TIMEOUT_SECONDS", 600, minimum=1),
+        default_active_deadline_seconds=_integer(env, "DEFAULT_ACTIVE_DEADLINE_SECONDS", 86400,
+                                                 minimum=1),
     )
 
 

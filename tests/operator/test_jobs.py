@@ -96,7 +96,19 @@ def test_a_job_gets_its_ttl_only_once_its_outcome_is_written(settings: Settings)
     assert "ttlSecondsAfterFinished" not in job["spec"]
     assert ttl_patch(settings) == {"spec": {"ttlSecondsAfterFinished": 3600}}
     assert job["spec"]["backoffLimit"] == 0
-    assert "activeDeadlineSeconds" not in job["spec"]
+
+
+def test_every_job_has_a_deadline(settings: Settings) -> None:
+    assert build(settings)["spec"]["activeDeadlineSeconds"] == 86400  # the operator's default
+    own = job_for_run(RunView.from_body(run_body()),
+                      PipelineView.from_body(pipeline_body(activeDeadlineSeconds=60)), settings)
+    assert own["spec"]["activeDeadlineSeconds"] == 60
+
+
+def test_evictions_do_not_count_as_failures(settings: Settings) -> None:
+    policy = build(settings)["spec"]["podFailurePolicy"]
+    assert policy == {"rules": [{"action": "Ignore", "onPodConditions": [
+        {"type": "DisruptionTarget", "status": "True"}]}]}
 
 
 def test_a_long_run_name_gets_a_short_job_name(settings: Settings) -> None:

@@ -28,6 +28,8 @@ def test_it_has_defaults(tmp_path: Path) -> None:
     assert settings.log_max_bytes == 64 * 1024 * 1024
     assert settings.request_timeout_seconds == 4.0  # below the 5 s lease margin
     assert settings.resync_seconds == 60
+    assert settings.pending_timeout_seconds == 600
+    assert settings.default_active_deadline_seconds == 86400
 
 
 def test_it_reads_every_variable(tmp_path: Path) -> None:
@@ -62,6 +64,9 @@ def test_the_request_timeout_follows_the_lease_duration(tmp_path: Path) -> None:
      "lease margin"),
     ("REQUEST_TIMEOUT_SECONDS", "0", "LEASE_DURATION_SECONDS: 5s., got 0$"),
     ("REQUEST_TIMEOUT_SECONDS", "soon", "REQUEST_TIMEOUT_SECONDS must be a number"),
+    ("PENDING_TIMEOUT_SECONDS", "0", "PENDING_TIMEOUT_SECONDS must be at least 1, got 0"),
+    ("DEFAULT_ACTIVE_DEADLINE_SECONDS", "1d", "DEFAULT_ACTIVE_DEADLINE_SECONDS must be an "
+     "integer"),
 ])
 def test_it_rejects_bad_values(tmp_path: Path, name: str, value: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message.replace("(", r"\(")):

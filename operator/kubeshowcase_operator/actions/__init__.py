@@ -10,13 +10,21 @@ from ..status import Outcome
 from ..views import JobView, RunView
 from .cancel import cancel_running, confirm_cancelled
 from .context import Context
-from .finish import expire, finish, finish_without_job, job_gone, label_leftover
+from .finish import (
+    expire,
+    fail_pending,
+    finish,
+    finish_without_job,
+    job_gone,
+    label_leftover,
+)
 from .start import adopt, mark_queued, start
 
 __all__ = ["Context", "action_for", "expire", "start"]
 
 
-def action_for(ctx: Context, step: Step, run: RunView, job: JobView | None) -> Awaitable[None]:
+def action_for(ctx: Context, step: Step, run: RunView, job: JobView | None,
+               pending: Outcome | None = None) -> Awaitable[None]:
     if step is Step.MARK_QUEUED:
         return mark_queued(ctx, run)
     if step is Step.CANCEL_QUEUED:
@@ -36,4 +44,7 @@ def action_for(ctx: Context, step: Step, run: RunView, job: JobView | None) -> A
         return adopt(ctx, run, job)
     if step is Step.FINISH:
         return finish(ctx, run, job)
+    if step is Step.FAIL_PENDING:
+        assert pending is not None
+        return fail_pending(ctx, run, job, pending)
     return cancel_running(ctx, run, job)

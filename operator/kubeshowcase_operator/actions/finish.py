@@ -56,6 +56,14 @@ async def job_gone(ctx: Context, run: RunView) -> None:
             now_utc(), log_file)
 
 
+async def fail_pending(ctx: Context, run: RunView, job: JobView, outcome: Outcome) -> None:
+    """The pod never started: its Job goes (at once, with its pods after it), then the run
+    fails with the kubelet's reason. A crash in between leaves JobDeleted as the reason."""
+    async with ctx.control:
+        await ctx.writer.delete_job(job.name, "Background")
+        await finish_with(ctx, run, outcome, now_utc(), None)
+
+
 async def finish_without_job(ctx: Context, run: RunView, outcome: Outcome) -> None:
     async with ctx.control:
         await finish_with(ctx, run, outcome, now_utc(), None)
