@@ -46,8 +46,8 @@ def test_prepare_changes_nothing_once_the_lease_is_gone(tmp_path: Path) -> None:
     assert sorted(p.name for p in (project / ".kubeshowcase").iterdir()) == ["LAST_RUN_ID"]
 
 
-def test_a_leader_whose_renewals_hang_knows_it_lost_the_lease_in_time(apiserver: Any) -> None:
-    """Its own clock tells it, while the renewal is still hanging (here: never sent)."""
+def test_a_leader_that_cannot_renew_knows_by_its_own_clock(apiserver: Any) -> None:
+    """No request needs to come back for it to know (here: no renewal is even sent)."""
     connection = Connection(host=apiserver.url,
                             ssl_context=ssl.create_default_context(cafile=apiserver.ca_file),
                             authorization=lambda: f"Bearer {apiserver.token}")
@@ -66,7 +66,8 @@ def test_a_leader_whose_renewals_hang_knows_it_lost_the_lease_in_time(apiserver:
         finally:
             await api.close()
     asyncio.run(main())
-    assert 1.9 < moments["lost"] - moments["gained"] < 2.2  # two thirds of 3 s
+    # At two thirds of the 3 s lease; in any case before a follower may take over (3 s).
+    assert 1.9 < moments["lost"] - moments["gained"] < 3.0
 
 
 @pytest.fixture
