@@ -9,7 +9,7 @@ from typing import Any
 import kopf
 
 from . import settings as settings_module
-from .controller import Controller
+from .controller import build_controller
 from .jobs import MANAGED_BY, MANAGED_BY_LABEL, OUR_JOBS
 from .kubeapi import KubeApi, Paths, load_connection
 from .lease import LeaderElector
@@ -49,6 +49,7 @@ async def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
     settings.networking.connect_timeout = 5
     settings.networking.error_backoffs = (0.1, 0.2, 0.5, 1, 2, 3, 5, 8)
     settings.watching.label_selectors["batch", "v1", "jobs"] = OUR_JOBS
+    settings.watching.label_selectors["", "v1", "pods"] = OUR_JOBS  # the pods of our Jobs
     # Finished runs carry a label that keeps them out of the watch: a run leaving it arrives
     # as DELETED, and start-up costs nothing per finished run.
     settings.watching.label_selectors[GROUP, VERSION, "pipelineruns"] = ACTIVE_RUNS
@@ -66,15 +67,17 @@ async def start(memo: kopf.Memo, **_: Any) -> None:
         raise kopf.PermanentError(str(error)) from error
     connection = load_connection()
     # `controller` is bound below; the elector calls back only once it runs.
-    elector = LeaderElector(KubeApi(connection), Paths(config.namespace), config.lease_name,
-                            config.identity, config.lease_duration_seconds,
-                            on_gain=lambda: controller.leadership_gained())
-    controller = Controller(config, KubeApi(connection, may_write=elector.is_leader),
-                            is_leader=elector.is_leader)
+    timeout = config.request_timeout_seconds  # below the lease margin
+    elector = LeaderElector(KubeApi(connection, timeout=timeout), Paths(config.namespace),
+                            config.lease_name, config.identity, config.lease_duration_seconds,
+                            on_gain=lambda: controller.leadership_gained(),
+                            on_lose=lambda: controller.leadership_lost())
+    api = KubeApi(connection, may_write=elector.is_leader, write_timeout=timeout)
+    controller = build_controller(config, api, is_leader=elector.is_leader)
     memo.controller = controller
     memo.elector = elector
     memo.tasks = [asyncio.create_task(controller.run(), name="reconciler"),
-                  asyncio.create_task(controller.audit(), name="slot audit"),
+                  asyncio.create_task(controller.resync(), name="resync"),
                   asyncio.create_task(elector.run(), name="leader election")]
     logger.info("kubeshowcase operator %s in namespace %s: at most %d run(s) at once",
                 config.identity, config.namespace, config.max_concurrent_runs)
@@ -88,7 +91,7 @@ async def stop(memo: kopf.Memo, **_: Any) -> None:
     if "controller" in memo:
         await memo.controller.stop()
         await memo.elector.close()  # hands the lease over at once
-        await memo.controller.api.close()
+        await memo.controller.ctx.api.close()
 
 
 # No Kopf indexes: with any, every object's worker waits for the whole namespace to be indexed
@@ -101,6 +104,11 @@ async def run_event(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
 @kopf.on.event("batch", "v1", "jobs", labels={MANAGED_BY_LABEL: MANAGED_BY})
 async def job_event(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
     memo.controller.observe_job(event["object"], event["type"] == "DELETED")
+
+
+@kopf.on.event("", "v1", "pods", labels={MANAGED_BY_LABEL: MANAGED_BY})
+async def pod_event(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
+    memo.controller.observe_pod(event["object"], event["type"] == "DELETED")
 
 
 @kopf.on.event(GROUP, VERSION, "pipelines")

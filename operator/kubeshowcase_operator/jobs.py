@@ -17,6 +17,10 @@ PIPELINE_LABEL = "kubeshowcase.io/pipeline"
 CONTAINER_NAME = "pipeline"
 VOLUME_NAME = "project"
 RUN_ID_ENV = "KSC_RUN_ID"
+# A pod evicted by a node drain, preemption or the taint manager (its DisruptionTarget
+# condition says so) is not counted against backoffLimit: the Job makes a new one.
+POD_FAILURE_POLICY = {"rules": [{"action": "Ignore", "onPodConditions": [
+    {"type": "DisruptionTarget", "status": "True"}]}]}
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,6 @@ def job_for_run(run: RunView, pipeline: PipelineView, settings: Settings) -> dic
         pod_security["runAsGroup"] = pipeline.spec["runAsGroup"]
     job_spec: dict[str, Any] = {
         "backoffLimit": int(pipeline.spec.get("backoffLimit") or 0),
-        "ttlSecondsAfterFinished": settings.job_ttl_seconds,
         "template": {
             "metadata": {"labels": dict(labels)},
             "spec": {
@@ -109,8 +112,10 @@ def job_for_run(run: RunView, pipeline: PipelineView, settings: Settings) -> dic
             },
         },
     }
-    if pipeline.spec.get("activeDeadlineSeconds"):
-        job_spec["activeDeadlineSeconds"] = int(pipeline.spec["activeDeadlineSeconds"])
+    # Every run ends: the Pipeline's own deadline, else the operator's.
+    job_spec["activeDeadlineSeconds"] = int(pipeline.spec.get("activeDeadlineSeconds")
+                                            or settings.default_active_deadline_seconds)
+    job_spec["podFailurePolicy"] = POD_FAILURE_POLICY
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
@@ -129,3 +134,9 @@ def job_for_run(run: RunView, pipeline: PipelineView, settings: Settings) -> dic
         },
         "spec": job_spec,
     }
+
+
+def ttl_patch(settings: Settings) -> dict[str, Any]:
+    """Set on a finished Job once its run's outcome is written (never before: a Job removed
+    earlier would take the outcome with it)."""
+    return {"spec": {"ttlSecondsAfterFinished": settings.job_ttl_seconds}}

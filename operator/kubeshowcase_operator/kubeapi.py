@@ -18,6 +18,7 @@ import kubernetes
 logger = logging.getLogger(__name__)
 
 MERGE_PATCH = "application/merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 5.0
 TOKEN_REFRESH_SECONDS = 60.0
@@ -112,10 +113,13 @@ class KubeApi:
     """HTTP calls to one API server; every write checks `may_write()` before each attempt."""
 
     def __init__(self, connection: Connection, may_write: Callable[[], bool] = lambda: True,
-                 timeout: float = 30.0) -> None:
+                 timeout: float = 30.0, write_timeout: float | None = None) -> None:
         self._connection = connection
         self._may_write = may_write
         self._timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=5)
+        # Writes are given up sooner: one must never outlast the writer's leadership.
+        self._write_timeout = None if write_timeout is None else aiohttp.ClientTimeout(
+            total=write_timeout, sock_connect=min(5.0, write_timeout))
         self._session: aiohttp.ClientSession | None = None
 
     def _open(self) -> aiohttp.ClientSession:
@@ -141,10 +145,13 @@ class KubeApi:
     async def _once(self, method: str, path: str, body: Any, params: dict[str, str] | None,
                     content_type: str | None) -> Any:
         session = self._open()
+        # No `timeout` argument means the session's; None would mean none at all.
+        timeout = {"timeout": self._write_timeout} if self._write_timeout and method != "GET" \
+            else {}
         try:
             async with session.request(
                 method, self._connection.host + path, json=body, params=params,
-                headers=self._headers(content_type if body is not None else None),
+                headers=self._headers(content_type if body is not None else None), **timeout,
             ) as response:
                 data = await response.read()
                 if response.status >= 400:
@@ -187,6 +194,9 @@ class KubeApi:
 
     async def merge_patch(self, path: str, patch: dict[str, Any]) -> Any:
         return await self.call("PATCH", path, patch, content_type=MERGE_PATCH)
+
+    async def json_patch(self, path: str, operations: list[dict[str, Any]]) -> Any:
+        return await self.call("PATCH", path, operations, content_type=JSON_PATCH)
 
     async def delete(self, path: str, propagation: str = "Foreground") -> Any:
         return await self.call("DELETE", path, {"propagationPolicy": propagation})

@@ -18,6 +18,19 @@ logger = logging.getLogger(__name__)
 # old leader has always stopped before a new one starts.
 RENEWALS_PER_DURATION = 3
 RENEW_DEADLINE_FRACTION = 2 / 3
+# A write let through just before the renew deadline must be answered (or given up) before a
+# follower can take over: each request's timeout is this share of that margin.
+REQUEST_SHARE_OF_MARGIN = 0.8
+
+
+def lease_margin(duration: float) -> float:
+    """Seconds between the moment the leader stops writing and the earliest takeover."""
+    return round(duration * (1 - RENEW_DEADLINE_FRACTION), 6)
+
+
+def request_timeout_for(duration: float) -> float:
+    """The default per-request timeout for a lease duration: below the lease margin."""
+    return round(lease_margin(duration) * REQUEST_SHARE_OF_MARGIN, 3)
 
 
 def lease_action(spec: dict[str, Any] | None, identity: str, unchanged_for: float) -> str:
@@ -38,15 +51,19 @@ def lease_action(spec: dict[str, Any] | None, identity: str, unchanged_for: floa
 
 class LeaderElector:
     def __init__(self, api: KubeApi, paths: Paths, name: str, identity: str, duration: int,
-                 on_gain: Callable[[], None], clock: Callable[[], float] = time.monotonic) -> None:
+                 on_gain: Callable[[], None], on_lose: Callable[[], None] = lambda: None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._api = api
         self._paths = paths
         self._name = name
         self._identity = identity
         self._duration = duration
         self._on_gain = on_gain
+        self._on_lose = on_lose
         self._clock = clock
         self._valid_until = 0.0
+        self._leading = False  # as last announced through on_gain/on_lose
+        self._expiry: asyncio.TimerHandle | None = None
         self._seen: tuple[Any, ...] | None = None
         self._seen_since = clock()
         self._resource_version: str | None = None
@@ -69,9 +86,30 @@ class LeaderElector:
         was_leader = self.is_leader()
         self._valid_until = started + self._duration * RENEW_DEADLINE_FRACTION
         self._resource_version = lease.get("metadata", {}).get("resourceVersion")
+        self._arm_expiry()
         if not was_leader:
+            if self._leading:  # it lapsed unnoticed (a stalled loop): say so before gaining
+                self._lost("the lease lapsed")
             logger.info("%s now holds the lease %s", self._identity, self._name)
+            self._leading = True
             self._on_gain()
+
+    def _arm_expiry(self) -> None:
+        """Stop the work the moment the lease lapses, even while every request hangs."""
+        if self._expiry is not None:
+            self._expiry.cancel()
+        delay = max(0.0, self._valid_until - self._clock())
+        self._expiry = asyncio.get_running_loop().call_later(delay, self._check_lapsed)
+
+    def _check_lapsed(self) -> None:
+        self._expiry = None
+        if self._leading and not self.is_leader():
+            self._lost("not renewed in time")
+
+    def _lost(self, why: str) -> None:
+        logger.warning("%s no longer holds the lease %s: %s", self._identity, self._name, why)
+        self._leading = False
+        self._on_lose()
 
     async def attempt(self) -> None:
         """One round: read the Lease, then create, renew or take it when allowed."""
@@ -89,10 +127,9 @@ class LeaderElector:
             self._seen, self._seen_since = record, started
         action = lease_action(spec if lease else None, self._identity, started - self._seen_since)
         if action == "wait":
-            if self.is_leader():
-                logger.warning("%s lost the lease %s to %s", self._identity, self._name,
-                               spec.get("holderIdentity"))
             self._valid_until = 0.0
+            if self._leading:
+                self._lost(f"taken by {spec.get('holderIdentity')}")
             return
         now = timestamp(now_utc(), precise=True)
         new_spec = dict(spec)
@@ -132,9 +169,12 @@ class LeaderElector:
 
     async def release(self) -> None:
         """Hand the Lease back on a clean exit so a follower takes over without waiting."""
+        if self._expiry is not None:
+            self._expiry.cancel()
         if not self.is_leader() or not self._resource_version:
             return
         self._valid_until = 0.0
+        self._leading = False
         stamp = timestamp(now_utc(), precise=True)
         spec = {"holderIdentity": "", "leaseDurationSeconds": 1, "renewTime": stamp,
                 "acquireTime": stamp}

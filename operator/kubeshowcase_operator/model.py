@@ -10,10 +10,11 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
 from .boundaries import folder_and_ancestors
+from .pods import PodView
 from .queue import FINISHING, RUNNING, RunQueue
 from .views import JobView, PipelineView, RunView, changed_after, resource_version_newer
 
-View = TypeVar("View", RunView, JobView, PipelineView)
+View = TypeVar("View", RunView, JobView, PipelineView, PodView)
 
 
 class Model:
@@ -21,6 +22,8 @@ class Model:
         self.runs: dict[str, RunView] = {}
         self.jobs: dict[str, JobView] = {}
         self.pipelines: dict[str, PipelineView] = {}
+        self.pods: dict[str, PodView] = {}  # of our Jobs
+        self._pods_of_job: dict[str, set[str]] = defaultdict(set)  # Job uid -> pod names
         self._job_of_run: dict[str, str] = {}
         # A finished Job removed (TTL 0, a hasty admin) before its run's outcome was written
         # still decides that outcome: kept here until the run is terminal.
@@ -79,6 +82,25 @@ class Model:
                 self._finished_gone[job.run_name] = job
             self._file(job.run_name)
 
+    def put_pod(self, pod: PodView) -> bool:
+        old = self.pods.get(pod.name)
+        if not _replaces(pod, old):
+            return False
+        if old is not None and old.job_uid:
+            _remove_user(self._pods_of_job, old.job_uid, pod.name)
+        self.pods[pod.name] = pod
+        if pod.job_uid:
+            self._pods_of_job[pod.job_uid].add(pod.name)
+        return True
+
+    def drop_pod(self, name: str) -> None:
+        pod = self.pods.pop(name, None)
+        if pod is not None and pod.job_uid:
+            _remove_user(self._pods_of_job, pod.job_uid, name)
+
+    def pods_of(self, job: JobView) -> list[PodView]:
+        return [self.pods[name] for name in self._pods_of_job.get(job.uid, ())]
+
     def put_pipeline(self, pipeline: PipelineView) -> bool:
         stored = self.pipelines.get(pipeline.name)
         if stored is not None and not resource_version_newer(
@@ -106,6 +128,10 @@ class Model:
         return _sync(self.pipelines, listed, as_of, deleted, self.put_pipeline,
                      self.drop_pipeline)
 
+    def sync_pods(self, listed: Iterable[PodView], as_of: str,
+                  deleted: Mapping[str, str]) -> list[str]:
+        return _sync(self.pods, listed, as_of, deleted, self.put_pod, self.drop_pod)
+
     def set_starting(self, name: str, starting: bool) -> None:
         if starting:
             self.starting.add(name)
@@ -118,9 +144,17 @@ class Model:
         name = self._job_of_run.get(run.name)
         job = self.jobs.get(name) if name else self._finished_gone.get(run.name)
         # A Job left behind by an earlier run of the same name is not this run's.
-        if job is not None and job.run_uid and run.uid and job.run_uid != run.uid:
+        if job is not None and job.run_uid != run.uid:
             return None
         return job
+
+    def expirable_jobs(self) -> list[JobView]:
+        """Finished Jobs still without a TTL whose run's outcome is written (or whose run is
+        gone): an operator stopped between the outcome and the TTL leaves such Jobs."""
+        return [job for job in self.jobs.values()
+                if job.finished and job.ttl is None and not job.deleting
+                and ((run := self.runs.get(job.run_name or "")) is None
+                     or run.uid != job.run_uid or run.terminal)]
 
     def slots_used(self) -> int:
         return len(self.unfinished_jobs) + len(self.claims)
@@ -180,7 +214,8 @@ class Model:
                 self._users_below[folder].add(name)
 
 
-def _replaces(incoming: RunView | JobView, stored: RunView | JobView | None) -> bool:
+def _replaces(incoming: RunView | JobView | PodView,
+              stored: RunView | JobView | PodView | None) -> bool:
     """Whether an object from the watch (or an API answer) is news: another object under the
     same name, or a version at least as new. Answers and events can arrive in either order."""
     return (stored is None or stored.uid != incoming.uid

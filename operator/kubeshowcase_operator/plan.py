@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 
 from .boundaries import project_outside_owner
+from .status import Outcome
 from .views import JobView, RunView
 
 
@@ -19,6 +20,7 @@ class Step(enum.Enum):
     JOB_GONE = "job-gone"  # Running, but its Job is nowhere to be seen
     LABEL_FINISHED = "label-finished"  # final phase written, finished label not yet
     REFUSE = "refuse"  # a spec outside its owner's space (made with kubectl): Failed at once
+    FAIL_PENDING = "fail-pending"  # its pod never started (image, scheduling): Failed
 
 
 def needs_finished_label(run: RunView) -> bool:
@@ -26,7 +28,8 @@ def needs_finished_label(run: RunView) -> bool:
     return run.terminal and not run.labelled_finished
 
 
-def plan_run(run: RunView, job: JobView | None) -> Step:
+def plan_run(run: RunView, job: JobView | None, pending: Outcome | None = None) -> Step:
+    """`pending`: why the Job's pod has not started in the time allowed, if so."""
     if run.terminal:
         return Step.NOTHING
     if job is not None:
@@ -36,7 +39,9 @@ def plan_run(run: RunView, job: JobView | None) -> Step:
             return Step.NOTHING  # its pods are going; act once the Job is gone
         if run.cancel_requested:
             return Step.DELETE_JOB
-        return Step.NOTHING if run.phase == "Running" else Step.ADOPT_JOB
+        if run.phase != "Running":
+            return Step.ADOPT_JOB
+        return Step.NOTHING if pending is None else Step.FAIL_PENDING
     if run.phase == "Running":
         return Step.CONFIRM_CANCELLED if run.cancel_requested else Step.JOB_GONE
     if run.cancel_requested:

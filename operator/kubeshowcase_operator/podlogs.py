@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from .jobs import CONTAINER_NAME
 from .kubeapi import ApiError, KubeApi, Paths
@@ -15,13 +16,14 @@ logger = logging.getLogger(__name__)
 
 
 async def save_pod_logs(api: KubeApi, paths: Paths, settings: Settings, run: RunView,
-                        job_name: str) -> str | None:
+                        job_name: str, guard: Callable[[], None] = lambda: None) -> str | None:
     """Keep the pipeline's output next to its results (pods do not outlive their Job); the
     saved log's path relative to the project, None when there was none or it failed.
 
     At most LOG_MAX_BYTES in all, asked of the API with limitBytes so that a longer log is
     not even sent; a cut log ends with a line saying so. Each pod's log is headed by its
-    name when the Job had several (retries)."""
+    name when the Job had several (retries). `guard` raises (NotLeader) to stop before any
+    write to the volume."""
     writer: LogWriter | None = None
     try:
         pods = await api.get(paths.pods, labelSelector=f"job-name={job_name}")
@@ -30,16 +32,19 @@ async def save_pod_logs(api: KubeApi, paths: Paths, settings: Settings, run: Run
                                         pod["metadata"]["name"]))
         if not items:
             return None
+        guard()
         writer = await asyncio.to_thread(open_log, settings.data_root, run.project, run.name,
                                          settings.log_max_bytes)
         kept = 0
         for pod in items:
-            if await _copy_pod_log(api, paths, writer, pod["metadata"]["name"], len(items) > 1):
+            if await _copy_pod_log(api, paths, writer, pod["metadata"]["name"], len(items) > 1,
+                                   guard):
                 kept += 1
             if writer.truncated:
                 break
         if not kept:
             return None
+        guard()
         return await asyncio.to_thread(writer.commit)
     except (ApiError, ProjectError, OSError) as error:
         logger.warning("run %s: could not save the pipeline log: %s", run.name, error)
@@ -50,13 +55,14 @@ async def save_pod_logs(api: KubeApi, paths: Paths, settings: Settings, run: Run
 
 
 async def _copy_pod_log(api: KubeApi, paths: Paths, writer: LogWriter, pod_name: str,
-                        headed: bool) -> bool:
+                        headed: bool, guard: Callable[[], None]) -> bool:
     """Append one pod's log; False when that pod has none (it never started, or is gone)."""
     header = f"===== pod {pod_name} =====\n".encode() if headed else b""
     chunks = api.stream(paths.pod_log(pod_name), container=CONTAINER_NAME,
                         limitBytes=str(max(1, writer.room - len(header) + 1)))
     try:
         async for chunk in chunks:
+            guard()
             if header:
                 await asyncio.to_thread(writer.write, header)
                 header = b""

@@ -4,6 +4,7 @@ Every byte goes through `projectfs`, so nothing a pipeline planted is followed o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from .boundaries import OUTSIDE_OWNER, project_outside_owner
@@ -24,11 +25,17 @@ def read_last_run_id(folder: Folder, handshake: Handshake) -> str | None:
     """LAST_RUN_ID's content (at most LAST_RUN_ID_CAP bytes), None when it does not exist.
 
     A link, FIFO, device, folder or an oversized file there raises LastRunIdUnreadable."""
+    found = _read_last_run_id_dated(folder, handshake)
+    return None if found is None else found[0]
+
+
+def _read_last_run_id_dated(folder: Folder, handshake: Handshake) -> tuple[str, float] | None:
     try:
-        data = folder.read_capped(handshake.last_run_id, LAST_RUN_ID_CAP, "files.lastRunId")
+        found = folder.read_capped_dated(handshake.last_run_id, LAST_RUN_ID_CAP,
+                                         "files.lastRunId")
     except UnsafeEntry as error:
         raise ProjectError("LastRunIdUnreadable", error.message) from None
-    return None if data is None else data.decode(errors="replace")
+    return None if found is None else (found[0].decode(errors="replace"), found[1])
 
 
 def last_run_id_of(data_root: Path, project: str, handshake: Handshake) -> str | None:
@@ -69,11 +76,15 @@ def _clear(folder: Folder, handshake: Handshake) -> None:
 
 
 def prepare(data_root: Path, owner: str, project: str, handshake: Handshake, run_id: str,
-            args: str) -> None:
+            args: str, guard: Callable[[], None] = lambda: None,
+            created: float | None = None) -> None:
     """Before the Job: clear the Pipeline's paths, drop a stale LAST_RUN_ID, write args and run id.
 
     Refuses (touching nothing) when LAST_RUN_ID already names this run: it ran to its end before,
-    and its Job is gone (removed after its TTL while no operator watched). Never run it twice."""
+    and its Job is gone (removed after its TTL while no operator watched). Never run it twice.
+    `guard` raises to stop (leadership lost): it is called before each change to the folder.
+    `created` (the run's creationTimestamp, epoch seconds): a LAST_RUN_ID written before it
+    is a namesake's, an earlier run deleted and created again, and is merely stale."""
     check_owner(owner, project)
     for relative, what in ((handshake.args, "files.args"), (handshake.run_id, "files.runId"),
                            (handshake.last_run_id, "files.lastRunId"),
@@ -81,18 +92,23 @@ def prepare(data_root: Path, owner: str, project: str, handshake: Handshake, run
         segments(relative, what)  # a path that climbs out refuses the run before anything
     with open_project(data_root, project) as folder:
         try:
-            previous = read_last_run_id(folder, handshake)
+            previous = _read_last_run_id_dated(folder, handshake)
         except ProjectError:
             previous = None  # whatever a pipeline left there names no run: removed below
-        if previous is not None and previous.strip() == run_id:
+        if previous is not None and previous[0].strip() == run_id and (
+                created is None or previous[1] >= created):
             raise ProjectError("JobLost", f"{handshake.last_run_id} already names this run "
                                "but its Job is gone: the outcome is unknown and the run is "
                                "not repeated")
         try:
             # Clearing first: a clear path may well contain the handshake folder itself.
+            guard()
             _clear(folder, handshake)
+            guard()
             _remove(folder, handshake.last_run_id, "files.lastRunId")
+            guard()
             folder.write_file(handshake.args, args.encode(), "files.args")
+            guard()
             folder.write_file(handshake.run_id, run_id.encode(), "files.runId")
         except UnsafeEntry as error:
             raise ProjectError("UnsafePath", error.message) from None

@@ -150,6 +150,11 @@ class Folder:
 
         Anything else there (a link, FIFO, device, folder, a file over `cap`) is refused
         without reading a byte of it."""
+        found = self.read_entry_dated(name, cap)
+        return None if found is None else found[0]
+
+    def read_entry_dated(self, name: str, cap: int) -> tuple[bytes, float] | None:
+        """`read_entry`, with the file's modification time (seconds since the epoch)."""
         shown = _join(self.shown, name)
         try:
             fd = os.open(name, FILE_FLAGS, dir_fd=self.fd)
@@ -168,7 +173,7 @@ class Folder:
                 data += chunk
             if len(data) > cap:  # grew after the fstat
                 raise UnsafeEntry(shown, f"is larger than {cap} bytes")
-            return bytes(data)
+            return bytes(data), info.st_mtime
         finally:
             os.close(fd)
 
@@ -190,12 +195,17 @@ class Folder:
     # Relative paths ---------------------------------------------------------------------------
     def read_capped(self, relative: str, cap: int, what: str) -> bytes | None:
         """`read_entry` at a relative path; None when it or a folder on the way is missing."""
+        found = self.read_capped_dated(relative, cap, what)
+        return None if found is None else found[0]
+
+    def read_capped_dated(self, relative: str, cap: int, what: str) -> tuple[bytes, float] | None:
+        """`read_capped`, with the file's modification time."""
         try:
             parent, name = self.parent_of(relative, what)
         except FileNotFoundError:
             return None
         with parent:
-            return parent.read_entry(name, cap)
+            return parent.read_entry_dated(name, cap)
 
     def is_regular_file(self, relative: str, what: str) -> bool:
         try:

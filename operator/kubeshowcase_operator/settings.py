@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from .lease import lease_margin, request_timeout_for
+
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
@@ -31,6 +33,15 @@ class Settings:
     identity: str
     # Bytes of a run's pod log kept in its project; the rest is cut, with a line saying so.
     log_max_bytes: int = 64 * 1024 * 1024
+    # Seconds one API request may take: below the lease margin, so that a write let through
+    # just before leadership lapses is over before anyone else can lead.
+    request_timeout_seconds: float = 4.0
+    # Seconds between two listings of active runs and our Jobs (what a watch gap hid).
+    resync_seconds: int = 60
+    # A run whose pod has not started after this long fails with the kubelet's reason.
+    pending_timeout_seconds: int = 600
+    # activeDeadlineSeconds of the Job of a Pipeline that sets none.
+    default_active_deadline_seconds: int = 86400
 
 
 def _text(env: Mapping[str, str], name: str, default: str | None = None) -> str:
@@ -79,6 +90,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
     identity = _text(env, "POD_NAME", default_identity())
     if len(identity) > 253:
         raise SettingsError(f"POD_NAME must be at most 253 characters, got {len(identity)}")
+    lease_duration = _integer(env, "LEASE_DURATION_SECONDS", 15, minimum=1)
     return Settings(
         namespace=_dns_name(env, "KUBE_NAMESPACE", None, DNS_LABEL, 63),
         data_root=data_root,
@@ -88,7 +100,28 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         job_ttl_seconds=_integer(env, "JOB_TTL_SECONDS", 3600, minimum=0),
         pipeline_run_as_user=_integer(env, "PIPELINE_RUN_AS_USER", 1000, minimum=1),
         lease_name=_dns_name(env, "LEASE_NAME", "kubeshowcase-operator", DNS_SUBDOMAIN, 253),
-        lease_duration_seconds=_integer(env, "LEASE_DURATION_SECONDS", 15, minimum=1),
+        lease_duration_seconds=lease_duration,
         identity=identity,
         log_max_bytes=_integer(env, "LOG_MAX_BYTES", 64 * 1024 * 1024, minimum=1024),
+        request_timeout_seconds=_request_timeout(env, lease_duration),
+        resync_seconds=_integer(env, "RESYNC_SECONDS", 60, minimum=1),
+        pending_timeout_seconds=_integer(env, "PENDING_TIMEOUT_SECONDS", 600, minimum=1),
+        default_active_deadline_seconds=_integer(env, "DEFAULT_ACTIVE_DEADLINE_SECONDS", 86400,
+                                                 minimum=1),
     )
+
+
+def _request_timeout(env: Mapping[str, str], lease_duration: int) -> float:
+    raw = env.get("REQUEST_TIMEOUT_SECONDS", "").strip()
+    margin = lease_margin(lease_duration)
+    if not raw:
+        return request_timeout_for(lease_duration)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"REQUEST_TIMEOUT_SECONDS must be a number, got {raw!r}") from None
+    if not 0 < value < margin:
+        raise SettingsError(
+            f"REQUEST_TIMEOUT_SECONDS must be above 0 and below the lease margin "
+            f"(a third of LEASE_DURATION_SECONDS: {margin:g}s), got {raw}")
+    return value

@@ -66,6 +66,7 @@ class RunView:
     log_file: str | None
     conditions: tuple[dict[str, Any], ...] = field(default=(), compare=False)
     labelled_finished: bool = False
+    status: Mapping[str, Any] = field(default_factory=dict, compare=False)  # as read, whole
 
     @property
     def queue_key(self) -> tuple[datetime, str]:
@@ -100,6 +101,7 @@ class RunView:
             log_file=status.get("logFile") or None,
             conditions=tuple(c for c in status.get("conditions") or () if isinstance(c, dict)),
             labelled_finished=FINISHED_LABEL in (meta.get("labels") or {}),
+            status=dict(status),
         )
 
 
@@ -116,6 +118,7 @@ class JobView:
     finished_at: datetime | None
     deleting: bool
     started_at: datetime | None = None
+    ttl: int | None = None  # ttlSecondsAfterFinished, set once the run's outcome is written
 
     @property
     def finished(self) -> bool:
@@ -151,6 +154,8 @@ class JobView:
             finished_at=finished_at,
             deleting=bool(meta.get("deletionTimestamp")),
             started_at=parse_time((body.get("status") or {}).get("startTime")),
+            ttl=ttl if isinstance(ttl := (body.get("spec") or {}).get("ttlSecondsAfterFinished"),
+                                  int) else None,
         )
 
 

@@ -13,7 +13,8 @@ LIMITS = {f"{who}_MAX_{what}" for who in ("USER", "GUEST")
     "ZIP_MAX_ENTRIES", "ZIP_MAX_TOTAL_BYTES", "ZIP_MAX_RATIO"}
 OPERATOR_ENV = {"KUBE_NAMESPACE", "POD_NAME", "DATA_ROOT", "DATA_PVC", "MAX_CONCURRENT_RUNS",
                 "QUEUE_POSITION_HEAD", "JOB_TTL_SECONDS", "PIPELINE_RUN_AS_USER", "LEASE_NAME",
-                "LEASE_DURATION_SECONDS", "LOG_MAX_BYTES"}
+                "LEASE_DURATION_SECONDS", "LOG_MAX_BYTES", "PENDING_TIMEOUT_SECONDS",
+                "DEFAULT_ACTIVE_DEADLINE_SECONDS", "RESYNC_SECONDS"}
 FIELD_NAMESPACE = {"fieldRef": {"fieldPath": "metadata.namespace"}}
 
 
@@ -117,6 +118,9 @@ def test_operator_defaults():
         "LEASE_NAME": "showcase-kubeshowcase-operator",
         "LEASE_DURATION_SECONDS": "15",
         "LOG_MAX_BYTES": "67108864",
+        "PENDING_TIMEOUT_SECONDS": "600",
+        "DEFAULT_ACTIVE_DEADLINE_SECONDS": "86400",
+        "RESYNC_SECONDS": "60",
     }
 
 

@@ -102,10 +102,11 @@ def test_patch_and_delete(kube_env, kube_client):
     shown = kubectl(kube_env, "get", "ksr", "run-1", "-o",
                     "jsonpath={.spec.cancelRequested} {.status.phase}").stdout
     assert shown == "true Cancelled"
+    # spec.pipeline, args, owner and project are immutable under the CRD's CEL rules.
     kubectl(kube_env, "patch", "ksr", "run-1", "--type=json", "-p",
-            '[{"op":"replace","path":"/spec/pipeline","value":"other"}]')
+            '[{"op":"add","path":"/spec/parameters","value":{"sigma":"3"}}]')
     assert kubectl(kube_env, "get", "ksr", "run-1", "-o",
-                   "jsonpath={.spec.pipeline}").stdout == "other"
+                   "jsonpath={.spec.parameters.sigma}").stdout == "3"
     deleted = kubectl(kube_env, "delete", "ksr", "run-1")
     assert deleted.stdout.startswith('pipelinerun.kubeshowcase.io "run-1" deleted')
     missing = kubectl(kube_env, "get", "ksr", "run-1", check=False)

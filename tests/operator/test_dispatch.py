@@ -151,7 +151,9 @@ def test_a_successful_run_tells_its_story(
                                    "kubeshowcase.io/pipeline": "test"}
     owner = job.metadata.owner_references[0]
     assert (owner.kind, owner.name, owner.controller) == ("PipelineRun", "run-1", True)
-    assert job.spec.ttl_seconds_after_finished == 3600
+    # Set once the outcome is written (the label comes with it), never before.
+    wait_until(lambda: ksc.job("run-1").spec.ttl_seconds_after_finished == 3600, 10,
+               "the Job's TTL")
 
     def reasons() -> list[str]:
         return sorted(event.reason for event in ksc.events("run-1"))

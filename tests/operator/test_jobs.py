@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kubeshowcase_operator.jobs import handshake_of, job_for_run
+from kubeshowcase_operator.jobs import handshake_of, job_for_run, ttl_patch
 from kubeshowcase_operator.settings import Settings
 from kubeshowcase_operator.views import PipelineView, RunView
 
@@ -91,11 +91,24 @@ def test_the_pipeline_may_choose_its_user(settings: Settings) -> None:
     assert pod["containers"][0]["securityContext"]["runAsUser"] == 4242
 
 
-def test_finished_jobs_are_removed_after_the_ttl(settings: Settings) -> None:
+def test_a_job_gets_its_ttl_only_once_its_outcome_is_written(settings: Settings) -> None:
     job = build(settings)
-    assert job["spec"]["ttlSecondsAfterFinished"] == 3600
+    assert "ttlSecondsAfterFinished" not in job["spec"]
+    assert ttl_patch(settings) == {"spec": {"ttlSecondsAfterFinished": 3600}}
     assert job["spec"]["backoffLimit"] == 0
-    assert "activeDeadlineSeconds" not in job["spec"]
+
+
+def test_every_job_has_a_deadline(settings: Settings) -> None:
+    assert build(settings)["spec"]["activeDeadlineSeconds"] == 86400  # the operator's default
+    own = job_for_run(RunView.from_body(run_body()),
+                      PipelineView.from_body(pipeline_body(activeDeadlineSeconds=60)), settings)
+    assert own["spec"]["activeDeadlineSeconds"] == 60
+
+
+def test_evictions_do_not_count_as_failures(settings: Settings) -> None:
+    policy = build(settings)["spec"]["podFailurePolicy"]
+    assert policy == {"rules": [{"action": "Ignore", "onPodConditions": [
+        {"type": "DisruptionTarget", "status": "True"}]}]}
 
 
 def test_a_long_run_name_gets_a_short_job_name(settings: Settings) -> None:

@@ -71,3 +71,15 @@ def test_only_terminal_runs_without_the_label_need_it(
     if labelled:
         body["metadata"]["labels"] = {"kubeshowcase.io/finished": "true"}
     assert needs_finished_label(RunView.from_body(body)) is needed
+
+
+def test_a_running_run_whose_pod_never_started_fails() -> None:
+    from kubeshowcase_operator.status import Outcome
+
+    stuck = Outcome("Failed", "ErrImagePull", "pod run-1-x did not start within 600s")
+    running = RunView.from_body(run_body(phase="Running"))
+    job = JobView.from_body(RUNNING_JOB)
+    assert plan_run(running, job, stuck) is Step.FAIL_PENDING
+    assert plan_run(running, job, None) is Step.NOTHING
+    cancelled = RunView.from_body(run_body(phase="Running", cancel=True))
+    assert plan_run(cancelled, job, stuck) is Step.DELETE_JOB  # cancelling wins

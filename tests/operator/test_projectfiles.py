@@ -170,6 +170,24 @@ def test_it_refuses_to_run_a_run_that_already_ran(project: Path) -> None:
     assert (project / ".kubeshowcase/args").read_text() == "earlier"
 
 
+def test_a_namesakes_last_run_id_is_stale_not_a_lost_job(project: Path) -> None:
+    """run-1 deleted and created again: the LAST_RUN_ID its predecessor wrote is older than
+    the new run, which runs (and is judged by its own LAST_RUN_ID only)."""
+    (project / ".kubeshowcase").mkdir()
+    last = project / ".kubeshowcase/LAST_RUN_ID"
+    last.write_text("run-1\n")
+    written = last.stat().st_mtime
+    prepare(project.parent.parent, "alice", "alice/cells", DEFAULT, "run-1", "new",
+            created=written + 1)
+    assert not last.exists()
+    assert (project / ".kubeshowcase/args").read_text() == "new"
+    last.write_text("run-1\n")  # this run's own, written after it was created: it ran
+    with pytest.raises(ProjectError) as caught:
+        prepare(project.parent.parent, "alice", "alice/cells", DEFAULT, "run-1", "again",
+                created=last.stat().st_mtime - 1)
+    assert caught.value.reason == "JobLost"
+
+
 @pytest.mark.parametrize(("owner", "project_name"), [
     ("alice", "bob/proj"), ("alice", "alice"), ("alice", "alice/cells/deeper"),
     ("bob", "alice/cells")])

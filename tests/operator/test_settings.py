@@ -26,6 +26,10 @@ def test_it_has_defaults(tmp_path: Path) -> None:
     assert settings.lease_duration_seconds == 15
     assert settings.identity  # hostname-pid
     assert settings.log_max_bytes == 64 * 1024 * 1024
+    assert settings.request_timeout_seconds == 4.0  # below the 5 s lease margin
+    assert settings.resync_seconds == 60
+    assert settings.pending_timeout_seconds == 600
+    assert settings.default_active_deadline_seconds == 86400
 
 
 def test_it_reads_every_variable(tmp_path: Path) -> None:
@@ -40,6 +44,12 @@ def test_it_reads_every_variable(tmp_path: Path) -> None:
         "data", 3, 5, 60, 2000, "lease-a", 4, "operator-7", 4096)
 
 
+def test_the_request_timeout_follows_the_lease_duration(tmp_path: Path) -> None:
+    assert load(env(tmp_path, LEASE_DURATION_SECONDS="3")).request_timeout_seconds == 0.8
+    assert load(env(tmp_path, LEASE_DURATION_SECONDS="60",
+                    REQUEST_TIMEOUT_SECONDS="10")).request_timeout_seconds == 10.0
+
+
 @pytest.mark.parametrize(("name", "value", "message"), [
     ("MAX_CONCURRENT_RUNS", "many", "MAX_CONCURRENT_RUNS must be an integer, got 'many'"),
     ("MAX_CONCURRENT_RUNS", "0", "MAX_CONCURRENT_RUNS must be at least 1, got 0"),
@@ -50,6 +60,13 @@ def test_it_reads_every_variable(tmp_path: Path) -> None:
     ("DATA_PVC", "-x", "DATA_PVC must be a lowercase DNS name"),
     ("LOG_MAX_BYTES", "100", "LOG_MAX_BYTES must be at least 1024, got 100"),
     ("LOG_MAX_BYTES", "64Mi", "LOG_MAX_BYTES must be an integer, got '64Mi'"),
+    ("REQUEST_TIMEOUT_SECONDS", "5", "REQUEST_TIMEOUT_SECONDS must be above 0 and below the "
+     "lease margin"),
+    ("REQUEST_TIMEOUT_SECONDS", "0", "LEASE_DURATION_SECONDS: 5s., got 0$"),
+    ("REQUEST_TIMEOUT_SECONDS", "soon", "REQUEST_TIMEOUT_SECONDS must be a number"),
+    ("PENDING_TIMEOUT_SECONDS", "0", "PENDING_TIMEOUT_SECONDS must be at least 1, got 0"),
+    ("DEFAULT_ACTIVE_DEADLINE_SECONDS", "1d", "DEFAULT_ACTIVE_DEADLINE_SECONDS must be an "
+     "integer"),
 ])
 def test_it_rejects_bad_values(tmp_path: Path, name: str, value: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message.replace("(", r"\(")):
