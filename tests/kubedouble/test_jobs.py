@@ -223,7 +223,8 @@ def test_a_pod_of_two_containers_needs_the_container_named(apiserver):
     body = job("pair", [PY, "-c", "print('from main')"],
                pod={"containers": [{"name": "main", "image": "python:3.11",
                                     "command": [PY, "-c", "print('from main')"]},
-                                   {"name": "sidecar", "image": "busybox"}]})
+                                   # no command: the image's CMD (sh, stdin empty) runs
+                                   {"name": "sidecar", "image": "busybox:1.36"}]})
     _run(apiserver, body)
     _finished(apiserver, "pair")
     [pod] = _pods(apiserver, "pair")

@@ -1,0 +1,133 @@
+"""A pod's status as the kubelet reports it, from its containers' states (pure).
+
+Phase: pkg/kubelet/kubelet_pods.go `getPhase`; conditions: pkg/kubelet/status/generate.go
+(Ready, ContainersReady, Initialized, PodReadyToStartContainers); each condition keeps its
+lastTransitionTime while its status stays the same (pkg/kubelet/status/status_manager.go).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .clock import now
+from .images import normalise
+
+TERMINAL = ("Succeeded", "Failed")
+
+
+@dataclass
+class ContainerState:
+    """One container as the kubelet sees it; `state` is the API's {waiting|running|terminated}."""
+
+    name: str
+    image: str
+    state: dict[str, Any] = field(default_factory=lambda: {
+        "waiting": {"reason": "ContainerCreating"}})
+    container_id: str = ""
+    pulled: bool = False
+
+    @property
+    def running(self) -> bool:
+        return "running" in self.state
+
+    def as_status(self) -> dict[str, Any]:
+        status: dict[str, Any] = {
+            "name": self.name, "state": self.state, "lastState": {}, "ready": self.running,
+            "restartCount": 0, "image": normalise(self.image) if self.pulled else self.image,
+            "imageID": "", "started": self.running}
+        if self.pulled:
+            status["imageID"] = f"{normalise(self.image).rsplit(':', 1)[0]}@sha256:" + "0" * 64
+        if self.container_id:
+            status["containerID"] = self.container_id
+        return status
+
+
+def phase(containers: list[ContainerState], restart_policy: str) -> str:
+    """Pending while any container waits; Running while one runs; then Succeeded or Failed."""
+    states = [next(iter(c.state)) for c in containers]
+    if not containers or "waiting" in states:
+        return "Pending"
+    if "running" in states:
+        return "Running"
+    succeeded = sum(1 for c in containers if c.state["terminated"].get("exitCode") == 0)
+    if restart_policy == "Always":
+        return "Running"  # restarted in place (not done by the double: see Kubelet)
+    if succeeded == len(containers):
+        return "Succeeded"
+    return "Failed" if restart_policy == "Never" else "Running"
+
+
+def _condition(kind: str, ok: bool, reason: str = "", message: str = "") -> dict[str, Any]:
+    found: dict[str, Any] = {"type": kind, "status": "True" if ok else "False",
+                             "lastProbeTime": None}
+    if reason:
+        found["reason"] = reason
+    if message:
+        found["message"] = message
+    return found
+
+
+def _ready(kind: str, containers: list[ContainerState], pod_phase: str) -> dict[str, Any]:
+    if pod_phase == "Succeeded":
+        return _condition(kind, False, "PodCompleted")
+    if pod_phase == "Failed":
+        return _condition(kind, False, "PodFailed")
+    unready = [c.name for c in containers if not c.running]
+    if unready:
+        reason = "ContainersNotReady"
+        return _condition(kind, False, reason, f"containers with unready status: "
+                                               f"[{' '.join(unready)}]")
+    return _condition(kind, True)
+
+
+def conditions(containers: list[ContainerState], pod_phase: str, sandbox: bool,
+               previous: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The five conditions in the kubelet's order, transition times kept when unchanged."""
+    made = [_condition("PodReadyToStartContainers", sandbox and pod_phase not in TERMINAL),
+            _condition("Initialized", True), _ready("Ready", containers, pod_phase),
+            _ready("ContainersReady", containers, pod_phase), _condition("PodScheduled", True)]
+    before = {c.get("type"): c for c in previous}
+    stamp = now()
+    for item in made:
+        old = before.get(item["type"])
+        same = old is not None and old.get("status") == item["status"]
+        item["lastTransitionTime"] = old.get("lastTransitionTime") if same and old else stamp
+    return made
+
+
+def pod_status(pod: dict[str, Any], containers: list[ContainerState], *, sandbox: bool,
+               start_time: str, reason: str | None = None,
+               message: str | None = None) -> dict[str, Any]:
+    """The whole status the kubelet writes for the pod now."""
+    previous = pod.get("status") or {}
+    pod_phase = phase(containers, pod["spec"].get("restartPolicy", "Always"))
+    status: dict[str, Any] = {
+        "phase": pod_phase,
+        "conditions": conditions(containers, pod_phase, sandbox,
+                                 previous.get("conditions") or []),
+        "hostIP": "127.0.0.1", "hostIPs": [{"ip": "127.0.0.1"}], "startTime": start_time,
+        "containerStatuses": [c.as_status() for c in containers],
+        "qosClass": previous.get("qosClass", "BestEffort"),
+    }
+    if sandbox:
+        status.update(podIP="127.0.0.1", podIPs=[{"ip": "127.0.0.1"}])
+    if reason:
+        status["reason"] = reason
+    if message:
+        status["message"] = message
+    return status
+
+
+def terminated(exit_code: int, started: str | None, *, reason: str | None = None,
+               message: str | None = None, container_id: str = "") -> dict[str, Any]:
+    """A terminated state: reason Completed for exit 0, Error otherwise (or the one given)."""
+    finished = now()
+    state: dict[str, Any] = {"exitCode": exit_code,
+                             "reason": reason or ("Completed" if exit_code == 0 else "Error"),
+                             "startedAt": started or finished, "finishedAt": finished}
+    if message:
+        state["message"] = message
+    if container_id:
+        state["containerID"] = container_id
+    return {"terminated": state}
