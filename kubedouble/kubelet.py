@@ -1,10 +1,10 @@
 """Stands in for the kubelet of node `kubedouble`: runs each bound Pod's containers as processes.
 
 A pod the scheduler bound goes through the kubelet's stages, each written to its status:
-ContainerCreating while its volumes are set up (FailedMount while one cannot be), then each
-container's image is "pulled" (only images the double was given: ErrImagePull and
-ImagePullBackOff otherwise), then the container runs (Running) and ends (Succeeded/Failed).
-Containers restart never: restartPolicy Always/OnFailure are not honoured.
+ContainerCreating while its volumes are set up (FailedMount while one cannot be), then its init
+containers one by one, then every container at once: its image is "pulled" (only images the
+double was given: ErrImagePull and ImagePullBackOff otherwise), it runs (Running) and ends
+(Succeeded/Failed). Containers restart never: restartPolicy Always/OnFailure are not honoured.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import errors, images
+from . import apply, errors, images
 from .clock import now
 from .containers import ConfigError, MountError, plan_container
 from .images import ImageStore
@@ -56,6 +56,7 @@ class PodRun:
 
     pod: dict[str, Any]
     containers: list[ContainerState]
+    init: list[ContainerState] = field(default_factory=list)
     start_time: str = field(default_factory=now)
     sandbox: bool = False
     reason: tuple[str, str] | None = None  # pod-level (reason, message), e.g. DeadlineExceeded
@@ -82,6 +83,7 @@ class Kubelet:
 
     # Lifecycle -----------------------------------------------------------------------------
     async def run(self) -> None:
+        apply.act_as("kubelet")
         watcher = Watcher(self.pods.qualified, None, Selector())
         self.cluster.store.subscribe(watcher, None)
         for pod in self.cluster.store.items(self.pods.qualified):
@@ -180,7 +182,7 @@ class Kubelet:
             if current["metadata"]["uid"] != run.uid:
                 return
             reason, message = run.reason or (None, None)
-            status = pod_status(current, run.containers, sandbox=run.sandbox,
+            status = pod_status(current, run.containers, sandbox=run.sandbox, init=run.init,
                                 start_time=run.start_time, reason=reason, message=message)
             self.cluster.write_status(self.pods, current, status)
         except errors.ApiError:
@@ -195,8 +197,12 @@ class Kubelet:
         self._publish(run)
 
     def _new_run(self, pod: dict[str, Any]) -> PodRun:
-        return PodRun(pod, [ContainerState(c.get("name", ""), c.get("image", ""))
-                            for c in pod["spec"].get("containers") or []])
+        spec = pod["spec"]
+        init = [ContainerState(c.get("name", ""), c.get("image", ""), init=True)
+                for c in spec.get("initContainers") or []]
+        waiting = {"waiting": {"reason": "PodInitializing" if init else "ContainerCreating"}}
+        return PodRun(pod, [ContainerState(c.get("name", ""), c.get("image", ""), dict(waiting))
+                            for c in spec.get("containers") or []], init)
 
     async def _run_pod(self, pod: dict[str, Any]) -> None:
         run = self._new_run(pod)
@@ -206,6 +212,15 @@ class Kubelet:
             return
         run.sandbox = True
         self._publish(run)
+        for spec, state in zip(pod["spec"].get("initContainers") or [], run.init, strict=True):
+            # One at a time, each to success (pkg/kubelet/kuberuntime computeInitContainerActions).
+            await self._run_container(run, spec, state, folders)
+            if (state.state.get("terminated") or {}).get("exitCode") != 0:
+                self._publish(run)  # failed (or the pod went): the app containers never start
+                self._processes.pop(run.uid, None)
+                return
+        for state in run.containers:
+            state.state = {"waiting": {"reason": "ContainerCreating"}}
         specs = pod["spec"].get("containers") or []
         await asyncio.gather(*(self._run_container(run, spec, state, folders)
                                for spec, state in zip(specs, run.containers, strict=True)))

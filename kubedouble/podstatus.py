@@ -7,6 +7,7 @@ lastTransitionTime while its status stays the same (pkg/kubelet/status/status_ma
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,14 +27,16 @@ class ContainerState:
         "waiting": {"reason": "ContainerCreating"}})
     container_id: str = ""
     pulled: bool = False
+    init: bool = False  # an init container: ready once it has succeeded
 
     @property
     def running(self) -> bool:
         return "running" in self.state
 
     def as_status(self) -> dict[str, Any]:
+        ready = _succeeded(self) if self.init else self.running
         status: dict[str, Any] = {
-            "name": self.name, "state": self.state, "lastState": {}, "ready": self.running,
+            "name": self.name, "state": self.state, "lastState": {}, "ready": ready,
             "restartCount": 0, "image": normalise(self.image) if self.pulled else self.image,
             "imageID": "", "started": self.running}
         if self.pulled:
@@ -43,14 +46,23 @@ class ContainerState:
         return status
 
 
-def phase(containers: list[ContainerState], restart_policy: str) -> str:
-    """Pending while any container waits; Running while one runs; then Succeeded or Failed."""
+def _succeeded(container: ContainerState) -> bool:
+    return (container.state.get("terminated") or {}).get("exitCode") == 0
+
+
+def phase(containers: list[ContainerState], restart_policy: str,
+          init: Sequence[ContainerState] = ()) -> str:
+    """Pending while initialising or while any container waits; Running while one runs; then
+    Succeeded or Failed (a failed init container fails a pod that never restarts)."""
+    failed_init = [c for c in init if "terminated" in c.state and not _succeeded(c)]
+    if failed_init and restart_policy == "Never":
+        return "Failed"
     states = [next(iter(c.state)) for c in containers]
-    if not containers or "waiting" in states:
+    if not containers or "waiting" in states or not all(_succeeded(c) for c in init):
         return "Pending"
     if "running" in states:
         return "Running"
-    succeeded = sum(1 for c in containers if c.state["terminated"].get("exitCode") == 0)
+    succeeded = sum(1 for c in containers if _succeeded(c))
     if restart_policy == "Always":
         return "Running"  # restarted in place (not done by the double: see Kubelet)
     if succeeded == len(containers):
@@ -81,11 +93,29 @@ def _ready(kind: str, containers: list[ContainerState], pod_phase: str) -> dict[
     return _condition(kind, True)
 
 
+def _initialized(init: list[ContainerState], containers: list[ContainerState],
+                 pod_phase: str) -> dict[str, Any]:
+    """GeneratePodInitializedCondition: a Succeeded pod says PodCompleted; a pod whose
+    containers started has been initialised; otherwise every init container must have
+    succeeded."""
+    if pod_phase == "Succeeded":
+        return _condition("Initialized", True, "PodCompleted")
+    if any(c.state.get("running") or c.state.get("terminated") for c in containers):
+        return _condition("Initialized", True)
+    incomplete = [c.name for c in init if not _succeeded(c)]
+    if incomplete:
+        return _condition("Initialized", False, "ContainersNotInitialized",
+                          f"containers with incomplete status: [{' '.join(incomplete)}]")
+    return _condition("Initialized", True)
+
+
 def conditions(containers: list[ContainerState], pod_phase: str, sandbox: bool,
-               previous: list[dict[str, Any]]) -> list[dict[str, Any]]:
+               previous: list[dict[str, Any]],
+               init: Sequence[ContainerState] = ()) -> list[dict[str, Any]]:
     """The five conditions in the kubelet's order, transition times kept when unchanged."""
     made = [_condition("PodReadyToStartContainers", sandbox and pod_phase not in TERMINAL),
-            _condition("Initialized", True), _ready("Ready", containers, pod_phase),
+            _initialized(list(init), containers, pod_phase),
+            _ready("Ready", containers, pod_phase),
             _ready("ContainersReady", containers, pod_phase), _condition("PodScheduled", True)]
     before = {c.get("type"): c for c in previous}
     stamp = now()
@@ -97,19 +127,22 @@ def conditions(containers: list[ContainerState], pod_phase: str, sandbox: bool,
 
 
 def pod_status(pod: dict[str, Any], containers: list[ContainerState], *, sandbox: bool,
-               start_time: str, reason: str | None = None,
-               message: str | None = None) -> dict[str, Any]:
+               start_time: str, init: Sequence[ContainerState] = (),
+               reason: str | None = None, message: str | None = None) -> dict[str, Any]:
     """The whole status the kubelet writes for the pod now."""
     previous = pod.get("status") or {}
-    pod_phase = phase(containers, pod["spec"].get("restartPolicy", "Always"))
+    init = list(init)
+    pod_phase = phase(containers, pod["spec"].get("restartPolicy", "Always"), init)
     status: dict[str, Any] = {
         "phase": pod_phase,
         "conditions": conditions(containers, pod_phase, sandbox,
-                                 previous.get("conditions") or []),
+                                 previous.get("conditions") or [], init),
         "hostIP": "127.0.0.1", "hostIPs": [{"ip": "127.0.0.1"}], "startTime": start_time,
         "containerStatuses": [c.as_status() for c in containers],
         "qosClass": previous.get("qosClass", "BestEffort"),
     }
+    if init:
+        status["initContainerStatuses"] = [c.as_status() for c in init]
     if sandbox:
         status.update(podIP="127.0.0.1", podIPs=[{"ip": "127.0.0.1"}])
     if reason:

@@ -10,36 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from . import errors
+from . import apply, errors
 from .clock import now
 from .operations import Cluster
+from .quantities import quantity
 from .selectors import Selector
 from .store import Watcher
 
 NODE = "kubedouble"
 SCHEDULER = "default-scheduler"
 TERMINAL = ("Succeeded", "Failed")
-
-_SUFFIX = {"": 1, "m": Decimal("0.001"), "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12,
-           "P": 10**15, "E": 10**18, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40,
-           "Pi": 2**50, "Ei": 2**60}
-_QUANTITY = re.compile(r"^([+-]?[0-9.]+)(?:[eE]([+-]?[0-9]+))?([a-zA-Z]*)$")
-
-
-def quantity(value: Any) -> Decimal:
-    """A resource.Quantity string ("500m", "2Gi", "1e3") as a number of units."""
-    match = _QUANTITY.match(str(value).strip())
-    if not match or match.group(3) not in _SUFFIX:
-        raise ValueError(f"quantities must match the regular expression "
-                         f"'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': {value!r}")
-    number = Decimal(match.group(1)) * Decimal(_SUFFIX[match.group(3)])
-    return number * (Decimal(10) ** int(match.group(2))) if match.group(2) else number
-
 
 @dataclass(frozen=True)
 class NodeCapacity:
@@ -55,10 +39,9 @@ class NodeCapacity:
 
 
 def _container_requests(container: dict[str, Any]) -> dict[str, Decimal]:
-    # An unset request defaults to its limit (pkg/apis/core/v1/defaults.go SetDefaults_Pod).
-    resources = container.get("resources") or {}
-    merged = {**(resources.get("limits") or {}), **(resources.get("requests") or {})}
-    return {name: quantity(value) for name, value in merged.items()}
+    # The API server has defaulted unset requests to their limits (defaults.py).
+    requests = (container.get("resources") or {}).get("requests") or {}
+    return {name: quantity(value) for name, value in requests.items()}
 
 
 def pod_requests(pod: dict[str, Any]) -> dict[str, Decimal]:
@@ -113,6 +96,7 @@ class Scheduler:
         self._waiting: set[tuple[str, str]] = set()  # pods found unschedulable, tried again
 
     async def run(self) -> None:
+        apply.act_as("kube-scheduler")
         watcher = Watcher(self.pods.qualified, None, Selector())
         self.cluster.store.subscribe(watcher, None)
         for pod in self.cluster.store.items(self.pods.qualified):
@@ -150,12 +134,7 @@ class Scheduler:
                 or (pod.get("status") or {}).get("phase") in TERMINAL):
             self._waiting.discard(key)
             return
-        try:
-            short, ever = insufficient(pod, self._bound(), self.capacity)
-        except ValueError as problem:
-            short, ever = [], True
-            self._refuse(pod, str(problem))
-            return
+        short, ever = insufficient(pod, self._bound(), self.capacity)
         if short:
             self._waiting.add(key)
             self._refuse(pod, unschedulable_message(short, ever))

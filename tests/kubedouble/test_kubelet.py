@@ -180,3 +180,48 @@ def test_the_reference_image_runs_its_own_command(apiserver, data_root: Path):
         f"nuclei: error: the run id file {project}/.kubeshowcase/run_id does not exist\n")
     terminated = _get(apiserver, "ref")["status"]["containerStatuses"][0]["state"]["terminated"]
     assert terminated["exitCode"] == 2
+
+
+def test_init_containers_run_first_one_at_a_time(apiserver, data_root: Path):
+    journal = data_root / "order"
+    write = "import sys; open(sys.argv[1], 'a').write(sys.argv[2] + chr(10))"
+
+    def step(name: str) -> dict:
+        return {"name": name, "image": "python:3.11",
+                "command": [sys.executable, "-c", write, str(journal), name]}
+    body = {"metadata": {"name": "init"}, "spec": {
+        "restartPolicy": "Never", "initContainers": [step("first"), step("second")],
+        "containers": [step("main")]}}
+    _create(apiserver, body)
+    wait_until(lambda: _get(apiserver, "init")["status"].get("phase") == "Succeeded", 30,
+               "the pod to finish")
+    assert journal.read_text().split() == ["first", "second", "main"]
+    status = _get(apiserver, "init")["status"]
+    assert [s["state"]["terminated"]["reason"] for s in status["initContainerStatuses"]] == [
+        "Completed", "Completed"]
+
+
+def test_a_failed_init_container_fails_the_pod(apiserver):
+    body = {"metadata": {"name": "badinit"}, "spec": {
+        "restartPolicy": "Never",
+        "initContainers": [{"name": "setup", "image": "python:3.11",
+                            "command": [sys.executable, "-c", "raise SystemExit(4)"]}],
+        "containers": [{"name": "main", "image": "python:3.11", "command": ["true"]}]}}
+    _create(apiserver, body)
+    wait_until(lambda: _get(apiserver, "badinit")["status"].get("phase") == "Failed", 30,
+               "the pod to fail")
+    status = _get(apiserver, "badinit")["status"]
+    assert status["initContainerStatuses"][0]["state"]["terminated"]["exitCode"] == 4
+    assert status["containerStatuses"][0]["state"] == {"waiting": {"reason": "PodInitializing"}}
+    initialized = next(c for c in status["conditions"] if c["type"] == "Initialized")
+    assert (initialized["status"], initialized["message"]) == (
+        "False", "containers with incomplete status: [setup]")
+
+
+def test_the_kubelet_and_scheduler_write_as_themselves(apiserver):
+    _create(apiserver, _pod("who", ["true"], image="busybox:1.36"))
+    wait_until(lambda: _get(apiserver, "who")["status"].get("phase") == "Succeeded", 30,
+               "the pod to finish")
+    managers = {(m["manager"], m.get("subresource")) for m in
+                _get(apiserver, "who")["metadata"]["managedFields"]}
+    assert {("kube-scheduler", "binding"), ("kubelet", "status")} <= managers

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import base64
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from kubedouble import images, podstatus, scheduler
+from kubedouble import defaults, images, podstatus, scheduler
 from kubedouble.containers import ConfigError, MountError, plan_container, rewrite
 from kubedouble.images import Image, command_line, from_dockerfile, normalise
 from kubedouble.logbuffer import LogBuffer, stamp
 from kubedouble.podstatus import ContainerState
+from kubedouble.quantities import quantity
 from kubedouble.volumes import MountFailed, VolumeWriter, pod_folders
 
 REPO = Path(__file__).resolve().parents[2]
@@ -257,10 +259,26 @@ def test_conditions_as_the_kubelet_generates_them():
     assert again[0]["lastTransitionTime"] == "then"  # unchanged status: the time stays
     _, done = table(_containers(podstatus.terminated(0, None)), "Succeeded")
     assert [r[:3] for r in done[:4]] == [
-        ("PodReadyToStartContainers", "False", None), ("Initialized", "True", None),
+        ("PodReadyToStartContainers", "False", None), ("Initialized", "True", "PodCompleted"),
         ("Ready", "False", "PodCompleted"), ("ContainersReady", "False", "PodCompleted")]
     _, failed = table(_containers(podstatus.terminated(2, None)), "Failed")
     assert failed[2][2] == "PodFailed"
+
+
+def test_init_containers_come_first():
+    def init(*states: dict) -> list[ContainerState]:
+        return [ContainerState(f"i{n}", "busybox:1.36", state, init=True)
+                for n, state in enumerate(states)]
+    waiting = _containers({"waiting": {"reason": "PodInitializing"}})
+    ok, bad = podstatus.terminated(0, None), podstatus.terminated(1, None)
+    assert podstatus.phase(waiting, "Never", init(ok, RUN)) == "Pending"
+    assert podstatus.phase(waiting, "Never", init(bad)) == "Failed"
+    assert podstatus.phase(waiting, "OnFailure", init(bad)) == "Pending"
+    [made] = [c for c in podstatus.conditions(waiting, "Pending", True, [], init(ok, RUN))
+              if c["type"] == "Initialized"]
+    assert (made["status"], made["reason"], made["message"]) == (
+        "False", "ContainersNotInitialized", "containers with incomplete status: [i1]")
+    assert [c.as_status()["ready"] for c in init(ok, RUN)] == [True, False]
 
 
 def test_terminated_states():
@@ -274,26 +292,40 @@ def test_terminated_states():
 @pytest.mark.parametrize(("text", "value"), [
     ("500m", "0.5"), ("2", "2"), ("8Gi", str(8 * 2**30)), ("1e3", "1000"), ("1.5k", "1500")])
 def test_quantities(text, value):
-    assert scheduler.quantity(text) == scheduler.Decimal(value)
+    assert quantity(text) == Decimal(value)
 
 
-def _requesting(cpu: str | None = None, memory: str | None = None, limit_cpu: str | None = None):
-    resources: dict = {}
-    if cpu or memory:
-        resources["requests"] = {k: v for k, v in (("cpu", cpu), ("memory", memory)) if v}
-    if limit_cpu:
-        resources["limits"] = {"cpu": limit_cpu}
-    return {"spec": {"containers": [{"name": "c", "resources": resources}]}}
+def _requesting(cpu: str | None = None, memory: str | None = None):
+    requests = {k: v for k, v in (("cpu", cpu), ("memory", memory)) if v}
+    return {"spec": {"containers": [{"name": "c", "resources": {"requests": requests}}]}}
 
 
 def test_fit_counts_what_bound_pods_request():
     node = scheduler.NodeCapacity(cpu="2", memory="8Gi")
     assert scheduler.insufficient(_requesting("500m", "512Mi"), [], node) == ([], True)
     assert scheduler.insufficient(_requesting("3"), [], node) == (["cpu"], False)
-    assert scheduler.insufficient(_requesting(limit_cpu="3"), [], node) == (["cpu"], False)
     assert scheduler.insufficient(_requesting("1", "9Gi"), [], node) == (["memory"], False)
     taken = [_requesting("1500m")]
     assert scheduler.insufficient(_requesting("1"), taken, node) == (["cpu"], True)
+
+
+@pytest.mark.parametrize(("resources", "qos"), [
+    ({}, "BestEffort"),
+    ({"requests": {"cpu": "1"}}, "Burstable"),
+    ({"limits": {"cpu": "1", "memory": "1Gi"}}, "Guaranteed"),
+    ({"requests": {"cpu": "1000m", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
+     "Guaranteed"),
+    ({"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
+     "Burstable"),
+])
+def test_qos_class_and_requests_defaulted_from_limits(resources, qos):
+    pod = {"metadata": {}, "spec": {"containers": [
+        {"name": "c", "image": "x:1", "resources": resources}]}}
+    defaults.prepare_pod(pod)
+    assert pod["status"]["qosClass"] == qos
+    if "requests" not in resources:  # requests, when unset, are the limits
+        assert pod["spec"]["containers"][0]["resources"].get("requests", {}) == resources.get(
+            "limits", {})
 
 
 def test_failed_scheduling_is_worded_as_the_scheduler_does():
