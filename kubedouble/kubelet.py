@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,7 +110,8 @@ class Kubelet:
                 self._runs[uid].cancel()
             for key in [k for k in self.logs if k[0] == uid]:
                 del self.logs[key]
-            self._writer.remove(uid)
+            if uid not in self._runs:
+                self._clean(uid)  # else the run cleans up once its processes are gone
             self._seen.discard(uid)
             return
         status = pod.get("status") or {}
@@ -204,8 +206,23 @@ class Kubelet:
         return PodRun(pod, [ContainerState(c.get("name", ""), c.get("image", ""), dict(waiting))
                             for c in spec.get("containers") or []], init)
 
+    def _clean(self, pod_uid: str) -> None:
+        """Unmount: the pod's volumes and its containers' own folders go."""
+        self._writer.remove(pod_uid)
+        shutil.rmtree(self.settings.scratch / "rootfs" / pod_uid, ignore_errors=True)
+
     async def _run_pod(self, pod: dict[str, Any]) -> None:
         run = self._new_run(pod)
+        try:
+            await self._run_stages(run)
+        finally:
+            self._processes.pop(run.uid, None)
+            self._kill_reasons.pop(run.uid, None)
+            if not self._exists(run):
+                self._clean(run.uid)
+
+    async def _run_stages(self, run: PodRun) -> None:
+        pod = run.pod
         self._publish(run)  # ContainerCreating
         folders = await self._mount(run)
         if folders is None:
@@ -217,7 +234,6 @@ class Kubelet:
             await self._run_container(run, spec, state, folders)
             if (state.state.get("terminated") or {}).get("exitCode") != 0:
                 self._publish(run)  # failed (or the pod went): the app containers never start
-                self._processes.pop(run.uid, None)
                 return
         for state in run.containers:
             state.state = {"waiting": {"reason": "ContainerCreating"}}
@@ -229,7 +245,6 @@ class Kubelet:
             if run.reason and run.reason[0] != "DeadlineExceeded":
                 run.reason = None  # only the deadline is the pod's own reason
             self._publish(run)
-        self._processes.pop(run.uid, None)
 
     async def _mount(self, run: PodRun) -> dict[str, Path] | None:
         """The pod's volumes, retried until they can be set up (None: the pod went)."""

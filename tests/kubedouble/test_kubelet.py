@@ -225,3 +225,17 @@ def test_the_kubelet_and_scheduler_write_as_themselves(apiserver):
     managers = {(m["manager"], m.get("subresource")) for m in
                 _get(apiserver, "who")["metadata"]["managedFields"]}
     assert {("kube-scheduler", "binding"), ("kubelet", "status")} <= managers
+
+
+def test_an_empty_dir_lives_as_long_as_its_pod(apiserver, tmp_path: Path):
+    script = "import sys; open(sys.argv[1] + '/f', 'w').write('x')"
+    body = _pod("scratch", [sys.executable, "-c", script, "/scratch"],
+                volumeMounts=[{"name": "s", "mountPath": "/scratch"}])
+    body["spec"]["volumes"] = [{"name": "s", "emptyDir": {}}]
+    uid = _create(apiserver, body)["metadata"]["uid"]
+    wait_until(lambda: _get(apiserver, "scratch")["status"].get("phase") == "Succeeded", 30,
+               "the pod to finish")
+    written = tmp_path / "kubedouble" / "scratch" / "volumes" / uid / "s" / "f"
+    assert written.read_text() == "x"
+    http(apiserver, "DELETE", f"{PODS}/scratch")
+    wait_until(lambda: not written.parent.exists(), 10, "the emptyDir to go")

@@ -14,6 +14,8 @@ LIFECYCLE = "https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/"
 GET_PHASE = "pkg/kubelet/kubelet_pods.go getPhase"
 GENERATE = "pkg/kubelet/status/generate.go GeneratePodReadyCondition"
 CREATE_STRATEGY = "pkg/registry/core/pod/strategy.go PrepareForCreate"
+INIT = "https://kubernetes.io/docs/concepts/workloads/pods/init-containers/"
+QOS = "https://kubernetes.io/docs/concepts/workloads/pods/pod-qos/"
 BINDING = "pkg/registry/core/pod/storage/storage.go setPodHostAndAnnotations"
 IMAGES = "https://kubernetes.io/docs/concepts/containers/images/#imagepullbackoff"
 IMAGE_MANAGER = "pkg/kubelet/images/image_manager.go EnsureImageExists"
@@ -104,6 +106,35 @@ ROWS = [
                 "status.conditions.2.reason": "PodCompleted",
                 "status.conditions.0.status": "False"},
         contains=('"finishedAt":"', '"startedAt":"')),
+    Row("a completed pod was initialised", "GET", POD, GENERATE, 200,
+        setup=(create(pod(["true"])),), eventually=WAIT, fields={
+            "status.phase": "Succeeded", "status.conditions.1.type": "Initialized",
+            "status.conditions.1.status": "True", "status.conditions.1.reason": "PodCompleted"}),
+    Row("init containers run before the others", "GET", POD, INIT, 200,
+        setup=(create(pod(["sleep", "60"], initContainers=[
+            {"name": "setup", "image": "busybox:1.36", "command": ["sleep", "60"]}])),),
+        eventually=WAIT, fields={
+            "status.phase": "Pending", "status.conditions.1.status": "False",
+            "status.conditions.1.reason": "ContainersNotInitialized",
+            "status.conditions.1.message": "containers with incomplete status: [setup]",
+            "status.containerStatuses.0.state.waiting.reason": "PodInitializing"},
+        contains=('"initContainerStatuses":[{"name":"setup","state":{"running":{"startedAt"',)),
+    Row("a failed init container fails a never-restarting pod", "GET", POD, GET_PHASE, 200,
+        setup=(create(pod(["true"], initContainers=[
+            {"name": "setup", "image": "busybox:1.36", "command": ["false"]}])),),
+        eventually=WAIT, fields={
+            "status.phase": "Failed",
+            "status.initContainerStatuses.0.state.terminated.exitCode": 1,
+            "status.containerStatuses.0.state.waiting.reason": "PodInitializing"}),
+    Row("requests equal to limits are Guaranteed", "POST", PODS, QOS, 201,
+        body=pod(["true"], container={"resources": {"limits": {"cpu": "100m",
+                                                              "memory": "64Mi"}}}),
+        fields={"status.qosClass": "Guaranteed",
+                "spec.containers.0.resources.requests.cpu": "100m"}),
+    Row("requests below limits are Burstable", "POST", PODS, QOS, 201,
+        body=pod(["true"], container={"resources": {"requests": {"cpu": "50m"},
+                                                    "limits": {"cpu": "100m"}}}),
+        fields={"status.qosClass": "Burstable"}),
     Row("a container exiting non-zero fails the pod", "GET", POD, GET_PHASE, 200,
         setup=(create(pod(["python", "-c", "raise SystemExit(3)"], image="python:3.11")),),
         eventually=WAIT, fields={
