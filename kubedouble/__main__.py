@@ -12,9 +12,10 @@ from pathlib import Path
 
 import yaml
 
-from .images import load_images
+from .images import ImageStore, load_images
+from .quantities import quantity
 from .runtime import DoubleConfig, KubeDouble, kubeconfig
-from .scheduler import NodeCapacity, quantity
+from .scheduler import NodeCapacity
 
 
 def _pairs(items: list[str], flag: str) -> dict[str, str]:
@@ -87,15 +88,14 @@ async def serve(args: argparse.Namespace) -> None:
     except ValueError as problem:
         raise SystemExit(f"kubedouble: {problem}") from None
     images = (load_images(yaml.safe_load(images_file.read_text()), images_file.parent)
-              if images_file is not None else None)
+              if images_file is not None else ImageStore())
     scratch = Path(tempfile.mkdtemp(prefix="kubedouble-"))
     double = KubeDouble(DoubleConfig(
         host=args.host, port=args.port, crd_dir=crd_dir, volumes=volumes,
         job_env=_pairs(args.job_env, "--job-env"), apply_files=[Path(p) for p in args.apply],
         state_file=Path(args.state) if args.state else None, scratch=scratch,
         namespace=args.namespace, watch_history_seconds=args.watch_history_seconds,
-        node=node, container_log_max_bytes=log_max,
-        **({"images": images} if images is not None else {})))
+        node=node, container_log_max_bytes=log_max, images=images))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -1,7 +1,9 @@
-"""How one container of a Pod becomes a local process: argv, working folder, environment (pure).
+"""How one container of a Pod becomes a local process: argv, working folder, environment.
 
-The argv comes from the container's command/args and its image's ENTRYPOINT/CMD; paths under
-a mountPath (or a folder the image maps) move to the local folder behind it.
+The argv comes from the container's command/args and its image's ENTRYPOINT/CMD; an argv or env
+entry that is a path under a mountPath (or a folder the image maps) moves to the local folder
+behind it (a path inside a longer string, e.g. a `sh -c` script, does not). Only the folders a
+container needs are made (a missing subPath, the working folder), as the kubelet and runc do.
 """
 
 from __future__ import annotations
