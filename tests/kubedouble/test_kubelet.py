@@ -239,3 +239,25 @@ def test_an_empty_dir_lives_as_long_as_its_pod(apiserver, tmp_path: Path):
     assert written.read_text() == "x"
     http(apiserver, "DELETE", f"{PODS}/scratch")
     wait_until(lambda: not written.parent.exists(), 10, "the emptyDir to go")
+
+
+def test_kubectl_shows_what_a_cluster_shows(apiserver, kube_env):
+    from tests.kubedouble.helpers import kubectl
+
+    _create(apiserver, _pod("pulls", ["true"], image="nosuch:1"))
+    _create(apiserver, _pod("done", ["true"], image="busybox:1.36"))
+    init = _pod("inits", ["true"], image="busybox:1.36")
+    init["spec"]["initContainers"] = [{"name": "wait", "image": "busybox:1.36",
+                                       "command": ["sleep", "60"]}]
+    _create(apiserver, init)
+
+    def statuses() -> dict[str, str]:
+        rows = kubectl(kube_env, "get", "pods", "--no-headers").stdout.splitlines()
+        return {row.split()[0]: row.split()[2] for row in rows}
+    wait_until(lambda: statuses() == {"pulls": "ImagePullBackOff", "done": "Completed",
+                                      "inits": "Init:0/1"}, 30, "the STATUS column")
+    described = kubectl(kube_env, "describe", "pod", "pulls").stdout
+    assert "Node:             kubedouble/127.0.0.1" in described
+    assert "Reason:       ImagePullBackOff" in described
+    assert 'Back-off pulling image "nosuch:1"' in described
+    assert "Failed     " in described and "Error: ErrImagePull" in described
