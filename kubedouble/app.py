@@ -219,8 +219,9 @@ class Api:
     async def pod_log(self, request: web.Request, route: Route) -> web.StreamResponse:
         pod = self.cluster.get(route.resource, route.namespace or "", route.name or "")
         options = podlog.log_options(pod, request)
-        buffer = (self.kubelet.logs.get((pod["metadata"]["uid"], options.container))
-                  if self.kubelet else None)
+        logs = {} if self.kubelet is None else (
+            self.kubelet.previous_logs if options.previous else self.kubelet.logs)
+        buffer = logs.get((pod["metadata"]["uid"], options.container))
         return await podlog.serve(request, pod, options, buffer)
 
     # Deletes -------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ A pod the scheduler bound goes through the kubelet's stages, each written to its
 ContainerCreating while its volumes are set up (FailedMount while one cannot be), then its init
 containers one by one, then every container at once: its image is "pulled" (only images the
 double was given: ErrImagePull and ImagePullBackOff otherwise), it runs (Running) and ends
-(Succeeded/Failed). Containers restart never: restartPolicy Always/OnFailure are not honoured.
+(Succeeded/Failed), or restarts as its restartPolicy says (CrashLoopBackOff in between).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 
 from . import apply, errors, images
 from .clock import now
-from .containers import ConfigError, MountError, plan_container
+from .containers import ConfigError, ContainerPlan, MountError, plan_container
 from .images import ImageStore
 from .logbuffer import DEFAULT_MAX_BYTES, LogBuffer
 from .operations import Cluster
@@ -44,6 +44,8 @@ class KubeletSettings:
     retry_seconds: float = 1.0  # how soon a pod that cannot start yet is tried again
     image_pull_backoff_seconds: float = 10.0  # the kubelet's: 10 s doubling up to 300 s
     image_pull_backoff_max_seconds: float = 300.0
+    crash_loop_backoff_seconds: float = 10.0  # restarts: 10 s doubling up to 300 s
+    crash_loop_backoff_max_seconds: float = 300.0
 
 
 def _signal_group(pid: int, sig: int) -> None:
@@ -75,6 +77,8 @@ class Kubelet:
         self.settings = settings
         self.pods = cluster.resource("", "v1", "pods")
         self.logs: dict[tuple[str, str], LogBuffer] = {}  # (pod uid, container) → its log
+        self.previous_logs: dict[tuple[str, str], LogBuffer] = {}  # the run before a restart
+        self._stopping: set[str] = set()  # pods being killed: their containers do not restart
         self._processes: dict[str, dict[str, asyncio.subprocess.Process]] = {}
         self._runs: dict[str, asyncio.Task[None]] = {}
         self._seen: set[str] = set()  # pods taken on (a late event must not start them again)
@@ -108,8 +112,9 @@ class Kubelet:
         if event_type == "DELETED":
             if not self.kill(uid, None) and uid in self._runs:
                 self._runs[uid].cancel()
-            for key in [k for k in self.logs if k[0] == uid]:
-                del self.logs[key]
+            for logs in (self.logs, self.previous_logs):
+                for key in [k for k in logs if k[0] == uid]:
+                    del logs[key]
             if uid not in self._runs:
                 self._clean(uid)  # else the run cleans up once its processes are gone
             self._seen.discard(uid)
@@ -146,6 +151,7 @@ class Kubelet:
                    if p.returncode is None]
         if not running:
             return False
+        self._stopping.add(pod_uid)
         if reason:
             self._kill_reasons[pod_uid] = reason
         for process in running:
@@ -218,6 +224,7 @@ class Kubelet:
         finally:
             self._processes.pop(run.uid, None)
             self._kill_reasons.pop(run.uid, None)
+            self._stopping.discard(run.uid)
             if not self._exists(run):
                 self._clean(run.uid)
 
@@ -302,18 +309,48 @@ class Kubelet:
 
     async def _run_container(self, run: PodRun, spec: dict[str, Any], state: ContainerState,
                              folders: dict[str, Path]) -> None:
+        """Pull, start, wait; restart as restartPolicy says (an init container only on
+        failure), backing off 10 s doubling to 300 s (CrashLoopBackOff)."""
         image = await self._pull(run, spec, state)
         if image is None:
             return
+        policy = run.pod["spec"].get("restartPolicy", "Always")
+        delay = self.settings.crash_loop_backoff_seconds
+        while True:
+            plan = await self._plan(run, spec, state, image, folders)
+            if plan is None:
+                return
+            code = await self._execute(run, state, plan)
+            again = policy == "Always" and not state.init or (policy != "Never" and code != 0)
+            if not again or run.uid in self._stopping or not self._exists(run):
+                break
+            meta = run.pod["metadata"]
+            pod = f"{meta['name']}_{meta['namespace']}({run.uid})"
+            self.previous_logs[(run.uid, state.name)] = self.logs.pop((run.uid, state.name))
+            state.last_state, state.restart_count = state.state, state.restart_count + 1
+            state.state = {"waiting": {"reason": "CrashLoopBackOff", "message": (
+                f"back-off {delay:g}s restarting failed container={state.name} pod={pod}")}}
+            self._event(run, "Warning", "BackOff", f"Back-off restarting failed container "
+                                                   f"{state.name} in pod {pod}", once=False)
+            self._publish(run)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.settings.crash_loop_backoff_max_seconds)
+            if run.uid in self._stopping or not self._exists(run):
+                return
+        if not all(c.state.get("terminated") for c in run.containers):
+            self._publish(run)  # the last one to end writes the pod's final status
+
+    async def _plan(self, run: PodRun, spec: dict[str, Any], state: ContainerState,
+                    image: images.Image, folders: dict[str, Path]) -> ContainerPlan | None:
+        """The container's process, retried while its env or mounts cannot be made."""
         meta = run.pod["metadata"]
         base_env = {**os.environ, **self.settings.job_env}
         while True:
             try:
-                plan = plan_container(
+                return plan_container(
                     run.pod, spec, image, folders=folders,
                     lookup=self._lookup_in(meta["namespace"]), base_env=base_env,
                     rootfs=self.settings.scratch / "rootfs" / run.uid / state.name)
-                break
             except (ConfigError, MountError) as problem:
                 self._event(run, "Warning", "Failed", f"Error: {problem.message}")
                 state.state = {"waiting": {"reason": "CreateContainerConfigError",
@@ -321,7 +358,10 @@ class Kubelet:
                 self._publish(run)
             await asyncio.sleep(self.settings.retry_seconds)
             if not self._exists(run):
-                return
+                return None
+
+    async def _execute(self, run: PodRun, state: ContainerState, plan: ContainerPlan) -> int:
+        """Run the process to its end, its output into the container's log; its exit code."""
         buffer = self.logs.setdefault((run.uid, state.name),
                                       LogBuffer(self.settings.container_log_max_bytes))
         self._event(run, "Normal", "Created", f"Created container: {state.name}")
@@ -337,8 +377,7 @@ class Kubelet:
             buffer.close()
             self._event(run, "Warning", "Failed", f"Error: {message}")
             state.state = terminated(128, started, reason="StartError", message=message)
-            self._publish(run)
-            return
+            return 128
         self._processes.setdefault(run.uid, {})[state.name] = process
         state.container_id = f"kubedouble://{process.pid}"
         state.state = {"running": {"startedAt": started}}
@@ -353,5 +392,4 @@ class Kubelet:
             buffer.close()
         exit_code = code if code >= 0 else 128 - code
         state.state = terminated(exit_code, started, container_id=state.container_id)
-        if not all(c.state.get("terminated") for c in run.containers):
-            self._publish(run)  # the last one to end writes the pod's final status
+        return exit_code

@@ -89,9 +89,10 @@ def waiting_problem(pod: dict[str, Any], container: str) -> errors.ApiError:
 
 async def serve(request: web.Request, pod: dict[str, Any], options: LogOptions,
                 buffer: LogBuffer | None) -> web.StreamResponse:
+    """`buffer`: the container's log (its previous run's with `previous=true`), None if none."""
     if not pod["spec"].get("nodeName"):
         return web.Response(body=b"", content_type="text/plain")  # no node: an empty log
-    if options.previous:
+    if buffer is None and options.previous:
         raise errors.bad_request(f'previous terminated container "{options.container}" in pod '
                                  f'"{pod["metadata"]["name"]}" not found')
     if buffer is None:

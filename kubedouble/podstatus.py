@@ -28,6 +28,8 @@ class ContainerState:
     container_id: str = ""
     pulled: bool = False
     init: bool = False  # an init container: ready once it has succeeded
+    restart_count: int = 0
+    last_state: dict[str, Any] = field(default_factory=dict)  # the run before a restart
 
     @property
     def running(self) -> bool:
@@ -36,8 +38,8 @@ class ContainerState:
     def as_status(self) -> dict[str, Any]:
         ready = _succeeded(self) if self.init else self.running
         status: dict[str, Any] = {
-            "name": self.name, "state": self.state, "lastState": {}, "ready": ready,
-            "restartCount": 0, "image": normalise(self.image) if self.pulled else self.image,
+            "name": self.name, "state": self.state, "lastState": self.last_state, "ready": ready,
+            "restartCount": self.restart_count, "image": normalise(self.image) if self.pulled else self.image,
             "imageID": "", "started": self.running}
         if self.pulled:
             status["imageID"] = f"{normalise(self.image).rsplit(':', 1)[0]}@sha256:" + "0" * 64
@@ -57,14 +59,16 @@ def phase(containers: list[ContainerState], restart_policy: str,
     failed_init = [c for c in init if "terminated" in c.state and not _succeeded(c)]
     if failed_init and restart_policy == "Never":
         return "Failed"
-    states = [next(iter(c.state)) for c in containers]
+    # A container waiting to be restarted has stopped, not yet started.
+    states = ["stopped" if "waiting" in c.state and c.last_state else next(iter(c.state))
+              for c in containers]
     if not containers or "waiting" in states or not all(_succeeded(c) for c in init):
         return "Pending"
     if "running" in states:
         return "Running"
     succeeded = sum(1 for c in containers if _succeeded(c))
     if restart_policy == "Always":
-        return "Running"  # restarted in place (not done by the double: see Kubelet)
+        return "Running"  # its containers restart
     if succeeded == len(containers):
         return "Succeeded"
     return "Failed" if restart_policy == "Never" else "Running"

@@ -261,3 +261,27 @@ def test_kubectl_shows_what_a_cluster_shows(apiserver, kube_env):
     assert "Reason:       ImagePullBackOff" in described
     assert 'Back-off pulling image "nosuch:1"' in described
     assert "Failed     " in described and "Error: ErrImagePull" in described
+
+
+def test_on_failure_restarts_in_place_until_the_job_gives_up(apiserver, data_root: Path):
+    # Each run appends to a file; the second one succeeds.
+    counter = data_root / "runs"
+    script = ("import sys; f = open(sys.argv[1], 'a+'); f.write('x'); f.seek(0); "
+              "n = len(f.read()); print('run', n); sys.exit(0 if n >= 2 else 3)")
+    body = _pod("flaky", [sys.executable, "-c", script, str(counter)])
+    body["spec"]["restartPolicy"] = "OnFailure"
+    _create(apiserver, body)
+    crashing = wait_until(lambda: (s := _get(apiserver, "flaky")["status"]).get(
+        "containerStatuses", [{}])[0].get("state", {}).get("waiting", {}).get(
+        "reason") == "CrashLoopBackOff" and s, 30, "CrashLoopBackOff")
+    assert crashing["phase"] == "Running"
+    [container] = crashing["containerStatuses"]
+    assert container["restartCount"] == 1
+    assert container["lastState"]["terminated"]["exitCode"] == 3
+    assert container["state"]["waiting"]["message"].startswith(
+        "back-off 10s restarting failed container=main pod=flaky_kubeshowcase(")
+    assert http(apiserver, "GET", f"{PODS}/flaky/log?previous=true").text == "run 1\n"
+    wait_until(lambda: _get(apiserver, "flaky")["status"]["phase"] == "Succeeded", 40,
+               "the restart after the 10 s back-off to succeed")
+    assert http(apiserver, "GET", f"{PODS}/flaky/log").text == "run 2\n"
+    assert "BackOff" in _reasons(apiserver, "flaky")

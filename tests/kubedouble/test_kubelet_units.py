@@ -237,9 +237,18 @@ WAIT, RUN = {"waiting": {"reason": "ContainerCreating"}}, {"running": {"startedA
     ((podstatus.terminated(0, None), podstatus.terminated(1, None)), "Never", "Failed"),
     ((podstatus.terminated(1, None), RUN), "Never", "Running"),
     ((podstatus.terminated(1, None),), "OnFailure", "Running"),
+    ((podstatus.terminated(0, None),), "Always", "Running"),
 ])
 def test_phase_follows_the_containers(states, policy, expected):
     assert podstatus.phase(_containers(*states), policy) == expected
+
+
+def test_a_container_waiting_to_restart_has_stopped():
+    [crashing] = _containers({"waiting": {"reason": "CrashLoopBackOff"}})
+    crashing.last_state, crashing.restart_count = podstatus.terminated(1, None), 1
+    assert podstatus.phase([crashing], "OnFailure") == "Running"  # not Pending again
+    status = crashing.as_status()
+    assert (status["restartCount"], status["lastState"]["terminated"]["exitCode"]) == (1, 1)
 
 
 def test_conditions_as_the_kubelet_generates_them():
