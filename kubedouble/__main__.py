@@ -10,7 +10,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+import yaml
+
+from .images import ImageStore, load_images
+from .quantities import quantity
 from .runtime import DoubleConfig, KubeDouble, kubeconfig
+from .scheduler import NodeCapacity
 
 
 def _pairs(items: list[str], flag: str) -> dict[str, str]:
@@ -52,6 +57,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--watch-history-seconds", type=float,
                         default=float(env("KUBEDOUBLE_WATCH_HISTORY_SECONDS", "300")),
                         help="watch history kept, as etcd compaction bounds it (410 Gone after)")
+    parser.add_argument("--images", default=env("KUBEDOUBLE_IMAGES"), metavar="FILE.yaml",
+                        help="the images pods may run: {reference: {dockerfile or entrypoint/cmd,"
+                             " programs, files}}; any other image fails to pull")
+    parser.add_argument("--node-cpu", default=env("KUBEDOUBLE_NODE_CPU", "2"),
+                        help="the node's allocatable CPU (pods requesting more are Unschedulable)")
+    parser.add_argument("--node-memory", default=env("KUBEDOUBLE_NODE_MEMORY", "8Gi"))
+    parser.add_argument("--container-log-max-size",
+                        default=env("KUBEDOUBLE_CONTAINER_LOG_MAX_SIZE", "10Mi"),
+                        help="each container's log keeps only its newest part of this size")
     return parser.parse_args(argv)
 
 
@@ -64,12 +78,24 @@ async def serve(args: argparse.Namespace) -> None:
     crd_dir = Path(args.crds) if args.crds else None
     if crd_dir is not None and not crd_dir.is_dir():
         raise SystemExit(f"kubedouble: --crds {crd_dir} is not a folder")
+    images_file = Path(args.images) if args.images else None
+    if images_file is not None and not images_file.is_file():
+        raise SystemExit(f"kubedouble: --images {images_file} is not a file")
+    try:
+        node = NodeCapacity(cpu=args.node_cpu, memory=args.node_memory)
+        node.allocatable()
+        log_max = int(quantity(args.container_log_max_size))
+    except ValueError as problem:
+        raise SystemExit(f"kubedouble: {problem}") from None
+    images = (load_images(yaml.safe_load(images_file.read_text()), images_file.parent)
+              if images_file is not None else ImageStore())
     scratch = Path(tempfile.mkdtemp(prefix="kubedouble-"))
     double = KubeDouble(DoubleConfig(
         host=args.host, port=args.port, crd_dir=crd_dir, volumes=volumes,
         job_env=_pairs(args.job_env, "--job-env"), apply_files=[Path(p) for p in args.apply],
         state_file=Path(args.state) if args.state else None, scratch=scratch,
-        namespace=args.namespace, watch_history_seconds=args.watch_history_seconds))
+        namespace=args.namespace, watch_history_seconds=args.watch_history_seconds,
+        node=node, container_log_max_bytes=log_max, images=images))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

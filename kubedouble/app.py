@@ -11,11 +11,11 @@ from typing import Any
 
 from aiohttp import web
 
-from . import (apply, authn, discovery, errors, openapi, patching, protobuf, warnings_header,
-               watchstream)
+from . import (apply, authn, discovery, errors, openapi, patching, podlog, protobuf,
+               warnings_header, watchstream)
 from .authn import USER, Authenticator
 from .faults import Faults
-from .kubelet import Kubelet, log_options
+from .kubelet import Kubelet
 from .operations import Cluster
 from .request_options import JSON, delete_options, flag, number, read_body, write_options
 from .routing import Route, parse_path
@@ -218,40 +218,11 @@ class Api:
 
     async def pod_log(self, request: web.Request, route: Route) -> web.StreamResponse:
         pod = self.cluster.get(route.resource, route.namespace or "", route.name or "")
-        options = log_options(pod, request.query.get("container"), number(request, "tailLines"),
-                              number(request, "limitBytes"))
-        buffer = self.kubelet.logs.get(pod["metadata"]["uid"]) if self.kubelet else None
-        if buffer is None:
-            container = (pod.get("spec", {}).get("containers") or [{}])[0].get("name", "")
-            raise errors.bad_request(f'container "{container}" in pod "{route.name}" is waiting '
-                                     "to start: ContainerCreating")
-        room = options.limit_bytes  # None: no limit
-        head = buffer.tail(options.tail_lines, room)
-        if not flag(request.query.get("follow")):
-            return web.Response(body=head, content_type="text/plain")
-        response = web.StreamResponse(headers={"Content-Type": "text/plain"})
-        response.enable_chunked_encoding()
-        await response.prepare(request)
-        try:
-            offset = len(buffer.data)
-            if head:
-                await response.write(head)
-            sent = len(head)
-            while room is None or sent < room:
-                changed = buffer.changed()
-                if len(buffer.data) > offset:
-                    end = len(buffer.data) if room is None else min(len(buffer.data),
-                                                                    offset + room - sent)
-                    await response.write(bytes(buffer.data[offset:end]))
-                    sent += end - offset
-                    offset = end
-                    continue
-                if buffer.closed:
-                    break
-                await changed.wait()
-        except ConnectionResetError:
-            pass  # the client went away
-        return response
+        options = podlog.log_options(pod, request)
+        logs = {} if self.kubelet is None else (
+            self.kubelet.previous_logs if options.previous else self.kubelet.logs)
+        buffer = logs.get((pod["metadata"]["uid"], options.container))
+        return await podlog.serve(request, pod, options, buffer)
 
     # Deletes -------------------------------------------------------------------------------
     async def delete(self, request: web.Request, route: Route) -> web.Response:

@@ -64,6 +64,12 @@ def begin_request(query: Mapping[str, str], headers: Mapping[str, str], method: 
     _CURRENT.set(WriteContext(manager=manager, force=force))
 
 
+def act_as(manager: str) -> None:
+    """Name the field manager of the calling task's writes (and of the tasks it starts): a
+    controller of the double, as `kubelet` or `kube-scheduler` appear in managedFields."""
+    _CURRENT.set(WriteContext(manager=manager))
+
+
 @contextlib.contextmanager
 def applying(resource: Resource, config: Any,
              subresource: str | None = None) -> Iterator[WriteContext]:

@@ -1,92 +1,80 @@
-"""How one Pod's container becomes a local process: argv, working folder, environment (pure)."""
+"""How one container of a Pod becomes a local process: argv, working folder, environment.
+
+The argv comes from the container's command/args and its image's ENTRYPOINT/CMD; an argv or env
+entry that is a path under a mountPath (or a folder the image maps) moves to the local folder
+behind it (a path inside a longer string, e.g. a `sh -c` script, does not). Only the folders a
+container needs are made (a missing subPath, the working folder), as the kubelet and runc do.
+"""
 
 from __future__ import annotations
 
+import base64
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .images import Image, command_line, local_path
+from .volumes import field_value
 
-class NotRunnable(Exception):
-    """The container cannot run here: `reason` names the Event; `waits` keeps the pod Pending."""
 
-    def __init__(self, reason: str, message: str, *, waits: bool) -> None:
+class ConfigError(Exception):
+    """CreateContainerConfigError: the container's env names an object or key that is missing
+    (pkg/kubelet/kubelet_pods.go makeEnvironmentVariables); the kubelet retries."""
+
+    def __init__(self, message: str) -> None:
         super().__init__(message)
-        self.reason = reason
         self.message = message
-        self.waits = waits
+
+
+class MountError(Exception):
+    """A volumeMount the double cannot satisfy (the pod waits in ContainerCreating)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(frozen=True)
 class ContainerPlan:
     name: str
     argv: list[str]
-    cwd: Path | None
+    cwd: Path
     env: dict[str, str]
-    empty_dirs: tuple[Path, ...]
+
+
+Lookup = Callable[[str, str], dict[str, Any] | None]  # (plural, name) in the pod's namespace
 
 
 def _inside(root: Path, sub_path: str) -> Path:
     """root/sub_path, refusing a subPath that climbs out of the volume."""
     target = (root / sub_path).resolve() if sub_path else root.resolve()
     if target != root.resolve() and root.resolve() not in target.parents:
-        raise NotRunnable("Failed", f"subPath {sub_path!r} leaves its volume", waits=False)
+        raise MountError(f"subPath {sub_path!r} leaves its volume")
     return target
 
 
-def mounts(pod: dict[str, Any], container: dict[str, Any], volumes: dict[str, Path],
-           scratch: Path) -> tuple[list[tuple[str, Path]], list[Path]]:
-    """(mountPath, local folder) pairs, longest mountPath first, and the emptyDirs to create."""
-    declared = {v.get("name"): v for v in pod.get("spec", {}).get("volumes") or []}
-    pairs, empty_dirs = [], []
+def mount_pairs(container: dict[str, Any], folders: dict[str, Path]) -> list[tuple[str, Path]]:
+    """(mountPath, local folder) pairs for the container's volumeMounts, longest first."""
+    pairs = []
     for mount in container.get("volumeMounts") or []:
-        volume = declared.get(mount.get("name"))
-        if volume is None:
-            raise NotRunnable("FailedMount", f"volume {mount.get('name')!r} is not declared",
-                              waits=True)
-        if "persistentVolumeClaim" in volume:
-            claim = volume["persistentVolumeClaim"].get("claimName", "")
-            if claim not in volumes:
-                raise NotRunnable("FailedMount", (
-                    f"Unable to attach or mount volumes: unmounted volumes=[{volume['name']}]: "
-                    f'persistentVolumeClaim "{claim}" is not mapped to a local folder '
-                    f"(start kubedouble with --volume {claim}=/some/folder)"), waits=True)
-            root = volumes[claim]
-        elif "emptyDir" in volume:
-            root = scratch / "empty-dirs" / pod["metadata"]["uid"] / volume["name"]
-            empty_dirs.append(root)
+        folder = folders.get(mount.get("name", ""))
+        if folder is None:
+            raise MountError(f"volume {mount.get('name')!r} is not declared")
+        if mount.get("subPath"):
+            target = _inside(folder, mount["subPath"])
+            target.mkdir(parents=True, exist_ok=True)  # the kubelet creates a missing subPath
         else:
-            kind = next(iter(set(volume) - {"name"}), "unknown")
-            raise NotRunnable("FailedMount", f"volume {volume['name']!r}: {kind} volumes are not "
-                                             "supported by kubedouble", waits=True)
-        pairs.append((mount["mountPath"].rstrip("/") or "/",
-                      _inside(root, mount.get("subPath", ""))))
+            target = folder.resolve()
+        pairs.append((mount["mountPath"].rstrip("/") or "/", target))
     pairs.sort(key=lambda pair: len(pair[0]), reverse=True)
-    return pairs, empty_dirs
+    return pairs
 
 
 def rewrite(value: str, pairs: list[tuple[str, Path]]) -> str:
     """A path under a mountPath, moved to the local folder mapped there."""
-    for mount_path, local in pairs:
-        if value == mount_path or value.startswith(mount_path.rstrip("/") + "/"):
-            return str(local) + value[len(mount_path.rstrip("/")):]
-    return value
-
-
-def _field_ref(pod: dict[str, Any], path: str) -> str:
-    meta = pod["metadata"]
-    simple = {"metadata.name": meta.get("name"), "metadata.namespace": meta.get("namespace"),
-              "metadata.uid": meta.get("uid"), "spec.nodeName": "kubedouble",
-              "spec.serviceAccountName": pod.get("spec", {}).get("serviceAccountName"),
-              "status.podIP": "127.0.0.1", "status.hostIP": "127.0.0.1"}
-    if path in simple:
-        return str(simple[path] or "")
-    for prefix, source in (("metadata.labels", meta.get("labels")),
-                           ("metadata.annotations", meta.get("annotations"))):
-        if path.startswith(prefix + "['") and path.endswith("']"):
-            return str((source or {}).get(path[len(prefix) + 2:-2], ""))
-    return ""
+    return local_path(value, pairs)
 
 
 _VAR_REF = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
@@ -101,28 +89,78 @@ def expand(value: str, variables: dict[str, str]) -> str:
     return _VAR_REF.sub(replace, value)
 
 
-def plan_container(pod: dict[str, Any], *, volumes: dict[str, Path], base_env: dict[str, str],
-                   scratch: Path) -> ContainerPlan:
-    containers = pod.get("spec", {}).get("containers") or []
-    if not containers:
-        raise NotRunnable("Failed", "the pod has no containers", waits=False)
-    container = containers[0]
-    command = list(container.get("command") or [])
-    if not command:
-        raise NotRunnable("Failed", "kubedouble runs containers by their `command` (images are "
-                                    "not pulled): set spec.containers[0].command", waits=False)
-    pairs, empty_dirs = mounts(pod, container, volumes, scratch)
+def _object_values(kind: str, obj: dict[str, Any]) -> dict[str, str]:
+    if kind == "secrets":
+        return {k: base64.b64decode(v).decode(errors="replace")
+                for k, v in (obj.get("data") or {}).items()}
+    return {k: str(v) for k, v in (obj.get("data") or {}).items()}
+
+
+def _key_ref(lookup: Lookup, kind: str, ref: dict[str, Any]) -> str | None:
+    word = "configmap" if kind == "configmaps" else "secret"
+    found = lookup(kind, ref.get("name", ""))
+    if found is None:
+        if ref.get("optional"):
+            return None
+        raise ConfigError(f'{word} "{ref.get("name", "")}" not found')
+    values = _object_values(kind, found)
+    if ref.get("key") not in values:
+        if ref.get("optional"):
+            return None
+        raise ConfigError(f"couldn't find key {ref.get('key')} in {word.capitalize()} "
+                          f"{found['metadata']['namespace']}/{ref.get('name', '')}")
+    return values[ref["key"]]
+
+
+def container_env(pod: dict[str, Any], container: dict[str, Any], lookup: Lookup,
+                  pairs: list[tuple[str, Path]]) -> dict[str, str]:
+    """envFrom, then env (later entries win; `$(VAR)` sees earlier ones), as the kubelet."""
     own: dict[str, str] = {}
+    for source in container.get("envFrom") or []:
+        for key, kind in (("configMapRef", "configmaps"), ("secretRef", "secrets")):
+            if key not in source:
+                continue
+            ref = source[key]
+            found = lookup(kind, ref.get("name", ""))
+            if found is None and not ref.get("optional"):
+                word = "configmap" if kind == "configmaps" else "secret"
+                raise ConfigError(f'{word} "{ref.get("name", "")}" not found')
+            for name, value in _object_values(kind, found or {}).items():
+                own[source.get("prefix", "") + name] = value
     for item in container.get("env") or []:
+        source = item.get("valueFrom") or {}
         if "value" in item:
             own[item["name"]] = rewrite(expand(str(item["value"]), own), pairs)
-        elif "fieldRef" in (item.get("valueFrom") or {}):
-            own[item["name"]] = _field_ref(pod, item["valueFrom"]["fieldRef"].get("fieldPath", ""))
+        elif "fieldRef" in source:
+            own[item["name"]] = field_value(pod, source["fieldRef"].get("fieldPath", ""))
+        elif "configMapKeyRef" in source or "secretKeyRef" in source:
+            kind = "configmaps" if "configMapKeyRef" in source else "secrets"
+            value = _key_ref(lookup, kind, source.get("configMapKeyRef")
+                             or source.get("secretKeyRef") or {})
+            if value is not None:
+                own[item["name"]] = value
         else:
             own[item["name"]] = ""
-    env = {**base_env, **own}
-    argv = [rewrite(expand(str(part), own), pairs)
-            for part in command + list(container.get("args") or [])]
-    working_dir = container.get("workingDir")
-    cwd = Path(rewrite(working_dir, pairs)) if working_dir else None
-    return ContainerPlan(container.get("name", ""), argv, cwd, env, tuple(empty_dirs))
+    return own
+
+
+def plan_container(pod: dict[str, Any], container: dict[str, Any], image: Image, *,
+                   folders: dict[str, Path], lookup: Lookup, base_env: dict[str, str],
+                   rootfs: Path) -> ContainerPlan:
+    """`rootfs` stands for the container's own filesystem: a working folder no mount or image
+    folder maps is made there (runc creates a missing working directory too)."""
+    image_files = [(inside, Path(local)) for inside, local in image.files]
+    pairs = mount_pairs(container, folders)
+    pairs += sorted(image_files, key=lambda pair: len(pair[0]), reverse=True)
+    image_env = {name: rewrite(value, pairs) for name, value in image.env}
+    own = container_env(pod, container, lookup, pairs)
+    argv = [rewrite(expand(part, own), pairs) for part in command_line(container, image)]
+    if not argv:
+        raise ConfigError("no command specified")
+    argv[0] = image.program(argv[0])
+    working_dir = container.get("workingDir") or image.working_dir or "/"
+    local = rewrite(working_dir, pairs)
+    cwd = Path(local) if local != working_dir else rootfs / working_dir.lstrip("/")
+    cwd.mkdir(parents=True, exist_ok=True)
+    return ContainerPlan(container.get("name", ""), argv, cwd,
+                         {**base_env, **image_env, **own})

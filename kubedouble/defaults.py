@@ -6,6 +6,7 @@ from typing import Any
 
 from .cel import crd_causes
 from .errors import cause
+from .quantities import quantity
 
 JOB_LABELS = ("batch.kubernetes.io/controller-uid", "batch.kubernetes.io/job-name",
               "controller-uid", "job-name")
@@ -18,14 +19,45 @@ def _default_pod_spec(spec: dict[str, Any], restart_policy: str | None) -> None:
     spec.setdefault("dnsPolicy", "ClusterFirst")
     spec.setdefault("schedulerName", "default-scheduler")
     spec.setdefault("securityContext", {})
-    for container in spec.get("containers") or []:
+    lists = [spec.get(key) for key in ("containers", "initContainers")]
+    for container in [c for found in lists if isinstance(found, list) for c in found]:
         if not isinstance(container, dict):
             continue
         container.setdefault("terminationMessagePath", "/dev/termination-log")
         container.setdefault("terminationMessagePolicy", "File")
         latest = ":" not in str(container.get("image", "")).rsplit("/", 1)[-1]
         container.setdefault("imagePullPolicy", "Always" if latest else "IfNotPresent")
-        container.setdefault("resources", {})
+        resources = container.setdefault("resources", {})
+        if isinstance(resources, dict) and isinstance(resources.get("limits"), dict):
+            # An unset request defaults to its limit (pkg/apis/core/v1/defaults.go SetDefaults_Pod).
+            requests = resources.setdefault("requests", {})
+            if isinstance(requests, dict):
+                for name, value in resources["limits"].items():
+                    requests.setdefault(name, value)
+
+
+def _same(one: Any, other: Any) -> bool:
+    try:
+        return quantity(one) == quantity(other)
+    except ValueError:
+        return False  # refused by validation anyway
+
+
+def qos_class(spec: dict[str, Any]) -> str:
+    """pkg/apis/core/helper/qos ComputePodQOS: Guaranteed when every container's cpu and memory
+    requests equal their limits, BestEffort when none asks for any, else Burstable."""
+    containers = [c for key in ("initContainers", "containers") for c in spec.get(key) or ()
+                  if isinstance(c, dict)]
+    asked, guaranteed = False, True
+    for container in containers:
+        resources = container.get("resources") or {}
+        requests, limits = resources.get("requests") or {}, resources.get("limits") or {}
+        asked = asked or any(k in requests or k in limits for k in ("cpu", "memory"))
+        guaranteed = guaranteed and all(
+            k in limits and _same(requests.get(k, limits[k]), limits[k]) for k in ("cpu", "memory"))
+    if not asked:
+        return "BestEffort"
+    return "Guaranteed" if guaranteed else "Burstable"
 
 
 def _container_causes(spec: dict[str, Any], path: str) -> list[dict[str, str]]:
@@ -76,7 +108,7 @@ def prepare_pod(pod: dict[str, Any]) -> list[dict[str, str]]:
     spec.setdefault("serviceAccountName", "default")
     spec.setdefault("enableServiceLinks", True)
     spec.setdefault("priority", 0)
-    pod["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
+    pod["status"] = {"phase": "Pending", "qosClass": qos_class(spec)}
     return _container_causes(spec, "spec")
 
 

@@ -49,14 +49,29 @@ def pod_counts(pods: list[dict[str, Any]]) -> tuple[int, int, int, int]:
             phases.count("Succeeded"), phases.count("Failed"))
 
 
-def failure_reason(job: dict[str, Any], failed: int, moment: datetime) -> tuple[str, str] | None:
-    """Why a running Job must fail now: past its deadline, or out of retries."""
+def restarts(pods: list[dict[str, Any]]) -> int:
+    """Container restarts in the active pods, which count as failures under OnFailure
+    (pkg/controller/job/job_controller.go pastBackoffLimitOnFailure)."""
+    return sum(item.get("restartCount", 0) for pod in pods
+               if pod.get("status", {}).get("phase") in ACTIVE_PHASES
+               for key in ("initContainerStatuses", "containerStatuses")
+               for item in pod["status"].get(key) or [])
+
+
+def failure_reason(job: dict[str, Any], failed: int, moment: datetime,
+                   restarted: int = 0) -> tuple[str, str] | None:
+    """Why a running Job must fail now: past its deadline, or out of retries (failed pods, or
+    with restartPolicy OnFailure, restarts too)."""
     spec, status = job.get("spec", {}), job.get("status", {})
     deadline = spec.get("activeDeadlineSeconds")
     if deadline is not None and status.get("startTime"):
         if moment >= parse_time(status["startTime"]) + timedelta(seconds=deadline):
             return DEADLINE
-    if failed > spec.get("backoffLimit", 6):
+    limit = spec.get("backoffLimit", 6)
+    if failed > limit:
+        return BACKOFF
+    on_failure = (spec.get("template") or {}).get("spec", {}).get("restartPolicy") == "OnFailure"
+    if on_failure and (restarted > 0 if limit == 0 else restarted >= limit):
         return BACKOFF
     return None
 
@@ -146,7 +161,7 @@ class JobController:
         target = find_condition(job, "FailureTarget") or find_condition(job, "SuccessCriteriaMet")
         conditions = status.setdefault("conditions", [])
         if target is None:
-            why = failure_reason({**job, "status": status}, failed, moment)
+            why = failure_reason({**job, "status": status}, failed, moment, restarts(pods))
             if why is not None:
                 target = condition("FailureTarget", *why, now())
                 for pod in pods:

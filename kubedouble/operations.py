@@ -212,7 +212,14 @@ class Cluster:
                                                    f'assigned to node "{node_name}"')
         bound = clone(current)
         bound["spec"]["nodeName"] = node
-        return self._update(resource, current, bound, "binding", None)
+        stored = self._update(resource, current, bound, "binding", None)
+        # The binding registry also sets PodScheduled=True (pkg/registry/core/pod/storage).
+        status = clone(stored.get("status") or {})
+        status["conditions"] = [c for c in status.get("conditions") or []
+                                if c.get("type") != "PodScheduled"] + [{
+            "type": "PodScheduled", "status": "True", "lastProbeTime": None,
+            "lastTransitionTime": now()}]
+        return self._update(resource, stored, {**stored, "status": status}, "status", None)
 
     def _update(self, resource: Resource, existing: dict[str, Any], new: dict[str, Any],
                 subresource: str | None, field_validation: str | None,

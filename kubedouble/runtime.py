@@ -14,13 +14,16 @@ from aiohttp import web
 
 from . import errors, patching
 from .app import ServerSettings, make_app
-from .authn import ADMIN_TOKEN, Authenticator
+from .authn import ADMIN_TOKEN, API_AUDIENCES, Authenticator
 from .faults import Faults
+from .images import ImageStore
 from .jobcontroller import JobController
 from .kubelet import Kubelet, KubeletSettings
+from .logbuffer import DEFAULT_MAX_BYTES
 from .operations import Cluster
 from .persistence import autosave, load_state, save_state
 from .resources import load_crd_files
+from .scheduler import NodeCapacity, Scheduler
 from .store import DEFAULT_HISTORY_SECONDS, Store
 from .tls import make_certificate, server_context
 
@@ -42,6 +45,9 @@ class DoubleConfig:
     history_size: int | None = None  # optional count bound on top of the time bound
     watch_history_seconds: float = DEFAULT_HISTORY_SECONDS
     server: ServerSettings = field(default_factory=ServerSettings)
+    images: ImageStore = field(default_factory=ImageStore)  # the only images pods can run
+    node: NodeCapacity = field(default_factory=NodeCapacity)
+    container_log_max_bytes: int = DEFAULT_MAX_BYTES
 
 
 def kubeconfig(url: str, namespace: str, ca_file: Path, token: str = ADMIN_TOKEN) -> str:
@@ -81,11 +87,20 @@ class KubeDouble:
         self.authenticator = Authenticator(
             lambda namespace, name: self.cluster.store.get("serviceaccounts", namespace, name))
         self.kubelet = Kubelet(self.cluster, KubeletSettings(
-            volumes=config.volumes, job_env=config.job_env, scratch=config.scratch))
+            volumes=config.volumes, job_env=config.job_env, scratch=config.scratch,
+            images=config.images, container_log_max_bytes=config.container_log_max_bytes),
+            issue_token=self._issue_token)
         self.url = ""
         self.ca_file = config.scratch / "tls" / "apiserver.crt"
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
+
+    def _issue_token(self, namespace: str, account: str, audiences: list[str],
+                     seconds: int) -> str:
+        """A projected serviceAccountToken, as the kubelet requests it (TokenRequest)."""
+        found = self.cluster.get(self.cluster.resource("", "v1", "serviceaccounts"), namespace,
+                                 account)
+        return self.authenticator.issue(found, audiences or list(API_AUDIENCES), seconds)[0]
 
     def _load(self) -> None:
         config, cluster = self.config, self.cluster
@@ -107,6 +122,8 @@ class KubeDouble:
     async def start(self) -> str:
         self._load()
         if self.config.run_jobs:
+            scheduler = Scheduler(self.cluster, self.config.node)
+            self._tasks.append(asyncio.ensure_future(scheduler.run()))
             self._tasks.append(asyncio.ensure_future(self.kubelet.run()))
             controller = JobController(self.cluster, self.kubelet)
             self._tasks.append(asyncio.ensure_future(controller.run()))

@@ -128,22 +128,54 @@ def _job_row(job: dict[str, Any]) -> list[Any]:
             ",".join(c.get("image", "") for c in containers), selector]
 
 
+def _state_reason(state: dict[str, Any], prefix: str = "") -> str | None:
+    if state.get("waiting", {}).get("reason"):
+        return prefix + state["waiting"]["reason"]
+    ended = state.get("terminated")
+    if ended is None:
+        return None
+    if ended.get("reason"):
+        return prefix + ended["reason"]
+    if ended.get("signal"):
+        return f"{prefix}Signal:{ended['signal']}"
+    return f"{prefix}ExitCode:{ended.get('exitCode', 0)}"
+
+
+def _pod_reason(pod: dict[str, Any]) -> str:
+    """kubectl's STATUS column (pkg/printers/internalversion/printers.go printPod)."""
+    status, spec = pod.get("status", {}), pod.get("spec", {})
+    reason = status.get("reason") or status.get("phase", "Pending")
+    inits = spec.get("initContainers") or []
+    for index, init in enumerate(status.get("initContainerStatuses") or []):
+        state = init.get("state", {})
+        if state.get("terminated", {}).get("exitCode", 1) == 0 and "terminated" in state:
+            continue
+        waiting = state.get("waiting", {}).get("reason")
+        if "terminated" in state or (waiting and waiting != "PodInitializing"):
+            return _state_reason(state, "Init:") or reason
+        return f"Init:{index}/{len(inits)}"
+    running = False
+    for container in reversed(status.get("containerStatuses") or []):
+        state = container.get("state", {})
+        found = _state_reason(state)
+        if found:
+            reason = found
+        elif "running" in state and container.get("ready"):
+            running = True
+    if reason == "Completed" and running:
+        reason = "Running"
+    if pod["metadata"].get("deletionTimestamp"):
+        reason = "Unknown" if status.get("reason") == "NodeLost" else "Terminating"
+    return reason
+
+
 def _pod_row(pod: dict[str, Any]) -> list[Any]:
     status = pod.get("status", {})
     statuses = status.get("containerStatuses", [])
     containers = pod.get("spec", {}).get("containers", [])
     ready = sum(1 for s in statuses if s.get("ready"))
-    reason = status.get("reason") or status.get("phase", "Pending")
-    for s in statuses:
-        state = s.get("state", {})
-        if "terminated" in state and reason not in ("Succeeded",):
-            reason = state["terminated"].get("reason", reason)
-        elif "waiting" in state:
-            reason = state["waiting"].get("reason", reason)
-    if pod["metadata"].get("deletionTimestamp"):
-        reason = "Terminating"
     restarts = sum(s.get("restartCount", 0) for s in statuses)
-    return [f"{ready}/{len(containers)}", reason, restarts,
+    return [f"{ready}/{len(containers)}", _pod_reason(pod), restarts,
             age(pod["metadata"].get("creationTimestamp")), status.get("podIP", "<none>"),
             pod.get("spec", {}).get("nodeName", "<none>"), "<none>", "<none>"]
 

@@ -13,7 +13,10 @@ from typing import Any
 from .app import ServerSettings
 from .authn import ADMIN_TOKEN
 from .faults import Faults
+from .images import Image, ImageStore
+from .logbuffer import DEFAULT_MAX_BYTES
 from .runtime import DoubleConfig, KubeDouble, kubeconfig
+from .scheduler import NodeCapacity
 from .store import DEFAULT_HISTORY_SECONDS
 
 
@@ -24,7 +27,12 @@ class ApiServerHandle:
     namespace: str
     faults: Faults  # add FaultRule(...) to fail requests or cut watches; clear() to stop
     ca_file: Path  # the serving certificate (HTTPS only, as kube-apiserver): `verify=` it
+    images: ImageStore  # the node's images: `add_image(reference, Image.of(...))` for more
     token: str = ADMIN_TOKEN  # the admin's bearer token, for raw HTTP requests
+
+    def add_image(self, reference: str, image: Image) -> None:
+        """Give the node one more image (pods waiting in ImagePullBackOff retry it)."""
+        self.images.add(reference, image)
 
     def api_client(self) -> Any:
         """A `kubernetes.client.ApiClient` configured from this double's kubeconfig."""
@@ -56,15 +64,27 @@ def start_apiserver(*, crd_dir: Path | None, volumes: dict[str, Path], tmp_dir: 
                     job_env: dict[str, str] | None = None, namespace: str = "kubeshowcase",
                     bookmark_seconds: float = 30.0, history_size: int | None = None,
                     watch_history_seconds: float = DEFAULT_HISTORY_SECONDS,
-                    apply_files: list[Path] | None = None) -> Iterator[ApiServerHandle]:
-    """Serve on a free 127.0.0.1 port until the block ends; then every job process is killed."""
+                    apply_files: list[Path] | None = None,
+                    images: dict[str, Image] | None = None,
+                    node: NodeCapacity | None = None,
+                    container_log_max_bytes: int = DEFAULT_MAX_BYTES,
+                    ) -> Iterator[ApiServerHandle]:
+    """Serve on a free 127.0.0.1 port until the block ends; then every job process is killed.
+
+    Pods run only `images` (reference → Image: how it runs here, its ENTRYPOINT/CMD/ENV);
+    `node` is the one node's allocatable cpu/memory (default 2 CPU, 8Gi);
+    `container_log_max_bytes` where each container's log is rotated (default 10 MiB)."""
+    store = ImageStore()
+    for reference, image in (images or {}).items():
+        store.add(reference, image)
     tmp_dir.mkdir(parents=True, exist_ok=True)
     double = KubeDouble(DoubleConfig(
         crd_dir=crd_dir, volumes={k: Path(v) for k, v in volumes.items()},
         job_env=dict(job_env or {}), namespace=namespace, scratch=tmp_dir / "scratch",
         history_size=history_size, watch_history_seconds=watch_history_seconds,
         apply_files=list(apply_files or []),
-        server=ServerSettings(bookmark_seconds=bookmark_seconds)))
+        server=ServerSettings(bookmark_seconds=bookmark_seconds), images=store,
+        node=node or NodeCapacity(), container_log_max_bytes=container_log_max_bytes))
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     failure: list[BaseException] = []
@@ -90,7 +110,8 @@ def start_apiserver(*, crd_dir: Path | None, volumes: dict[str, Path], tmp_dir: 
     config_path = tmp_dir / "kubeconfig"
     config_path.write_text(kubeconfig(double.url, namespace, double.ca_file))
     try:
-        yield ApiServerHandle(double.url, config_path, namespace, double.faults, double.ca_file)
+        yield ApiServerHandle(double.url, config_path, namespace, double.faults, double.ca_file,
+                             store)
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(30)

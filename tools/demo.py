@@ -52,6 +52,10 @@ class DemoPaths:
         return self.root / "apiserver-state.json"
 
     @property
+    def images(self) -> Path:
+        return self.root / "images.yaml"
+
+    @property
     def static(self) -> Path:
         return self.root / "static"
 
@@ -168,6 +172,22 @@ def demo_password(paths: DemoPaths, username: str) -> str:
     return password_file.read_text().strip()
 
 
+def write_images(path: Path) -> None:
+    """The images the double's node has (it runs no other): the reference pipeline's image,
+    configured from its Dockerfile with /app its source folder, and python:3.11, both with
+    this venv's interpreter as their `python`."""
+    import yaml
+
+    nuclei = REPO / "pipelines" / "nuclei"
+    reference = yaml.safe_load((nuclei / "pipeline.yaml").read_text())["spec"]["image"]
+    python = {"python": sys.executable, "python3": sys.executable}
+    path.write_text(yaml.safe_dump({
+        reference: {"dockerfile": str(nuclei / "Dockerfile"), "programs": python,
+                    "files": {"/app": str(nuclei)}},
+        "python:3.11": {"cmd": ["python3"], "programs": python},
+    }, sort_keys=False))
+
+
 def base_env() -> dict[str, str]:
     env = dict(os.environ)
     venv_bin = str(Path(sys.executable).parent)
@@ -236,6 +256,7 @@ def run(host: str, port: int, api_port: int, state_dir: Path) -> int:
         database_url = start_postgres(paths)
 
         step("starting the API-server double and its Job runner")
+        write_images(paths.images)
         env = base_env()
         env["PYTHONPATH"] = str(REPO)
         api = supervisor.start(
@@ -245,7 +266,7 @@ def run(host: str, port: int, api_port: int, state_dir: Path) -> int:
                 "--host", "127.0.0.1", "--port", str(api_port),
                 "--crds", str(REPO / "crds"),
                 "--volume", f"{DATA_PVC}={paths.data}",
-                "--job-env", f"PYTHONPATH={REPO / 'pipelines' / 'nuclei'}",
+                "--images", str(paths.images),
                 "--kubeconfig-out", str(paths.kubeconfig),
                 "--apply", str(REPO / "pipelines" / "nuclei" / "pipeline.yaml"),
                 "--state", str(paths.api_state),

@@ -41,7 +41,7 @@ HOLD_PIPELINE = {
     "kind": "Pipeline",
     "metadata": {"name": "hold", "namespace": "kubeshowcase"},
     "spec": {
-        "image": "kubeshowcase/hold:test",
+        "image": "python:3.11",  # one of the images `make demo` gives its node
         "command": [sys.executable, "-c", (
             "import os, time\n"
             "while not os.path.exists('release'):\n"

@@ -50,7 +50,10 @@ def test_the_cli_serves_applies_persists_and_cleans_up(tmp_path):
     manifest = tmp_path / "pipeline.yaml"
     manifest.write_text(PIPELINE)
     kubeconfig, state = tmp_path / "kubeconfig", tmp_path / "state.json"
+    images = tmp_path / "images.yaml"
+    images.write_text(f"python:3.11: {{cmd: [python3], programs: {{python: {sys.executable}}}}}\n")
     args = ["--crds", str(REPO / "crds"), "--volume", f"kubeshowcase-data={data}",
+            "--images", str(images),
             "--job-env", "GREETING=hi", "--kubeconfig-out", str(kubeconfig),
             "--apply", str(manifest), "--state", str(state)]
     process, url = _start(*args)
@@ -99,3 +102,11 @@ def test_bad_flags_get_a_clear_error(tmp_path):
                             timeout=30)
     assert result.returncode != 0
     assert "--volume expects NAME=VALUE" in result.stderr
+
+
+def test_bad_node_sizes_and_missing_image_files_get_a_clear_error(tmp_path):
+    for flags, words in ((["--node-cpu", "lots"], "quantities must match"),
+                         (["--images", str(tmp_path / "none.yaml")], "is not a file")):
+        result = subprocess.run([sys.executable, "-m", "kubedouble", "--port", "0", *flags],
+                                cwd=REPO, capture_output=True, text=True, timeout=30)
+        assert result.returncode != 0 and words in result.stderr

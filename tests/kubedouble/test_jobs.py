@@ -223,7 +223,8 @@ def test_a_pod_of_two_containers_needs_the_container_named(apiserver):
     body = job("pair", [PY, "-c", "print('from main')"],
                pod={"containers": [{"name": "main", "image": "python:3.11",
                                     "command": [PY, "-c", "print('from main')"]},
-                                   {"name": "sidecar", "image": "busybox"}]})
+                                   # no command: the image's CMD (sh, stdin empty) runs
+                                   {"name": "sidecar", "image": "busybox:1.36"}]})
     _run(apiserver, body)
     _finished(apiserver, "pair")
     [pod] = _pods(apiserver, "pair")
@@ -233,3 +234,12 @@ def test_a_pod_of_two_containers_needs_the_container_named(apiserver):
     assert response.json()["message"] == (f"a container name must be specified for pod {name}, "
                                            "choose one of: [main sidecar]")
     assert _log(apiserver, name, "?container=main") == "from main\n"
+
+
+def test_on_failure_restarts_count_against_the_backoff_limit(apiserver):
+    body = job("crashy", [PY, "-c", "raise SystemExit(1)"], backoff_limit=1,
+               pod={"restartPolicy": "OnFailure"})
+    _run(apiserver, body)
+    done = _finished(apiserver, "crashy")
+    assert _conditions(done)[-1] == ("Failed", "True", "BackoffLimitExceeded")
+    wait_until(lambda: _pods(apiserver, "crashy") == [], 30, "the crashing pod to be deleted")

@@ -1,4 +1,4 @@
-"""The double's pure decisions: selectors, patches, schemas, routing, tables, container plans."""
+"""The double's pure decisions: selectors, patches, schemas, routing, tables, Job reasons."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import pytest
 
 from kubedouble import builtin_validation, field_errors, patching, validation
 from kubedouble.clock import format_time
-from kubedouble.containers import NotRunnable, plan_container, rewrite
 from kubedouble.errors import ApiError
-from kubedouble.jobcontroller import BACKOFF, DEADLINE, failure_reason, pod_counts
+from kubedouble.jobcontroller import BACKOFF, DEADLINE, failure_reason, pod_counts, restarts
 from kubedouble.resources import ResourceTable, load_crd_files
 from kubedouble.routing import parse_path
 from kubedouble.selectors import Selector, parse_field_selector, parse_label_selector
@@ -163,46 +162,6 @@ def test_tables_speak_kubectl():
     assert json_path(obj, ".status.missing.deeper") is None
 
 
-def _pod(container: dict, volumes: list[dict]) -> dict:
-    return {"metadata": {"name": "p", "namespace": "ns", "uid": "u"},
-            "spec": {"containers": [container], "volumes": volumes}}
-
-
-def test_container_plan_maps_volumes_and_paths(tmp_path):
-    data = tmp_path / "data"
-    (data / "alice").mkdir(parents=True)
-    container = {"name": "main", "command": ["python", "/project/run.py"],
-                 "args": ["--out=x", "/project/out", "$(WHERE)"], "workingDir": "/project",
-                 "env": [{"name": "WHERE", "value": "/project/in"},
-                         {"name": "POD",
-                          "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}],
-                 "volumeMounts": [{"name": "d", "mountPath": "/project", "subPath": "alice"}]}
-    volumes = [{"name": "d", "persistentVolumeClaim": {"claimName": "c"}}]
-    plan = plan_container(_pod(container, volumes), volumes={"c": data},
-                          base_env={"PATH": "/bin"}, scratch=tmp_path)
-    local = str((data / "alice").resolve())
-    assert plan.argv == ["python", f"{local}/run.py", "--out=x", f"{local}/out", f"{local}/in"]
-    assert plan.cwd == Path(local)
-    assert plan.env == {"PATH": "/bin", "WHERE": f"{local}/in", "POD": "p"}
-    assert rewrite("/projectx", [("/project", Path("/l"))]) == "/projectx"
-
-
-def test_container_plan_refuses_what_cannot_run(tmp_path):
-    mount = {"volumeMounts": [{"name": "d", "mountPath": "/p", "subPath": "../.."}]}
-    volumes = [{"name": "d", "persistentVolumeClaim": {"claimName": "c"}}]
-    with pytest.raises(NotRunnable) as unmapped:
-        plan_container(_pod({"command": ["x"], **mount}, volumes), volumes={},
-                       base_env={}, scratch=tmp_path)
-    assert unmapped.value.waits and "kubedouble" in unmapped.value.message
-    with pytest.raises(NotRunnable) as escaping:
-        plan_container(_pod({"command": ["x"], **mount}, volumes), volumes={"c": tmp_path},
-                       base_env={}, scratch=tmp_path)
-    assert not escaping.value.waits
-    with pytest.raises(NotRunnable):
-        plan_container(_pod({"name": "no-command"}, []), volumes={}, base_env={},
-                       scratch=tmp_path)
-
-
 def test_job_failure_reasons():
     started = datetime(2030, 1, 1, tzinfo=UTC)
     job = {"spec": {"backoffLimit": 1, "activeDeadlineSeconds": 10},
@@ -210,5 +169,13 @@ def test_job_failure_reasons():
     assert failure_reason(job, 1, started + timedelta(seconds=5)) is None
     assert failure_reason(job, 2, started + timedelta(seconds=5)) == BACKOFF
     assert failure_reason(job, 0, started + timedelta(seconds=10)) == DEADLINE
+    on_failure = {**job, "spec": {"backoffLimit": 2,
+                                  "template": {"spec": {"restartPolicy": "OnFailure"}}}}
+    assert failure_reason(on_failure, 0, started, restarted=1) is None
+    assert failure_reason(on_failure, 0, started, restarted=2) == BACKOFF
+    assert failure_reason(job, 0, started, restarted=5) is None  # Never: restarts do not happen
+    pods = [{"status": {"phase": "Running", "containerStatuses": [{"restartCount": 2}]}},
+            {"status": {"phase": "Failed", "containerStatuses": [{"restartCount": 7}]}}]
+    assert restarts(pods) == 2
     pods = [{"status": {"phase": p}} for p in ("Pending", "Running", "Failed", "Succeeded")]
     assert pod_counts(pods) == (2, 1, 1, 1)

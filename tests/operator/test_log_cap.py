@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import pytest
 
 from tests.fixtures.operator import KscCluster
 
@@ -43,6 +44,13 @@ def test_a_log_under_the_cap_is_kept_whole(operator_factory: Any, ksc: KscCluste
     ksc.create_run("quiet-1", pipeline="hostile", args={"print_bytes": 10 * 1024})
     status = ksc.wait_phase("quiet-1", "Succeeded", "Failed", timeout=60)
     assert (project / status["logFile"]).read_bytes() == printed("quiet-1", 10 * 1024)
+
+
+@pytest.fixture
+def container_log_max_bytes() -> int:
+    # A node whose kubelet keeps 128 MiB per container (containerLogMaxSize: 128Mi): with the
+    # default 10Mi only the newest 10 MiB of a 64 MiB log are left for the operator to read.
+    return 128 * MiB
 
 
 class PeakRss:

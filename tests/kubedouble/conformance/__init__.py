@@ -53,6 +53,9 @@ class Row:
     response_headers: dict[str, str] = field(default_factory=dict)
     setup: tuple[Step, ...] = ()
     then: tuple[Step, ...] = ()
+    # > 0: the answer comes from controllers (scheduler, kubelet): the request is repeated
+    # until every expectation holds, for at most this many seconds
+    eventually: float = 0.0
 
 
 def all_rows() -> list[Row]:

@@ -77,7 +77,7 @@ def test_the_log_tail_of_a_running_job_comes_from_its_pod(
         "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "r1-job"},
         "spec": {"backoffLimit": 0, "template": {"spec": {
             "restartPolicy": "Never",
-            "containers": [{"name": "pipeline", "image": "example/pipeline:1",
+            "containers": [{"name": "pipeline", "image": "python:3.11",
                             "command": [sys.executable, "-c", script]}]}}},
     }
     client.BatchV1Api(cluster.api_client).create_namespaced_job(cluster.namespace, job)

@@ -1,0 +1,197 @@
+"""The images this node has: each a local runner plus the image's own ENTRYPOINT, CMD, ENV, WORKDIR.
+
+A real kubelet runs only what its runtime can pull; the double runs only what it is told it has.
+An `Image` says how the image's programs run here (`programs`: a name its PATH finds → a local
+executable; `files`: a folder inside the image → a local folder) and what the image's config
+holds (Docker's ENTRYPOINT, CMD, ENV and WORKDIR), so a container with only `args` runs as it
+would from its image.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Image:
+    entrypoint: tuple[str, ...] = ()
+    cmd: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    working_dir: str = ""
+    programs: tuple[tuple[str, str], ...] = ()  # ("python", "/venv/bin/python")
+    files: tuple[tuple[str, str], ...] = ()  # ("/app", "/repo/pipelines/nuclei")
+
+    @classmethod
+    def of(cls, *, entrypoint: list[str] | tuple[str, ...] = (),
+           cmd: list[str] | tuple[str, ...] = (), env: dict[str, str] | None = None,
+           working_dir: str = "", programs: dict[str, str | Path] | None = None,
+           files: dict[str, str | Path] | None = None) -> Image:
+        return cls(tuple(entrypoint), tuple(cmd), tuple((env or {}).items()), working_dir,
+                   tuple((k, str(v)) for k, v in (programs or {}).items()),
+                   tuple((k, str(v)) for k, v in (files or {}).items()))
+
+    def program(self, name: str) -> str:
+        """The local executable for argv[0]: a program of the image, a file inside it, or as is."""
+        found = dict(self.programs).get(name)
+        if found:
+            return found
+        return local_path(name, [(k, Path(v)) for k, v in self.files])
+
+
+def local_path(value: str, pairs: list[tuple[str, Path]]) -> str:
+    """A path under one of `pairs`' container folders, moved to the local folder mapped there."""
+    for inside, local in sorted(pairs, key=lambda pair: len(pair[0]), reverse=True):
+        root = inside.rstrip("/") or "/"
+        if value == root or value.startswith(root.rstrip("/") + "/"):
+            return str(local) + value[len(root.rstrip("/")):]
+    return value
+
+
+def normalise(reference: str) -> str:
+    """A reference as containerd names it: docker.io/library/python:3.11 for `python:3.11`."""
+    name, digest = (reference.split("@", 1) + [""])[:2]
+    first, _, rest = name.partition("/")
+    if not rest:
+        name = f"docker.io/library/{name}"
+    elif "." not in first and ":" not in first and first != "localhost":
+        name = f"docker.io/{name}"
+    if digest:
+        return f"{name}@{digest}"
+    if ":" not in name.rsplit("/", 1)[-1]:
+        name += ":latest"
+    return name
+
+
+@dataclass
+class ImageStore:
+    """The node's images by normalised reference; tests and `make demo` register theirs."""
+
+    images: dict[str, Image] = field(default_factory=dict)
+
+    def add(self, reference: str, image: Image) -> None:
+        self.images[normalise(reference)] = image
+
+    def find(self, reference: str) -> Image | None:
+        return self.images.get(normalise(reference))
+
+
+def command_line(container: dict[str, Any], image: Image) -> list[str]:
+    """The argv a container runs, from its command/args and the image's ENTRYPOINT/CMD:
+    https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/
+    (command replaces ENTRYPOINT and drops CMD; args alone replace CMD)."""
+    command = [str(p) for p in container.get("command") or []]
+    args = [str(p) for p in container.get("args") or []]
+    if command:
+        return command + args
+    return list(image.entrypoint) + (args or list(image.cmd))
+
+
+# The kubelet's words (pkg/kubelet/images/image_manager.go EnsureImageExists; containerd's
+# resolver error for a reference it cannot find).
+def pulling(reference: str) -> str:
+    return f'Pulling image "{reference}"'
+
+
+def present(reference: str) -> str:
+    return f'Container image "{reference}" already present on machine'
+
+
+def pulled(reference: str) -> str:
+    return (f'Successfully pulled image "{reference}" in 0s (0s including waiting). '
+            "Image size: 0 bytes.")
+
+
+def pull_error(reference: str) -> str:
+    full = normalise(reference)
+    return (f'rpc error: code = NotFound desc = failed to pull and unpack image "{full}": '
+            f'failed to resolve reference "{full}": {full}: not found')
+
+
+def back_off(reference: str) -> str:
+    return f'Back-off pulling image "{reference}"'
+
+
+def never_pull(reference: str) -> str:
+    return f'Container image "{reference}" is not present with pull policy of Never'
+
+
+# Dockerfiles -------------------------------------------------------------------------------
+def _instructions(text: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) with line continuations joined and comments dropped."""
+    found, pending = [], ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not pending and (not line or line.startswith("#")):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        line = pending + line
+        pending = ""
+        word, _, rest = line.partition(" ")
+        found.append((word.upper(), rest.strip()))
+    return found
+
+
+def _exec_form(value: str) -> tuple[str, ...]:
+    """JSON (exec) form as is; shell form runs through /bin/sh -c, as Docker does."""
+    if value.startswith("["):
+        with_list = json.loads(value)
+        if isinstance(with_list, list) and all(isinstance(p, str) for p in with_list):
+            return tuple(with_list)
+    return ("/bin/sh", "-c", value)
+
+
+def _env_pairs(value: str) -> list[tuple[str, str]]:
+    parts = shlex.split(value)
+    if parts and "=" not in parts[0]:
+        return [(parts[0], value.split(None, 1)[1] if len(parts) > 1 else "")]  # ENV key value
+    return [tuple(p.split("=", 1)) for p in parts if "=" in p]  # type: ignore[misc]
+
+
+def from_dockerfile(path: Path, *, base: Image | None = None,
+                    programs: dict[str, str | Path] | None = None,
+                    files: dict[str, str | Path] | None = None) -> Image:
+    """The config of the image the Dockerfile's last stage builds, on top of `base` (the FROM
+    image's config). An ENTRYPOINT resets the CMD it inherits, as Docker documents."""
+    entrypoint = list(base.entrypoint) if base else []
+    cmd = list(base.cmd) if base else []
+    env = dict(base.env) if base else {}
+    workdir = base.working_dir if base else ""
+    for word, value in _instructions(path.read_text()):
+        if word == "FROM":
+            entrypoint, cmd = list(base.entrypoint if base else ()), list(base.cmd if base else ())
+            env, workdir = dict(base.env if base else ()), base.working_dir if base else ""
+        elif word == "ENTRYPOINT":
+            entrypoint, cmd = list(_exec_form(value)), []
+        elif word == "CMD":
+            cmd = list(_exec_form(value))
+        elif word == "ENV":
+            env.update(_env_pairs(value))
+        elif word == "WORKDIR":
+            workdir = value if value.startswith("/") else f"{workdir.rstrip('/')}/{value}"
+    return Image.of(entrypoint=entrypoint, cmd=cmd, env=env, working_dir=workdir,
+                    programs={**dict(base.programs if base else ()), **(programs or {})},
+                    files={**dict(base.files if base else ()), **(files or {})})
+
+
+def load_images(doc: dict[str, Any], relative_to: Path) -> ImageStore:
+    """An `--images` file: {reference: {entrypoint, cmd, env, workingDir, programs, files} or
+    {dockerfile: path, programs, files}}; relative paths are taken from the file's folder."""
+    store = ImageStore()
+    for reference, spec in (doc or {}).items():
+        files = {k: relative_to / v for k, v in (spec.get("files") or {}).items()}
+        programs = dict(spec.get("programs") or {})
+        if spec.get("dockerfile"):
+            image = from_dockerfile(relative_to / spec["dockerfile"], programs=programs,
+                                    files=files)
+        else:
+            image = Image.of(entrypoint=spec.get("entrypoint") or (), cmd=spec.get("cmd") or (),
+                             env=spec.get("env") or {}, working_dir=spec.get("workingDir", ""),
+                             programs=programs, files=files)
+        store.add(str(reference), image)
+    return store

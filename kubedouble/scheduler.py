@@ -1,0 +1,166 @@
+"""Stands in for kube-scheduler on a one-node cluster: bind a pod if its requests fit, else say why.
+
+Fit is the NodeResourcesFit plugin's: the pod's requests (the larger of its containers' sum and
+any one init container) against the node's allocatable less what the non-terminal pods bound
+there request. A pod that does not fit keeps `PodScheduled=False`, reason `Unschedulable`, with
+a `FailedScheduling` Event in the scheduler's words, and is tried again when a pod leaves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from . import apply, errors
+from .clock import now
+from .operations import Cluster
+from .quantities import quantity
+from .selectors import Selector
+from .store import Watcher
+
+NODE = "kubedouble"
+SCHEDULER = "default-scheduler"
+TERMINAL = ("Succeeded", "Failed")
+
+@dataclass(frozen=True)
+class NodeCapacity:
+    """The node's allocatable resources (settable: `--node-cpu`, `--node-memory`)."""
+
+    cpu: str = "2"
+    memory: str = "8Gi"
+    pods: int = 110  # the kubelet's maxPods default
+
+    def allocatable(self) -> dict[str, Decimal]:
+        return {"cpu": quantity(self.cpu), "memory": quantity(self.memory),
+                "pods": Decimal(self.pods)}
+
+
+def _container_requests(container: dict[str, Any]) -> dict[str, Decimal]:
+    # The API server has defaulted unset requests to their limits (defaults.py).
+    requests = (container.get("resources") or {}).get("requests") or {}
+    return {name: quantity(value) for name, value in requests.items()}
+
+
+def pod_requests(pod: dict[str, Any]) -> dict[str, Decimal]:
+    """What the pod asks of a node (k8s.io/component-helpers resource.PodRequests)."""
+    total: dict[str, Decimal] = {}
+    for container in pod["spec"].get("containers") or []:
+        for name, value in _container_requests(container).items():
+            total[name] = total.get(name, Decimal(0)) + value
+    for container in pod["spec"].get("initContainers") or []:
+        for name, value in _container_requests(container).items():
+            total[name] = max(total.get(name, Decimal(0)), value)
+    total["pods"] = Decimal(1)
+    return total
+
+
+def insufficient(pod: dict[str, Any], bound: list[dict[str, Any]],
+                 capacity: NodeCapacity) -> tuple[list[str], bool]:
+    """(resources short on the node, whether the pod could ever fit it) — [] when it fits."""
+    allocatable = capacity.allocatable()
+    used: dict[str, Decimal] = {}
+    for other in bound:
+        for name, value in pod_requests(other).items():
+            used[name] = used.get(name, Decimal(0)) + value
+    short, ever = [], True
+    for name, wanted in sorted(pod_requests(pod).items()):
+        if name not in allocatable:
+            if wanted > 0:
+                short.append(name)
+                ever = False
+            continue
+        if wanted > allocatable[name] - used.get(name, Decimal(0)):
+            short.append(name)
+            ever = ever and wanted <= allocatable[name]
+    return short, ever
+
+
+def unschedulable_message(short: list[str], ever: bool) -> str:
+    """The scheduler's FailedScheduling words for one node (framework.Diagnosis, preemption)."""
+    words = {"pods": "Too many pods"}
+    reasons = ", ".join(f"1 {words.get(name, f'Insufficient {name}')}" for name in short)
+    victims = ("1 Preemption is not helpful for scheduling" if not ever
+               else "1 No preemption victims found for incoming pod")
+    return (f"0/1 nodes are available: {reasons}. preemption: 0/1 nodes are available: "
+            f"{victims}.")
+
+
+class Scheduler:
+    def __init__(self, cluster: Cluster, capacity: NodeCapacity) -> None:
+        self.cluster = cluster
+        self.capacity = capacity
+        self.pods = cluster.resource("", "v1", "pods")
+        self._waiting: set[tuple[str, str]] = set()  # pods found unschedulable, tried again
+
+    async def run(self) -> None:
+        apply.act_as("kube-scheduler")
+        watcher = Watcher(self.pods.qualified, None, Selector())
+        self.cluster.store.subscribe(watcher, None)
+        for pod in self.cluster.store.items(self.pods.qualified):
+            self._consider(pod)
+        try:
+            while True:
+                retry = False
+                for event in await watcher.next_batch():
+                    phase = (event.obj.get("status") or {}).get("phase")
+                    if event.type == "DELETED" or phase in TERMINAL:
+                        retry = True  # room may have been freed
+                    elif event.type == "ADDED":
+                        self._consider(event.obj)
+                if retry:
+                    for key in sorted(self._waiting):
+                        found = self.cluster.store.get(self.pods.qualified, *key)
+                        if found is None:
+                            self._waiting.discard(key)
+                        else:
+                            self._consider(found)
+                await asyncio.sleep(0)
+        finally:
+            self.cluster.store.unsubscribe(watcher)
+
+    def _bound(self) -> list[dict[str, Any]]:
+        return [p for p in self.cluster.store.items(self.pods.qualified)
+                if p["spec"].get("nodeName") == NODE
+                and (p.get("status") or {}).get("phase") not in TERMINAL]
+
+    def _consider(self, pod: dict[str, Any]) -> None:
+        meta, spec = pod["metadata"], pod.get("spec") or {}
+        key = (meta["namespace"], meta["name"])
+        if (spec.get("nodeName") or meta.get("deletionTimestamp")
+                or spec.get("schedulerName", SCHEDULER) != SCHEDULER
+                or (pod.get("status") or {}).get("phase") in TERMINAL):
+            self._waiting.discard(key)
+            return
+        short, ever = insufficient(pod, self._bound(), self.capacity)
+        if short:
+            self._waiting.add(key)
+            self._refuse(pod, unschedulable_message(short, ever))
+            return
+        self._waiting.discard(key)
+        try:
+            self.cluster.bind(pod, NODE)
+        except errors.ApiError:
+            return  # deleted or bound meanwhile
+        self._event(pod, "Normal", "Scheduled",
+                    f"Successfully assigned {meta['namespace']}/{meta['name']} to {NODE}")
+
+    def _refuse(self, pod: dict[str, Any], message: str) -> None:
+        status = dict(pod.get("status") or {})
+        conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
+        old = next((c for c in status.get("conditions") or []
+                    if c.get("type") == "PodScheduled"), None)
+        if old and old.get("message") == message:
+            return  # told already (the real scheduler aggregates repeats into one Event)
+        conditions.append({"type": "PodScheduled", "status": "False", "lastProbeTime": None,
+                           "lastTransitionTime": (old or {}).get("lastTransitionTime") or now(),
+                           "reason": "Unschedulable", "message": message})
+        with contextlib.suppress(errors.ApiError):
+            self.cluster.write_status(self.pods, pod, {**status, "conditions": conditions})
+        self._event(pod, "Warning", "FailedScheduling", message)
+
+    def _event(self, pod: dict[str, Any], kind: str, reason: str, message: str) -> None:
+        with contextlib.suppress(errors.ApiError):
+            self.cluster.record_event(pod, kind, reason, message, SCHEDULER)
