@@ -15,16 +15,17 @@ import pytest
 
 from kubedouble.faults import FaultRule
 from kubedouble.testing import start_apiserver
-from tests.fixtures.apiserver import DATA_CLAIM, REPO
+from tests.fixtures.apiserver import DATA_CLAIM, REPO, node_images
 from tests.fixtures.operator import KscCluster, read_journal, wait_until
 
 
 @pytest.fixture
 def apiserver(tmp_path: Path, data_root: Path, crd_dir: Path) -> Iterator[Any]:
-    """The usual double, with a watch history compacted after one second."""
+    """The usual double (the node has the usual images: an unknown one never pulls), with a
+    watch history compacted after one second."""
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     with start_apiserver(crd_dir=crd_dir, volumes={DATA_CLAIM: data_root},
-                         job_env={"PYTHONPATH": str(REPO), "PATH": path},
+                         job_env={"PYTHONPATH": str(REPO), "PATH": path}, images=node_images(),
                          tmp_dir=tmp_path / "kubedouble", watch_history_seconds=1.0) as handle:
         yield handle
 
