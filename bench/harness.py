@@ -20,7 +20,7 @@ import psutil
 
 from kubedouble.faults import FaultRule
 from kubedouble.testing import ApiServerHandle, start_apiserver
-from tests.fixtures.apiserver import DATA_CLAIM
+from tests.fixtures.apiserver import DATA_CLAIM, node_images
 from tests.fixtures.operator import GROUP, VERSION
 
 REPO = Path(__file__).resolve().parents[1]
@@ -221,7 +221,7 @@ def double(workdir: Path) -> Iterator[tuple[ApiServerHandle, Path]]:
     """A fresh API-server double whose Job runner maps the data claim to `workdir`/data."""
     data_root = workdir / "data"
     data_root.mkdir(parents=True, exist_ok=True)
-    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    # The node has the images the test suite's pods use (the operator fixture's Pipelines).
     with start_apiserver(crd_dir=REPO / "crds", volumes={DATA_CLAIM: data_root},
-                         job_env={"PATH": path}, tmp_dir=workdir / "kubedouble") as handle:
+                         images=node_images(), tmp_dir=workdir / "kubedouble") as handle:
         yield handle, data_root
