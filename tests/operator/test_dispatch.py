@@ -210,6 +210,10 @@ def test_nested_project_folders_never_run_at_once(
     for name in ("whole", "sub"):
         assert ksc.wait_phase(name, "Failed")["reason"] == "ProjectOutsideOwner"
     ksc.wait_phase("sibling", "Running")  # a folder that merely starts alike is not nested
+    # Running means "Job created": the pods may still be starting. Release both only once
+    # both processes run, or the first could finish before the second starts.
+    wait_until(lambda: {span.run for span in read_journal(journal)} == {"cells", "sibling"},
+               30, "both pipeline processes to start")
     release.touch()
     for name in ("cells", "sibling"):
         ksc.wait_phase(name, "Succeeded")
