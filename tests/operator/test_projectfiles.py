@@ -47,6 +47,24 @@ def with_clear_paths(*entries: str) -> Handshake:
     return Handshake(**{**DEFAULT.__dict__, "clear_paths": entries})
 
 
+def plant_last_run_id(project: Path, plant: str, precious: Path) -> Path:
+    """Put a link to `precious`, a FIFO, a folder (holding a link) or a sparse 1 GB file where
+    LAST_RUN_ID goes, as a pipeline could."""
+    target = project / ".kubeshowcase/LAST_RUN_ID"
+    target.parent.mkdir(exist_ok=True)
+    if plant == "link":
+        target.symlink_to(precious)
+    elif plant == "fifo":
+        os.mkfifo(target)
+    elif plant == "folder":
+        (target / "inner").mkdir(parents=True)
+        (target / "inner/link").symlink_to(precious.parent)
+    else:
+        with target.open("wb") as handle:
+            handle.truncate(1 << 30)  # sparse: 1 GB that costs no disk
+    return target
+
+
 def test_it_writes_args_and_run_id_exactly(project: Path) -> None:
     args = '{"sigma": 2, "note": "é\\n"}\n  '
     prepare_in(project, DEFAULT, "run-1", args)
@@ -65,15 +83,7 @@ def test_it_deletes_a_stale_last_run_id(project: Path) -> None:
 @pytest.mark.parametrize("plant", ["link", "fifo", "folder"])
 def test_a_planted_last_run_id_is_removed_as_itself(project: Path, precious: Path,
                                                     plant: str) -> None:
-    target = project / ".kubeshowcase/LAST_RUN_ID"
-    target.parent.mkdir()
-    if plant == "link":
-        target.symlink_to(precious)
-    elif plant == "fifo":
-        os.mkfifo(target)
-    else:
-        (target / "inner").mkdir(parents=True)
-        (target / "inner/link").symlink_to(precious.parent)
+    target = plant_last_run_id(project, plant, precious)
     prepare_in(project, DEFAULT, "run-1", "")
     assert not os.path.lexists(target)
     assert precious.read_text() == "bob's results\n"
@@ -229,17 +239,7 @@ def test_last_run_id_of_reads_the_file(tmp_path: Path, project: Path) -> None:
 def test_an_unreadable_last_run_id_says_what_it_is(tmp_path: Path, project: Path,
                                                    precious: Path, plant: str,
                                                    found: str) -> None:
-    target = project / ".kubeshowcase/LAST_RUN_ID"
-    target.parent.mkdir()
-    if plant == "link":
-        target.symlink_to(precious)
-    elif plant == "fifo":
-        os.mkfifo(target)
-    elif plant == "folder":
-        target.mkdir()
-    else:
-        with target.open("wb") as handle:
-            handle.truncate(1 << 30)  # sparse: 1 GB that costs no disk
+    plant_last_run_id(project, plant, precious)
     with pytest.raises(ProjectError) as caught:
         last_run_id_of(tmp_path, "alice/cells", DEFAULT)
     assert caught.value.reason == "LastRunIdUnreadable"
