@@ -13,6 +13,12 @@ MANAGED_BY = "kubeshowcase-operator"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 OUR_JOBS = f"{MANAGED_BY_LABEL}={MANAGED_BY}"  # the label selector of the Jobs we create
 RUN_LABEL = "kubeshowcase.io/run"
+# On the pod template: which run a pod belongs to and the folder it writes, in full (label
+# values are capped at 63 characters), so that a pod outliving its Job (orphaned, or still
+# Terminating) keeps its run's slot and project busy.
+RUN_ANNOTATION = "kubeshowcase.io/run"
+RUN_UID_ANNOTATION = "kubeshowcase.io/run-uid"
+PROJECT_ANNOTATION = "kubeshowcase.io/project"
 PIPELINE_LABEL = "kubeshowcase.io/pipeline"
 CONTAINER_NAME = "pipeline"
 VOLUME_NAME = "project"
@@ -98,7 +104,9 @@ def job_for_run(run: RunView, pipeline: PipelineView, settings: Settings) -> dic
     job_spec: dict[str, Any] = {
         "backoffLimit": int(pipeline.spec.get("backoffLimit") or 0),
         "template": {
-            "metadata": {"labels": dict(labels)},
+            "metadata": {"labels": dict(labels), "annotations": {
+                RUN_ANNOTATION: run.name, RUN_UID_ANNOTATION: run.uid,
+                PROJECT_ANNOTATION: run.project}},
             "spec": {
                 "restartPolicy": "Never",
                 # A pipeline has no business with the Kubernetes API.
@@ -116,6 +124,9 @@ def job_for_run(run: RunView, pipeline: PipelineView, settings: Settings) -> dic
     job_spec["activeDeadlineSeconds"] = int(pipeline.spec.get("activeDeadlineSeconds")
                                             or settings.default_active_deadline_seconds)
     job_spec["podFailurePolicy"] = POD_FAILURE_POLICY
+    grace = pipeline.spec.get("terminationGracePeriodSeconds")
+    if grace is not None:
+        job_spec["template"]["spec"]["terminationGracePeriodSeconds"] = int(grace)
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",

@@ -198,8 +198,16 @@ class KubeApi:
     async def json_patch(self, path: str, operations: list[dict[str, Any]]) -> Any:
         return await self.call("PATCH", path, operations, content_type=JSON_PATCH)
 
-    async def delete(self, path: str, propagation: str = "Foreground") -> Any:
-        return await self.call("DELETE", path, {"propagationPolicy": propagation})
+    async def delete(self, path: str, propagation: str = "Foreground", *,
+                     grace_period_seconds: int | None = None, uid: str | None = None) -> Any:
+        """DeleteOptions as the API takes them; `uid` makes it a precondition (a newer
+        object of the same name is left alone: 409)."""
+        options: dict[str, Any] = {"propagationPolicy": propagation}
+        if grace_period_seconds is not None:
+            options["gracePeriodSeconds"] = grace_period_seconds
+        if uid is not None:
+            options["preconditions"] = {"uid": uid}
+        return await self.call("DELETE", path, options)
 
     async def stream(self, path: str, **params: str) -> AsyncGenerator[bytes, None]:
         """A GET answer's body in chunks of at most STREAM_CHUNK bytes, never held whole.
@@ -268,6 +276,9 @@ class Paths:
 
     def job(self, name: str) -> str:
         return f"{self.jobs}/{name}"
+
+    def pod(self, name: str) -> str:
+        return f"{self.pods}/{name}"
 
     def pod_log(self, name: str) -> str:
         return f"{self.pods}/{name}/log"

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
-from .boundaries import folder_and_ancestors
+from .boundaries import folder_and_ancestors, projects_overlap
 from .pods import PodView
 from .queue import FINISHING, RUNNING, RunQueue
 from .views import JobView, PipelineView, RunView, changed_after, resource_version_newer
@@ -23,8 +23,10 @@ class Model:
         self.jobs: dict[str, JobView] = {}
         self.pipelines: dict[str, PipelineView] = {}
         self.pods: dict[str, PodView] = {}  # of our Jobs
+        self.live_pods: dict[str, PodView] = {}  # those a pipeline may still run in
         self._pods_of_job: dict[str, set[str]] = defaultdict(set)  # Job uid -> pod names
         self._job_of_run: dict[str, str] = {}
+        self._job_by_uid: dict[str, str] = {}  # Job uid -> name
         # A finished Job removed (TTL 0, a hasty admin) before its run's outcome was written
         # still decides that outcome: kept here until the run is terminal.
         self._finished_gone: dict[str, JobView] = {}
@@ -60,9 +62,13 @@ class Model:
         self._file(name)
 
     def put_job(self, job: JobView) -> bool:
-        if not _replaces(job, self.jobs.get(job.name)):
+        old = self.jobs.get(job.name)
+        if not _replaces(job, old):
             return False
+        if old is not None:
+            self._job_by_uid.pop(old.uid, None)
         self.jobs[job.name] = job
+        self._job_by_uid[job.uid] = job.name
         _toggle(self.unfinished_jobs, job.name, not job.finished)
         if job.run_name:
             self._job_of_run[job.run_name] = job.name
@@ -74,6 +80,7 @@ class Model:
         if job is None or (uid and job.uid != uid):
             return
         del self.jobs[name]
+        self._job_by_uid.pop(job.uid, None)
         self.unfinished_jobs.discard(name)
         if job.run_name and self._job_of_run.get(job.run_name) == name:
             del self._job_of_run[job.run_name]
@@ -91,10 +98,15 @@ class Model:
         self.pods[pod.name] = pod
         if pod.job_uid:
             self._pods_of_job[pod.job_uid].add(pod.name)
+        if pod.alive:
+            self.live_pods[pod.name] = pod
+        else:
+            self.live_pods.pop(pod.name, None)
         return True
 
     def drop_pod(self, name: str) -> None:
         pod = self.pods.pop(name, None)
+        self.live_pods.pop(name, None)
         if pod is not None and pod.job_uid:
             _remove_user(self._pods_of_job, pod.job_uid, name)
 
@@ -157,7 +169,34 @@ class Model:
                      or run.uid != job.run_uid or run.terminal)]
 
     def slots_used(self) -> int:
-        return len(self.unfinished_jobs) + len(self.claims)
+        """Runs that may have a pipeline going: every unfinished Job, every claim, and every
+        live pod (Terminating too) whose run is counted by neither (its Job gone, or done)."""
+        holders = {job.run_uid or f"job/{name}" for name in self.unfinished_jobs
+                   if (job := self.jobs.get(name)) is not None}
+        holders |= {self.runs[name].uid for name in self.claims if name in self.runs}
+        holders |= {self._pod_holder(pod) for pod in self.live_pods.values()}
+        return len(holders)
+
+    def _pod_holder(self, pod: PodView) -> str:
+        if pod.run_uid:
+            return pod.run_uid
+        job = self._job_with_uid(pod.job_uid)
+        return (job.run_uid if job is not None and job.run_uid else None) or f"pod/{pod.name}"
+
+    def _job_with_uid(self, uid: str | None) -> JobView | None:
+        name = self._job_by_uid.get(uid or "")
+        return self.jobs.get(name) if name else None
+
+    def pod_project(self, pod: PodView) -> str | None:
+        """The folder a pod's pipeline writes: its annotation, else its run's (older pods)."""
+        if pod.project is not None:
+            return pod.project
+        run = self.runs.get(pod.run_name or "")
+        return run.project if run is not None else None
+
+    def job_known(self, pod: PodView) -> bool:
+        """Whether the Job owning the pod is in the picture (a pod without one is left over)."""
+        return self._job_with_uid(pod.job_uid) is not None
 
     def project_users(self, project: str) -> set[str]:
         """The runs holding `project`, a folder above it or one inside it."""
@@ -170,6 +209,9 @@ class Model:
         """RUNNING while a pipeline may run there (or in a folder above or inside it),
         FINISHING while only outcomes are being written, None when the folder is free."""
         users = self.project_users(project)
+        if any(projects_overlap(project, folder) for pod in self.live_pods.values()
+               if (folder := self.pod_project(pod)) is not None):
+            return RUNNING  # a pod outliving its run's hold (Terminating, orphaned)
         if not users:
             return None
         for name in users:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from .jobs import RUN_LABEL
+from .jobs import PROJECT_ANNOTATION, RUN_ANNOTATION, RUN_LABEL, RUN_UID_ANNOTATION
 from .status import REASON, Outcome
 from .views import EPOCH, parse_time
 
@@ -18,23 +18,35 @@ class PodView:
     uid: str
     resource_version: str
     run_name: str | None
-    job_uid: str | None  # the Job that owns it
+    job_uid: str | None  # the Job that owns it (None once orphaned)
+    job_name: str | None
     phase: str | None
     created: datetime
     deleting: bool
     # Why it is not running, as the kubelet or the scheduler said it (empty when it is).
     waiting_reason: str = ""
     waiting_message: str = ""
+    run_uid: str | None = None
+    project: str | None = None  # the folder its pipeline writes (None: made by an older operator)
+    # When its grace period ends (deletionTimestamp), for a pod being deleted.
+    grace_ends: datetime | None = None
 
     @property
     def pending(self) -> bool:
         return self.phase in (None, "Pending") and not self.deleting
+
+    @property
+    def alive(self) -> bool:
+        """A pipeline may still run in it: not terminal, Terminating included. Until the
+        kubelet reports it Succeeded or Failed (or it is gone) it holds a slot and a folder."""
+        return self.phase not in ("Succeeded", "Failed")
 
     @classmethod
     def from_body(cls, body: Mapping[str, Any]) -> PodView:
         meta = body.get("metadata") or {}
         status = body.get("status") or {}
         labels = meta.get("labels") or {}
+        annotations = meta.get("annotations") or {}
         owner = next((ref for ref in meta.get("ownerReferences") or ()
                       if ref.get("kind") == "Job" and ref.get("controller")), None)
         reason, message = _why_waiting(status)
@@ -42,13 +54,17 @@ class PodView:
             name=meta.get("name", ""),
             uid=meta.get("uid", ""),
             resource_version=str(meta.get("resourceVersion", "")),
-            run_name=labels.get(RUN_LABEL),
+            run_name=annotations.get(RUN_ANNOTATION) or labels.get(RUN_LABEL),
             job_uid=owner.get("uid") if owner else None,
+            job_name=owner.get("name") if owner else None,
             phase=status.get("phase") or None,
             created=parse_time(meta.get("creationTimestamp")) or EPOCH,
             deleting=bool(meta.get("deletionTimestamp")),
             waiting_reason=reason,
             waiting_message=message,
+            run_uid=annotations.get(RUN_UID_ANNOTATION),
+            project=annotations.get(PROJECT_ANNOTATION),
+            grace_ends=parse_time(meta.get("deletionTimestamp")),
         )
 
 
@@ -87,3 +103,27 @@ def pending_deadline(pods: list[PodView], timeout: float) -> datetime | None:
         return None
     newest = max(pods, key=lambda pod: (pod.created, pod.name))
     return newest.created + timedelta(seconds=timeout) if newest.pending else None
+
+
+class PodStep:
+    NOTHING = "nothing"
+    DELETE_LEFTOVER = "delete-leftover"  # alive, with no Job of ours: nothing will stop it
+    FORCE_DELETE = "force-delete"  # Terminating long past its grace: its node is gone
+
+
+def pod_step(pod: PodView, job_known: bool, now: datetime, force_after: float) -> str:
+    """What one of our pods needs, decided from its state alone."""
+    if not pod.alive:
+        return PodStep.NOTHING
+    if pod.deleting:
+        due = force_due(pod, force_after)
+        return PodStep.FORCE_DELETE if due is not None and now >= due else PodStep.NOTHING
+    orphaned = pod.job_uid is None  # its Job was deleted with propagationPolicy Orphan
+    return PodStep.DELETE_LEFTOVER if orphaned or not job_known else PodStep.NOTHING
+
+
+def force_due(pod: PodView, force_after: float) -> datetime | None:
+    """When a Terminating pod is given up on: `force_after` seconds past its grace period."""
+    if not pod.deleting or pod.grace_ends is None:
+        return None
+    return pod.grace_ends + timedelta(seconds=force_after)

@@ -13,11 +13,11 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
-from .actions import Context, action_for, expire, start
+from .actions import Context, action_for, delete_leftover, expire, force_delete, start
 from .cache import Cache
 from .kubeapi import ApiError, NotLeader
 from .plan import Step, needs_finished_label, plan_run
-from .pods import pending_outcome
+from .pods import PodStep, force_due, pending_outcome, pod_step
 from .positions import PositionPublisher
 from .projectfiles import ProjectError
 from .queue import READY, SKIP, WAIT, Candidate, next_runs_to_start
@@ -61,14 +61,20 @@ class Reconciler:
 
     def observe_pod(self, body: Mapping[str, Any], deleted: bool) -> None:
         pod = self.cache.observe_pod(body, deleted)
-        if pod is None or not pod.run_name:
+        if pod is None:
             return
-        self.queue.add(pod.run_name)
-        if pod.pending and not deleted:  # look again once its pending time is up
+        self.queue.add(pod.run_name or f"pod/{pod.name}")  # a pod's end may free a slot
+        if deleted:
+            return
+        loop = asyncio.get_running_loop()
+        if pod.run_name and pod.pending:  # look again once its pending time is up
             timeout = self.ctx.settings.pending_timeout_seconds
             left = (pod.created - now_utc()).total_seconds() + timeout
-            asyncio.get_running_loop().call_later(max(0.0, left) + 0.1, self.queue.add,
-                                                  pod.run_name)
+            loop.call_later(max(0.0, left) + 0.1, self.queue.add, pod.run_name)
+        due = force_due(pod, self.ctx.settings.terminating_timeout_seconds)
+        if due is not None:  # look again once it has been Terminating too long
+            left = (due - now_utc()).total_seconds()
+            loop.call_later(max(0.0, left) + 0.1, self.queue.add, f"pod/{pod.name}")
 
     def observe_pipeline(self, body: Mapping[str, Any], deleted: bool) -> None:
         self.cache.observe_pipeline(body, deleted)
@@ -168,8 +174,25 @@ class Reconciler:
                     else plan_run(run, job, pending))
             if step is not Step.NOTHING:
                 self._launch(name, action_for(self.ctx, step, run, job, pending))
+        self._tend_pods(now)
         self._dispatch(now)
         self.positions.kick()
+
+    def _tend_pods(self, now: float) -> None:
+        """Pods outside any run's plan: left without a Job, or stuck Terminating. Few are
+        alive at a time (about the concurrency limit), so all are looked at."""
+        model, queue = self.cache.model, self.queue
+        timeout = self.ctx.settings.terminating_timeout_seconds
+        moment = now_utc()
+        for pod in list(model.live_pods.values()):
+            key = f"pod/{pod.name}"
+            if key in queue.in_flight or queue.backing_off(key, now):
+                continue
+            step = pod_step(pod, model.job_known(pod), moment, timeout)
+            if step == PodStep.DELETE_LEFTOVER:
+                self._launch(key, delete_leftover(self.ctx, pod))
+            elif step == PodStep.FORCE_DELETE:
+                self._launch(key, force_delete(self.ctx, pod))
 
     def _dispatch(self, now: float) -> None:
         model, queue = self.cache.model, self.queue

@@ -42,6 +42,9 @@ class Settings:
     pending_timeout_seconds: int = 600
     # activeDeadlineSeconds of the Job of a Pipeline that sets none.
     default_active_deadline_seconds: int = 86400
+    # A pod of ours still Terminating this long after its grace period ended is force-deleted
+    # (its kubelet no longer answers: a lost node); until then it holds its slot and folder.
+    terminating_timeout_seconds: int = 120
 
 
 def _text(env: Mapping[str, str], name: str, default: str | None = None) -> str:
@@ -108,6 +111,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         pending_timeout_seconds=_integer(env, "PENDING_TIMEOUT_SECONDS", 600, minimum=1),
         default_active_deadline_seconds=_integer(env, "DEFAULT_ACTIVE_DEADLINE_SECONDS", 86400,
                                                  minimum=1),
+        terminating_timeout_seconds=_integer(env, "TERMINATING_TIMEOUT_SECONDS", 120, minimum=1),
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from .kubeapi import ApiError, KubeApi, Paths
 from .model import Model
+from .pods import PodView
 from .preconditions import phase_change, superseded
 from .views import FINISHED_LABEL, JobView, RunView
 
@@ -113,3 +114,19 @@ class RunWriter:
             return
         if body.get("kind") == "Job":
             self._model.put_job(JobView.from_body(body))
+
+    async def delete_pod(self, pod: PodView, grace_period_seconds: int | None = None) -> None:
+        """Delete one of our pods (graceful unless a grace is given; 0 forces), only the
+        very pod we saw: a 404 or a uid mismatch means it is gone already."""
+        try:
+            body = await self._api.delete(self._paths.pod(pod.name), "Background",
+                                          grace_period_seconds=grace_period_seconds,
+                                          uid=pod.uid)
+        except ApiError as error:
+            if error.status not in (404, 409):
+                raise
+            if error.status == 404:
+                self._model.drop_pod(pod.name)
+            return
+        if body.get("kind") == "Pod":
+            self._model.put_pod(PodView.from_body(body))

@@ -48,3 +48,27 @@ def pipeline_body(name: str = "nuclei", **spec: Any) -> dict[str, Any]:
     return {"apiVersion": "kubeshowcase.io/v1alpha1", "kind": "Pipeline",
             "metadata": {"name": name, "namespace": "kubeshowcase", "resourceVersion": "5"},
             "spec": {"image": "ghcr.io/example/nuclei:1.0", **spec}}
+
+
+def pod_body(name: str = "run-1-abcde", *, run: str | None = "run-1",
+             run_uid: str | None = "uid-run-1", project: str | None = "alice/cells",
+             job: str | None = "run-1", job_uid: str | None = "uid-job-1", rv: str = "30",
+             phase: str | None = "Running", deleting: str | None = None) -> dict[str, Any]:
+    """A pod of ours; `job=None` as orphaned; `run=None` as made by an older operator
+    (no annotations); `deleting`: its deletionTimestamp (the end of its grace period)."""
+    meta: dict[str, Any] = {
+        "name": name, "namespace": "kubeshowcase", "uid": f"uid-{name}", "resourceVersion": rv,
+        "creationTimestamp": "2025-01-01T10:00:00Z",
+        "labels": {"app.kubernetes.io/managed-by": "kubeshowcase-operator",
+                   "kubeshowcase.io/run": "run-1"},
+        "annotations": {key: value for key, value in (
+            ("kubeshowcase.io/run", run), ("kubeshowcase.io/run-uid", run_uid),
+            ("kubeshowcase.io/project", project)) if value is not None},
+    }
+    if job is not None:
+        meta["ownerReferences"] = [{"apiVersion": "batch/v1", "kind": "Job", "name": job,
+                                    "uid": job_uid, "controller": True}]
+    if deleting:
+        meta["deletionTimestamp"] = deleting
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
+            "status": {"phase": phase} if phase else {}}

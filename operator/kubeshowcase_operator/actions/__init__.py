@@ -18,9 +18,10 @@ from .finish import (
     job_gone,
     label_leftover,
 )
+from .pods import delete_leftover, force_delete
 from .start import adopt, mark_queued, start
 
-__all__ = ["Context", "action_for", "expire", "start"]
+__all__ = ["Context", "action_for", "delete_leftover", "expire", "force_delete", "start"]
 
 
 def action_for(ctx: Context, step: Step, run: RunView, job: JobView | None,
