@@ -65,6 +65,7 @@ def test_the_request_timeout_follows_the_lease_duration(tmp_path: Path) -> None:
     ("REQUEST_TIMEOUT_SECONDS", "0", "LEASE_DURATION_SECONDS: 5s., got 0$"),
     ("REQUEST_TIMEOUT_SECONDS", "soon", "REQUEST_TIMEOUT_SECONDS must be a number"),
     ("PENDING_TIMEOUT_SECONDS", "0", "PENDING_TIMEOUT_SECONDS must be at least 1, got 0"),
+    ("TERMINATING_TIMEOUT_SECONDS", "0", "TERMINATING_TIMEOUT_SECONDS must be at least 1, got 0"),
     ("DEFAULT_ACTIVE_DEADLINE_SECONDS", "1d", "DEFAULT_ACTIVE_DEADLINE_SECONDS must be an "
      "integer"),
 ])
