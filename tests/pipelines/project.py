@@ -40,16 +40,25 @@ class Project:
     def last_run_id(self) -> Path:
         return self.root / ".kubeshowcase" / "LAST_RUN_ID"
 
-    def run(self, *flags: str) -> subprocess.CompletedProcess[str]:
-        """Run the pipeline as the Job's container does: a fresh interpreter, cwd = project."""
+    def env(self) -> dict[str, str]:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
             [str(PIPELINE_DIR), *filter(None, [env.get("PYTHONPATH")])]
         )
+        return env
+
+    def start(self) -> subprocess.Popen[str]:
+        """The pipeline started, its output piped, not waited for."""
+        return subprocess.Popen([sys.executable, "-m", "nuclei_segmentation"], cwd=self.root,
+                                env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+
+    def run(self, *flags: str) -> subprocess.CompletedProcess[str]:
+        """Run the pipeline as the Job's container does: a fresh interpreter, cwd = project."""
         return subprocess.run(
             [sys.executable, "-m", "nuclei_segmentation", *flags],
             cwd=self.root,
-            env=env,
+            env=self.env(),
             capture_output=True,
             text=True,
             timeout=180,  # a hung run fails the test instead of hanging the suite

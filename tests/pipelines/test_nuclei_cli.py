@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import signal
 from pathlib import Path
 
 import imageio.v3 as iio
@@ -198,3 +199,24 @@ def test_it_runs_in_process_on_a_listed_image_with_an_empty_args_file(
     in_project.write_args("", run_id="run-empty")
     assert main([]) == 0
     assert in_project.last_run_id.read_text() == "run-empty"
+
+
+def test_sigterm_stops_a_run_at_once_without_last_run_id(project: Project) -> None:
+    """A cancelled run's pod gets SIGTERM; the pipeline (PID 1 in its container, where an
+    unhandled SIGTERM is ignored) handles it, so it ends without waiting for SIGKILL."""
+    for number in range(60):
+        project.add_image(f"plate/well-{number:02}.png", nuclei_image(seed=number))
+    project.write_args({"images": "plate/*.png"})
+    process = project.start()
+    assert process.stdout is not None
+    assert "image(s)" in process.stdout.readline()  # handler installed, images under way
+    caught = int(next(line for line in Path(f"/proc/{process.pid}/status").read_text()
+                      .splitlines() if line.startswith("SigCgt:")).split()[1], 16)
+    assert caught & (1 << (signal.SIGTERM - 1))  # what the kubelet's PID 1 rule looks at
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143
+    assert "stopped (SIGTERM); LAST_RUN_ID not written" in stderr
+    assert not project.last_run_id.exists()
+    summary = project.root / "results" / "summary.csv"
+    assert not summary.exists()  # written only after the last image

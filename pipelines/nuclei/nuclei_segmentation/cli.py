@@ -8,6 +8,7 @@ arguments (nothing processed).
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +25,19 @@ from nuclei_segmentation.segmentation import channel_index, channel_plane, segme
 
 EXIT_IMAGE_FAILED = 1
 EXIT_BAD_ARGS = 2
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+def stop_on_sigterm() -> None:
+    """Exit at once when Kubernetes stops the pod (a cancelled run). As a container's PID 1,
+    Python without this handler would ignore SIGTERM and be killed only when the grace
+    period ends (30 s by default), keeping its run's slot and folder busy all that time."""
+
+    def stop(signum: int, frame: object) -> None:
+        print("nuclei: stopped (SIGTERM); LAST_RUN_ID not written", file=sys.stderr, flush=True)
+        raise SystemExit(EXIT_TERMINATED)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = build_parser().parse_args(argv)
+    stop_on_sigterm()
     project = Path.cwd()
     try:
         run_id = read_run_id(resolve_inside(project, options.run_id_file, "--run-id-file"))
