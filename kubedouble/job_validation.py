@@ -4,6 +4,7 @@ validatePodReplacementPolicy do (Kubernetes 1.33)."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from . import field_errors as fe
@@ -52,7 +53,7 @@ def _on_exit_codes(requirement: dict[str, Any], path: str, names: set[str]) -> C
         if value in seen:
             causes.append(fe.duplicate(where, value))
         seen.add(value)
-    if any(a > b for a, b in zip(values, values[1:], strict=False)):
+    if any(a > b for a, b in itertools.pairwise(values)):
         causes.append(fe.invalid(f"{path}.values", values, "must be ordered"))
     return causes
 

@@ -54,9 +54,9 @@ def count_finished(job: dict[str, Any], pods: list[Pod], finished: dict[str, Any
         if phase_of(pod) == "Succeeded" and uid not in seen_failed:
             if uid not in seen_ok:
                 seen_ok.append(uid)
-        elif (considered_failed or failing) and uid not in seen_failed:
-            if match_pod_failure_policy(policy, pod).counts:
-                seen_failed.append(uid)
+        elif ((considered_failed or failing) and uid not in seen_failed
+              and match_pod_failure_policy(policy, pod).counts):
+            seen_failed.append(uid)
     return release
 
 

@@ -15,6 +15,7 @@ from kubedouble.jobpolicy import (
     BackoffRecord,
     PolicyMatch,
     counted_failures,
+    deadline_of,
     fail_job_message,
     finished_time,
     is_active,
@@ -179,6 +180,16 @@ def test_on_failure_restarts(limit, restarts, past):
     running["status"]["containerStatuses"] = [{"name": "main", "restartCount": restarts}]
     subject = job(backoffLimit=limit, template={"spec": {"restartPolicy": "OnFailure"}})
     assert past_backoff_limit_on_failure(subject, [running]) is past
+
+
+@pytest.mark.parametrize(("spec", "status", "deadline"), [
+    ({"activeDeadlineSeconds": 10}, {"startTime": format_time(T0)}, T0 + timedelta(seconds=10)),
+    ({"activeDeadlineSeconds": 10}, {}, None),  # not started
+    ({"activeDeadlineSeconds": 10, "suspend": True}, {"startTime": format_time(T0)}, None),
+    ({}, {"startTime": format_time(T0)}, None),
+])
+def test_the_active_deadline(spec, status, deadline):
+    assert deadline_of({"spec": spec, "status": status}) == deadline
 
 
 # Counting (trackJobStatusAndRemoveFinalizers) ----------------------------------------------

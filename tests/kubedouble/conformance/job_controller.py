@@ -131,8 +131,8 @@ CONTROLLER_ROWS = [
             "status.conditions.0.reason": "PodFailurePolicy",
             "status.conditions.1.type": "Failed", "status.conditions.1.reason":
                 "PodFailurePolicy", "status.failed": 1},
-        contains=('"message":"Container main for pod {ns}/j-', " failed with exit code 42 "
-                  "matching FailJob rule at index 0")),
+        contains=('"message":"Container main for pod {ns}/j-',
+                  " failed with exit code 42 matching FailJob rule at index 0")),
     Row("a finished Job's counters and uncounted pods", "GET", JOB, TRACKING_DOC, 200,
         setup=(Step("POST", JOBS, job()),), eventually=WAIT,
         fields={"status.succeeded": 1, "status.ready": 0, "status.terminating": 0,
