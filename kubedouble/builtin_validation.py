@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import field_errors as fe
+from .job_validation import pod_failure_policy_causes, pod_replacement_policy_causes
 from .resources import Resource
 
 TOTAL_ANNOTATION_SIZE = 256 * 1024
@@ -204,18 +205,8 @@ def _job(obj: dict[str, Any]) -> Causes:
     causes += annotations_causes(template_meta.get("annotations"), "spec.template.annotations")
     pod_spec = template.get("spec") or {}
     causes += pod_spec_causes(pod_spec, "spec.template.spec")
-    failure_policy = spec.get("podFailurePolicy")
-    if failure_policy is not None:
-        if pod_spec.get("restartPolicy") != "Never":
-            causes.append(fe.invalid("spec.template.spec.restartPolicy",
-                                     pod_spec.get("restartPolicy", ""),
-                                     'only "Never" is supported when podFailurePolicy is '
-                                     "specified"))
-        for index, rule in enumerate(failure_policy.get("rules") or []):
-            if rule.get("action") not in ("Count", "FailIndex", "FailJob", "Ignore"):
-                causes.append(fe.not_supported(f"spec.podFailurePolicy.rules[{index}].action",
-                                               rule.get("action", ""),
-                                               ["Count", "FailIndex", "FailJob", "Ignore"]))
+    causes += pod_failure_policy_causes(spec)
+    causes += pod_replacement_policy_causes(spec)
     return causes
 
 

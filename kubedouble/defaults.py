@@ -79,9 +79,11 @@ def prepare_job(job: dict[str, Any]) -> list[dict[str, str]]:
     template = spec.setdefault("template", {})
     if not isinstance(template, dict):
         return [cause("spec.template", "Required value", "FieldValueRequired")]
+    # SetDefaults_Job: with a podFailurePolicy only failed pods are replaced.
+    replacement = "Failed" if spec.get("podFailurePolicy") is not None else "TerminatingOrFailed"
     for key, value in (("parallelism", 1), ("completions", 1), ("backoffLimit", 6),
                        ("completionMode", "NonIndexed"), ("suspend", False),
-                       ("podReplacementPolicy", "TerminatingOrFailed"), ("manualSelector", None)):
+                       ("podReplacementPolicy", replacement), ("manualSelector", None)):
         if value is not None:
             spec.setdefault(key, value)
     uid, name = meta["uid"], meta["name"]

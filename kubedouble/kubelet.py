@@ -15,11 +15,12 @@ import os
 import shutil
 import signal
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from . import apply, errors, images
-from .clock import now
+from .clock import now, parse_time
 from .containers import ConfigError, ContainerPlan, MountError, plan_container
 from .images import ImageStore
 from .logbuffer import DEFAULT_MAX_BYTES, LogBuffer
@@ -31,6 +32,7 @@ from .store import Watcher
 from .volumes import MountFailed, TokenIssuer, VolumeWriter, pod_folders
 
 LOST = "kubedouble restarted while the container ran"
+POD_DEADLINE = ("DeadlineExceeded", "Pod was active on the node longer than the specified deadline")
 
 
 @dataclass
@@ -219,14 +221,26 @@ class Kubelet:
 
     async def _run_pod(self, pod: dict[str, Any]) -> None:
         run = self._new_run(pod)
+        deadline = self._spawn(self._enforce_deadline(run))
         try:
             await self._run_stages(run)
         finally:
+            deadline.cancel()
             self._processes.pop(run.uid, None)
             self._kill_reasons.pop(run.uid, None)
             self._stopping.discard(run.uid)
             if not self._exists(run):
                 self._clean(run.uid)
+
+    async def _enforce_deadline(self, run: PodRun) -> None:
+        """spec.activeDeadlineSeconds, counted from the pod's startTime (pkg/kubelet/
+        active_deadline.go): past it the kubelet stops the pod, Failed with DeadlineExceeded."""
+        seconds = run.pod["spec"].get("activeDeadlineSeconds")
+        if seconds is None:
+            return
+        end = parse_time(run.start_time) + timedelta(seconds=seconds)
+        await asyncio.sleep(max((end - datetime.now(UTC)).total_seconds(), 0))
+        self.kill(run.uid, POD_DEADLINE)
 
     async def _run_stages(self, run: PodRun) -> None:
         pod = run.pod

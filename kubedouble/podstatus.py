@@ -127,7 +127,10 @@ def conditions(containers: list[ContainerState], pod_phase: str, sandbox: bool,
         old = before.get(item["type"])
         same = old is not None and old.get("status") == item["status"]
         item["lastTransitionTime"] = old.get("lastTransitionTime") if same and old else stamp
-    return made
+    # Conditions others own (DisruptionTarget, readiness gates) are kept, first, as
+    # status_manager.go mergePodStatus keeps them.
+    owned = {item["type"] for item in made}
+    return [dict(c) for c in previous if c.get("type") not in owned] + made
 
 
 def pod_status(pod: dict[str, Any], containers: list[ContainerState], *, sandbox: bool,

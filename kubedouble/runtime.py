@@ -17,7 +17,7 @@ from .app import ServerSettings, make_app
 from .authn import ADMIN_TOKEN, API_AUDIENCES, Authenticator
 from .faults import Faults
 from .images import ImageStore
-from .jobcontroller import JobController
+from .jobcontroller import JobController, JobControllerSettings
 from .kubelet import Kubelet, KubeletSettings
 from .logbuffer import DEFAULT_MAX_BYTES
 from .operations import Cluster
@@ -48,6 +48,7 @@ class DoubleConfig:
     images: ImageStore = field(default_factory=ImageStore)  # the only images pods can run
     node: NodeCapacity = field(default_factory=NodeCapacity)
     container_log_max_bytes: int = DEFAULT_MAX_BYTES
+    jobs: JobControllerSettings = field(default_factory=JobControllerSettings)  # backoff
 
 
 def kubeconfig(url: str, namespace: str, ca_file: Path, token: str = ADMIN_TOKEN) -> str:
@@ -125,7 +126,7 @@ class KubeDouble:
             scheduler = Scheduler(self.cluster, self.config.node)
             self._tasks.append(asyncio.ensure_future(scheduler.run()))
             self._tasks.append(asyncio.ensure_future(self.kubelet.run()))
-            controller = JobController(self.cluster, self.kubelet)
+            controller = JobController(self.cluster, self.config.jobs)
             self._tasks.append(asyncio.ensure_future(controller.run()))
         if self.config.state_file is not None:
             self._tasks.append(asyncio.ensure_future(

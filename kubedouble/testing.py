@@ -14,6 +14,7 @@ from .app import ServerSettings
 from .authn import ADMIN_TOKEN
 from .faults import Faults
 from .images import Image, ImageStore
+from .jobcontroller import JobControllerSettings
 from .logbuffer import DEFAULT_MAX_BYTES
 from .runtime import DoubleConfig, KubeDouble, kubeconfig
 from .scheduler import NodeCapacity
@@ -68,12 +69,14 @@ def start_apiserver(*, crd_dir: Path | None, volumes: dict[str, Path], tmp_dir: 
                     images: dict[str, Image] | None = None,
                     node: NodeCapacity | None = None,
                     container_log_max_bytes: int = DEFAULT_MAX_BYTES,
+                    jobs: JobControllerSettings | None = None,
                     ) -> Iterator[ApiServerHandle]:
     """Serve on a free 127.0.0.1 port until the block ends; then every job process is killed.
 
     Pods run only `images` (reference → Image: how it runs here, its ENTRYPOINT/CMD/ENV);
     `node` is the one node's allocatable cpu/memory (default 2 CPU, 8Gi);
-    `container_log_max_bytes` where each container's log is rotated (default 10 MiB)."""
+    `container_log_max_bytes` where each container's log is rotated (default 10 MiB);
+    `jobs` the Job controller's pod failure backoff (default 10 s doubling to 6 min)."""
     store = ImageStore()
     for reference, image in (images or {}).items():
         store.add(reference, image)
@@ -84,7 +87,8 @@ def start_apiserver(*, crd_dir: Path | None, volumes: dict[str, Path], tmp_dir: 
         history_size=history_size, watch_history_seconds=watch_history_seconds,
         apply_files=list(apply_files or []),
         server=ServerSettings(bookmark_seconds=bookmark_seconds), images=store,
-        node=node or NodeCapacity(), container_log_max_bytes=container_log_max_bytes))
+        node=node or NodeCapacity(), container_log_max_bytes=container_log_max_bytes,
+        jobs=jobs or JobControllerSettings()))
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     failure: list[BaseException] = []

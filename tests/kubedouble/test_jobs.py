@@ -9,11 +9,19 @@ import pytest
 import requests
 from kubernetes import client
 
+from kubedouble.jobcontroller import JobControllerSettings
 from tests.kubedouble.helpers import auth, http, job, process_alive, sleeper, wait_until
 
 PY = sys.executable
 JOBS = "/apis/batch/v1/namespaces/kubeshowcase/jobs"
 PODS = "/api/v1/namespaces/kubeshowcase/pods"
+
+
+@pytest.fixture
+def job_controller_settings() -> JobControllerSettings:
+    """Retries after a short backoff (the real 10 s is tested in test_job_policies.py)."""
+    return JobControllerSettings(pod_failure_backoff_seconds=0.2,
+                                 pod_failure_backoff_max_seconds=1.0)
 
 
 def _run(handle, body):
@@ -88,18 +96,39 @@ def test_failures_retry_up_to_the_backoff_limit(apiserver):
         assert pod["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"] == 3
 
 
-def test_the_deadline_kills_the_process(apiserver, data_root):
-    # The deadline leaves a loaded machine time to start Python and write the pid file.
+def test_the_deadline_deletes_the_pods(apiserver, data_root, kube_client):
+    # The real controller DELETEs the active pods (deleteActivePods) and fails the Job once
+    # they are gone; the pods themselves get no reason of their own.
     pid_file = data_root / "pid"
     script = sleeper(pid_file)
     _run(apiserver, job("slow", [PY, "-c", script], activeDeadlineSeconds=3, backoff_limit=3))
     done = _finished(apiserver, "slow")
-    assert _conditions(done)[-1] == ("Failed", "True", "DeadlineExceeded")
+    assert _conditions(done) == [("FailureTarget", "True", "DeadlineExceeded"),
+                                 ("Failed", "True", "DeadlineExceeded")]
     assert done["status"]["conditions"][-1]["message"] == \
         "Job was active longer than specified deadline"
-    [pod] = _pods(apiserver, "slow")
-    assert pod["status"]["phase"] == "Failed" and pod["status"]["reason"] == "DeadlineExceeded"
+    assert done["status"]["failed"] == 1 and "active" not in done["status"]
+    assert (done["status"]["terminating"], done["status"]["ready"]) == (0, 0)
+    assert _pods(apiserver, "slow") == []
     assert not process_alive(int(pid_file.read_text()))
+    core = client.CoreV1Api(kube_client)
+    reasons = [e.reason for e in core.list_namespaced_event(
+        "kubeshowcase", field_selector="involvedObject.name=slow,involvedObject.kind=Job").items]
+    assert reasons == ["SuccessfulCreate", "SuccessfulDelete", "DeadlineExceeded"]
+
+
+def test_a_pod_past_its_own_deadline_fails(apiserver):
+    # spec.activeDeadlineSeconds of the pod: the kubelet's (pkg/kubelet/active_deadline.go).
+    body = job("podlimit", [PY, "-c", "import time; time.sleep(60)"], pod={
+        "activeDeadlineSeconds": 2})
+    _run(apiserver, body)
+    done = _finished(apiserver, "podlimit")
+    assert _conditions(done)[-1] == ("Failed", "True", "BackoffLimitExceeded")
+    [pod] = _pods(apiserver, "podlimit")
+    assert pod["status"]["phase"] == "Failed"
+    assert pod["status"]["reason"] == "DeadlineExceeded"
+    assert pod["status"]["message"] == \
+        "Pod was active on the node longer than the specified deadline"
 
 
 def test_environment_working_dir_and_volumes_are_mapped(apiserver, data_root):

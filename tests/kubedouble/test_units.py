@@ -1,16 +1,13 @@
-"""The double's pure decisions: selectors, patches, schemas, routing, tables, Job reasons."""
+"""The double's pure decisions: selectors, patches, schemas, routing, tables."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from kubedouble import builtin_validation, field_errors, patching, validation
-from kubedouble.clock import format_time
 from kubedouble.errors import ApiError
-from kubedouble.jobcontroller import BACKOFF, DEADLINE, failure_reason, pod_counts, restarts
 from kubedouble.resources import ResourceTable, load_crd_files
 from kubedouble.routing import parse_path
 from kubedouble.selectors import Selector, parse_field_selector, parse_label_selector
@@ -160,22 +157,3 @@ def test_tables_speak_kubectl():
     assert json_path(obj, ".status.conditions[1].status") == "y"
     assert json_path(obj, '.status.conditions[?(@.type=="A")].status') == "x"
     assert json_path(obj, ".status.missing.deeper") is None
-
-
-def test_job_failure_reasons():
-    started = datetime(2030, 1, 1, tzinfo=UTC)
-    job = {"spec": {"backoffLimit": 1, "activeDeadlineSeconds": 10},
-           "status": {"startTime": format_time(started)}}
-    assert failure_reason(job, 1, started + timedelta(seconds=5)) is None
-    assert failure_reason(job, 2, started + timedelta(seconds=5)) == BACKOFF
-    assert failure_reason(job, 0, started + timedelta(seconds=10)) == DEADLINE
-    on_failure = {**job, "spec": {"backoffLimit": 2,
-                                  "template": {"spec": {"restartPolicy": "OnFailure"}}}}
-    assert failure_reason(on_failure, 0, started, restarted=1) is None
-    assert failure_reason(on_failure, 0, started, restarted=2) == BACKOFF
-    assert failure_reason(job, 0, started, restarted=5) is None  # Never: restarts do not happen
-    pods = [{"status": {"phase": "Running", "containerStatuses": [{"restartCount": 2}]}},
-            {"status": {"phase": "Failed", "containerStatuses": [{"restartCount": 7}]}}]
-    assert restarts(pods) == 2
-    pods = [{"status": {"phase": p}} for p in ("Pending", "Running", "Failed", "Succeeded")]
-    assert pod_counts(pods) == (2, 1, 1, 1)
