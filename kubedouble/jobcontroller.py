@@ -150,7 +150,7 @@ class JobController:
         moment = datetime.now(UTC)
         if job.get("spec", {}).get("suspend"):
             for pod in pods:
-                self._stop_pod(pod, None)
+                self._stop_pod(pod)
             return
         status.setdefault("startTime", format_time(moment))
         status.update(active=active, ready=ready, succeeded=succeeded, failed=failed,
@@ -166,7 +166,7 @@ class JobController:
                 target = condition("FailureTarget", *why, now())
                 for pod in pods:
                     if pod.get("status", {}).get("phase") in ACTIVE_PHASES:
-                        self._stop_pod(pod, why)
+                        self._stop_pod(pod)
             elif succeeded >= job["spec"].get("completions", 1):
                 target = condition("SuccessCriteriaMet", *COMPLETED, now())
             if target is not None:
@@ -185,12 +185,13 @@ class JobController:
                 end = parse_time(status["startTime"]) + timedelta(seconds=deadline)
                 self._later((namespace, name), (end - moment).total_seconds())
 
-    def _stop_pod(self, pod: dict[str, Any], why: tuple[str, str] | None) -> None:
-        """Kill the pod's process; a pod that has none (still Pending) is deleted instead."""
-        if not self.kubelet.kill(pod["metadata"]["uid"], why):
-            with contextlib.suppress(errors.ApiError):
-                self.cluster.delete(self.pods, pod["metadata"]["namespace"],
-                                    pod["metadata"]["name"])
+    def _stop_pod(self, pod: dict[str, Any]) -> None:
+        """Delete the pod through the API, as the real controller does (deleteActivePods): its
+        kubelet stops it within its grace period; a pod on no node yet goes at once."""
+        meta = pod["metadata"]
+        with contextlib.suppress(errors.ApiError):
+            self.cluster.delete(self.pods, meta["namespace"], meta["name"],
+                                preconditions={"uid": meta["uid"]})
 
     def _pods_of(self, job: dict[str, Any]) -> list[dict[str, Any]]:
         pods = []
