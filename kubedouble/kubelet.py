@@ -19,16 +19,15 @@ import contextlib
 import os
 import shutil
 import signal
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import apply, errors, images
 from .clock import now
 from .containers import ConfigError, ContainerPlan, MountError, plan_container
-from .images import ImageStore
-from .logbuffer import DEFAULT_MAX_BYTES, LogBuffer
+from .logbuffer import LogBuffer
 from .operations import Cluster
+from .podrun import KubeletSettings, PodRun
 from .podstatus import TERMINAL, ContainerState, pod_status, terminated
 from .scheduler import NODE
 from .selectors import Selector
@@ -37,42 +36,6 @@ from .termination import Termination, signal_group
 from .volumes import MountFailed, TokenIssuer, VolumeWriter, pod_folders
 
 LOST = "kubedouble restarted while the container ran"
-
-
-@dataclass
-class KubeletSettings:
-    volumes: dict[str, Path] = field(default_factory=dict)  # PVC claim → local folder
-    job_env: dict[str, str] = field(default_factory=dict)
-    scratch: Path = Path("/tmp/kubedouble")
-    images: ImageStore = field(default_factory=ImageStore)
-    # When the double itself stops (no kubelet does this: its pods would go on running), every
-    # process gets SIGTERM, and SIGKILL this long after.
-    shutdown_grace_seconds: float = 2.0
-    container_log_max_bytes: int = DEFAULT_MAX_BYTES
-    retry_seconds: float = 1.0  # how soon a pod that cannot start yet is tried again
-    image_pull_backoff_seconds: float = 10.0  # the kubelet's: 10 s doubling up to 300 s
-    image_pull_backoff_max_seconds: float = 300.0
-    crash_loop_backoff_seconds: float = 10.0  # restarts: 10 s doubling up to 300 s
-    crash_loop_backoff_max_seconds: float = 300.0
-
-
-@dataclass
-class PodRun:
-    """What the kubelet knows of one pod it runs."""
-
-    pod: dict[str, Any]
-    containers: list[ContainerState]
-    init: list[ContainerState] = field(default_factory=list)
-    start_time: str = field(default_factory=now)
-    sandbox: bool = False
-    events: set[tuple[str, str]] = field(default_factory=set)
-    termination: Termination | None = None  # set once the pod is being stopped
-    terminal: bool = False  # its final status is written as the pod's end (podIsTerminal)
-    stop: asyncio.Event = field(default_factory=asyncio.Event)  # ends the waits between stages
-
-    @property
-    def uid(self) -> str:
-        return str(self.pod["metadata"]["uid"])
 
 
 class Kubelet:
@@ -141,7 +104,7 @@ class Kubelet:
                 # Started by an earlier kubedouble whose processes are gone: report them lost.
                 self._start(uid, self._lose(pod))
                 return
-            run = self._new_run(pod)
+            run = PodRun.new(pod)
             self._pod_runs[uid] = run
             self._start(uid, self._run_pod(run))
         run = self._pod_runs.get(uid)
@@ -231,7 +194,7 @@ class Kubelet:
 
     # One pod -------------------------------------------------------------------------------
     async def _lose(self, pod: dict[str, Any]) -> None:
-        run = self._new_run(pod)
+        run = PodRun.new(pod)
         run.start_time = (pod.get("status") or {}).get("startTime") or run.start_time
         for container in run.containers:
             container.state = terminated(137, None, message=LOST)
@@ -246,14 +209,6 @@ class Kubelet:
         with contextlib.suppress(errors.ApiError):
             self.cluster.delete(self.pods, meta["namespace"], meta["name"], grace_period=0,
                                 preconditions={"uid": run.uid})
-
-    def _new_run(self, pod: dict[str, Any]) -> PodRun:
-        spec = pod["spec"]
-        init = [ContainerState(c.get("name", ""), c.get("image", ""), init=True)
-                for c in spec.get("initContainers") or []]
-        waiting = {"waiting": {"reason": "PodInitializing" if init else "ContainerCreating"}}
-        return PodRun(pod, [ContainerState(c.get("name", ""), c.get("image", ""), dict(waiting))
-                            for c in spec.get("containers") or []], init)
 
     def _clean(self, pod_uid: str) -> None:
         """Unmount: the pod's volumes and its containers' own folders go."""
