@@ -45,6 +45,8 @@ def bound_pod(**spec: Any) -> dict[str, Any]:
 
 SLEEPER = Step("POST", PODS, bound_pod())
 DELETE = Step("DELETE", POD)
+HELD = Step("POST", PODS, {**bound_pod(), "metadata": {"name": "p",
+                                                       "finalizers": ["example.com/hold"]}})
 UNSCHEDULABLE = Step("POST", PODS, {"metadata": {"name": "p"}, "spec": {"containers": [
     {"name": "main", "image": "busybox:1.36", "command": ["true"],
      "resources": {"requests": {"cpu": "1000"}}}]}})
@@ -99,13 +101,15 @@ ROWS = [
         setup=(SLEEPER, Step("DELETE", f"{POD}?dryRun=All")), absent=('"deletionTimestamp"',)),
     Row("kubectl's STATUS of a pod being deleted is Terminating", "GET", PODS, PRINT_POD, 200,
         setup=(SLEEPER, DELETE), headers=TABLE, contains=('"Terminating"',)),
+    Row("a terminal pod held by a finalizer is not shown Terminating", "GET", PODS, PRINT_POD,
+        200, setup=(HELD, Step("DELETE", f"{POD}?gracePeriodSeconds=1")), headers=TABLE,
+        eventually=WAIT, contains=('"p"',), absent=('"Terminating"',)),
     # What the kubelet does -------------------------------------------------------------------
     Row("the kubelet deletes the pod once its process is gone", "GET", POD, STATUS_MANAGER, 404,
         setup=(SLEEPER, Step("DELETE", f"{POD}?gracePeriodSeconds=1")), eventually=WAIT),
     Row("a pod held by a finalizer stays, terminal, after the kubelet deleted it", "GET", POD,
-        STATUS_MANAGER, 200, setup=(Step("POST", PODS, {**bound_pod(), "metadata": {
-            "name": "p", "finalizers": ["example.com/hold"]}}),
-            Step("DELETE", f"{POD}?gracePeriodSeconds=1")), eventually=WAIT,
+        STATUS_MANAGER, 200, setup=(HELD, Step("DELETE", f"{POD}?gracePeriodSeconds=1")),
+        eventually=WAIT,
         fields={"metadata.deletionGracePeriodSeconds": 0, "status.phase": "Failed"}),
     # Garbage collection --------------------------------------------------------------------
     Row("Orphan marks the owner with the orphan finalizer", "DELETE", CM, GC_FINALIZERS, 200,
