@@ -107,9 +107,13 @@ class Kubelet:
             run = PodRun.new(pod)
             self._pod_runs[uid] = run
             self._start(uid, self._run_pod(run))
+        if not meta.get("deletionTimestamp") or status.get("phase") in TERMINAL:
+            return
         run = self._pod_runs.get(uid)
-        if run is not None and meta.get("deletionTimestamp"):
+        if run is not None:
             self._terminate(run, meta.get("deletionGracePeriodSeconds") or 0)
+        elif uid not in self._runs:
+            self._start(uid, self._lose(pod))  # nothing of it runs here: it ends as lost
 
     def _on_deleted(self, uid: str) -> None:
         run = self._pod_runs.get(uid)

@@ -224,3 +224,25 @@ def test_a_job_deleted_without_a_policy_orphans_its_running_pod(apiserver, data_
     [pod] = http(apiserver, "GET", PODS).json()["items"]
     assert "ownerReferences" not in pod["metadata"]
     assert "deletionTimestamp" not in pod["metadata"] and process_alive(pid)
+
+
+def test_a_pod_lost_in_a_restart_of_the_double_can_still_be_deleted(tmp_path, data_root):
+    from kubedouble.testing import start_apiserver
+    from tests.fixtures.apiserver import node_images
+
+    state, crashed, pid_file = tmp_path / "state.json", tmp_path / "crashed.json", data_root / "pid"
+    always = _pod("p", pid_file)
+    always["spec"]["restartPolicy"] = "Always"
+    with start_apiserver(crd_dir=None, volumes={}, tmp_dir=tmp_path / "first", state_file=state,
+                         images=node_images()) as first:
+        _start(first, always, pid_file)
+        # The state as the autosave left it while the container ran: a double that died then.
+        wait_until(lambda: state.exists() and '"running":{' in state.read_text(), 10, "autosave")
+        crashed.write_text(state.read_text())
+    with start_apiserver(crd_dir=None, volumes={}, tmp_dir=tmp_path / "second",
+                         state_file=crashed, images=node_images()) as second:
+        wait_until(lambda: "terminated" in http(second, "GET", f"{PODS}/p").json()["status"][
+            "containerStatuses"][0]["state"], 30, "the container reported lost")
+        assert http(second, "DELETE", f"{PODS}/p").status_code == 200
+        # Nothing of it runs on this node any more: the kubelet ends it and deletes it.
+        wait_until(lambda: _gone(second, "p"), 20, "the lost pod to go")
