@@ -151,8 +151,9 @@ class Kubelet:
             return
         run.termination = Termination(grace_seconds)
         run.stop.set()
-        for name in (self._processes.get(run.uid) or {}):
-            self._event(run, "Normal", "Killing", f"Stopping container {name}")
+        for name, process in (self._processes.get(run.uid) or {}).items():
+            if process.returncode is None:
+                self._event(run, "Normal", "Killing", f"Stopping container {name}")
         self._spawn(run.termination.stop(
             lambda: self._running(run),
             lambda: list((self._processes.get(run.uid) or {}).values())))
