@@ -311,8 +311,9 @@ class Cluster:
             raise errors.bad_request(f'propagationPolicy: Unsupported value: "{propagation}"')
         policy = graceful.propagation_of(propagation, list(meta.get("finalizers") or []),
                                          resource.default_propagation)
-        plan = graceful.plan_deletion(existing, graceful=resource.qualified == "pods",
-                                      requested_grace=grace_period, propagation=policy)
+        is_pod = resource.qualified == "pods"
+        plan = graceful.plan_deletion(existing, graceful=is_pod, requested_grace=grace_period,
+                                      propagation=policy)
         if plan.pending:
             return existing, False
         if resource.qualified == NS and not dry_run:
@@ -321,10 +322,17 @@ class Cluster:
         marked["metadata"].update(plan.changes)
         for key in [k for k, v in marked["metadata"].items() if v is None]:
             del marked["metadata"][key]
-        if dry_run:  # the answer a delete would give, with nothing changed
-            return (clone(existing), True) if plan.removes_now() else (marked, False)
         if plan.removes_now():
-            return self._remove(resource, clone(existing)), True
+            # A pod is marked first even when it goes now (its graceful strategy updates it,
+            # then deletes it): watchers see its deletionTimestamp, then DELETED.
+            final = marked if is_pod else clone(existing)
+            if dry_run:
+                return final, True
+            if is_pod:
+                final = clone(self.store.put(resource.qualified, final))
+            return self._remove(resource, final), True
+        if dry_run:  # the answer a delete would give, with nothing changed
+            return marked, False
         stored = self.store.put(resource.qualified, marked)
         self.gc.attend(stored)
         return stored, False

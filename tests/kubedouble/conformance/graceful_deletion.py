@@ -18,6 +18,9 @@ TERMINATION = "https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/
 FORCED = ("https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/"
           "#pod-termination-forced")
 KUBECTL_DELETE = "staging/src/k8s.io/kubectl/pkg/cmd/delete/delete.go"
+DECODE_OPTIONS = "staging/src/k8s.io/apiserver/pkg/endpoints/handlers/delete.go DeleteResource"
+UPDATE_THEN_DELETE = ("staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go "
+                      "updateForGracefulDeletionAndFinalizers")
 DRY_RUN = "https://kubernetes.io/docs/reference/using-api/api-concepts/#dry-run"
 STATUS_MANAGER = "pkg/kubelet/status/status_manager.go canBeDeleted"
 GC_FINALIZERS = ("staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go "
@@ -88,8 +91,12 @@ ROWS = [
     Row("a negative grace counts as one second", "DELETE", POD, BEFORE_DELETE, 200,
         setup=(SLEEPER,), query="gracePeriodSeconds=-1",
         fields={"metadata.deletionGracePeriodSeconds": 1}),
-    Row("a grace that is not a number is refused", "DELETE", POD, BEFORE_DELETE, 400,
+    Row("a grace that is not a number is refused", "DELETE", POD, DECODE_OPTIONS, 400,
         setup=(SLEEPER,), query="gracePeriodSeconds=soon", fields={"reason": "BadRequest"}),
+    Row("a forced delete answers the pod as it was marked before it went", "DELETE", POD,
+        UPDATE_THEN_DELETE, 200, setup=(SLEEPER,), query="gracePeriodSeconds=0",
+        fields={"kind": "Pod", "metadata.deletionGracePeriodSeconds": 0},
+        contains=('"deletionTimestamp":"',)),
     Row("gracePeriodSeconds=0 removes the pod at once", "GET", POD, FORCED, 404,
         setup=(SLEEPER, Step("DELETE", f"{POD}?gracePeriodSeconds=0"))),
     Row("a pod never scheduled goes at once", "GET", POD, CHECK_GRACEFUL, 404,
