@@ -231,6 +231,7 @@ class Api:
         obj, gone = self.cluster.delete(route.resource, route.namespace or "", route.name or "",
                                         propagation=policy,
                                         preconditions=options.get("preconditions"),
+                                        grace_period=options.get("gracePeriodSeconds"),
                                         dry_run=options["dryRun"])
         if route.resource.qualified == "jobs.batch" and policy is None:
             warnings_header.add(JOBS_ORPHAN_WARNING)
@@ -248,6 +249,7 @@ class Api:
         deleted = self.cluster.delete_collection(route.resource, route.namespace,
                                                  self._selector(request, route),
                                                  options.get("propagationPolicy"),
+                                                 options.get("gracePeriodSeconds"),
                                                  dry_run=options["dryRun"])
         return respond({"kind": route.resource.list_kind,
                         "apiVersion": route.resource.api_version,

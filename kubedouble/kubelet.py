@@ -5,6 +5,11 @@ ContainerCreating while its volumes are set up (FailedMount while one cannot be)
 containers one by one, then every container at once: its image is "pulled" (only images the
 double was given: ErrImagePull and ImagePullBackOff otherwise), it runs (Running) and ends
 (Succeeded/Failed), or restarts as its restartPolicy says (CrashLoopBackOff in between).
+
+A pod marked for deletion (deletionTimestamp) is stopped as kubedouble/termination.py says,
+within its deletionGracePeriodSeconds; once its processes are gone the kubelet writes its
+terminal status and deletes it with grace 0 (pkg/kubelet/status/status_manager.go
+`canBeDeleted` / `deletePod`), and only then does the pod object go.
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ import contextlib
 import os
 import shutil
 import signal
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,54 +26,18 @@ from typing import Any
 from . import apply, errors, images
 from .clock import now, parse_time
 from .containers import ConfigError, ContainerPlan, MountError, plan_container
-from .images import ImageStore
-from .logbuffer import DEFAULT_MAX_BYTES, LogBuffer
+from .logbuffer import LogBuffer
 from .operations import Cluster
+from .podrun import KubeletSettings, PodRun
 from .podstatus import TERMINAL, ContainerState, pod_status, terminated
 from .scheduler import NODE
 from .selectors import Selector
 from .store import Watcher
+from .termination import Termination, signal_group
 from .volumes import MountFailed, TokenIssuer, VolumeWriter, pod_folders
 
 LOST = "kubedouble restarted while the container ran"
 POD_DEADLINE = ("DeadlineExceeded", "Pod was active on the node longer than the specified deadline")
-
-
-@dataclass
-class KubeletSettings:
-    volumes: dict[str, Path] = field(default_factory=dict)  # PVC claim → local folder
-    job_env: dict[str, str] = field(default_factory=dict)
-    scratch: Path = Path("/tmp/kubedouble")
-    images: ImageStore = field(default_factory=ImageStore)
-    kill_grace_seconds: float = 2.0
-    container_log_max_bytes: int = DEFAULT_MAX_BYTES
-    retry_seconds: float = 1.0  # how soon a pod that cannot start yet is tried again
-    image_pull_backoff_seconds: float = 10.0  # the kubelet's: 10 s doubling up to 300 s
-    image_pull_backoff_max_seconds: float = 300.0
-    crash_loop_backoff_seconds: float = 10.0  # restarts: 10 s doubling up to 300 s
-    crash_loop_backoff_max_seconds: float = 300.0
-
-
-def _signal_group(pid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, sig)
-
-
-@dataclass
-class PodRun:
-    """What the kubelet knows of one pod it runs."""
-
-    pod: dict[str, Any]
-    containers: list[ContainerState]
-    init: list[ContainerState] = field(default_factory=list)
-    start_time: str = field(default_factory=now)
-    sandbox: bool = False
-    reason: tuple[str, str] | None = None  # pod-level (reason, message), e.g. DeadlineExceeded
-    events: set[tuple[str, str]] = field(default_factory=set)
-
-    @property
-    def uid(self) -> str:
-        return str(self.pod["metadata"]["uid"])
 
 
 class Kubelet:
@@ -80,12 +48,12 @@ class Kubelet:
         self.pods = cluster.resource("", "v1", "pods")
         self.logs: dict[tuple[str, str], LogBuffer] = {}  # (pod uid, container) → its log
         self.previous_logs: dict[tuple[str, str], LogBuffer] = {}  # the run before a restart
-        self._stopping: set[str] = set()  # pods being killed: their containers do not restart
         self._processes: dict[str, dict[str, asyncio.subprocess.Process]] = {}
         self._runs: dict[str, asyncio.Task[None]] = {}
+        self._pod_runs: dict[str, PodRun] = {}
         self._seen: set[str] = set()  # pods taken on (a late event must not start them again)
-        self._kill_reasons: dict[str, tuple[str, str]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._closing = False
         self._writer = VolumeWriter(settings.scratch / "volumes", issue_token)
 
     # Lifecycle -----------------------------------------------------------------------------
@@ -103,39 +71,69 @@ class Kubelet:
             self.cluster.store.unsubscribe(watcher)
 
     async def shutdown(self) -> None:
-        for uid in list(self._runs):
-            if not self.kill(uid, None):
-                self._runs[uid].cancel()
+        self._closing = True
+        for run in self._pod_runs.values():
+            run.stop.set()
+            for process in self._running(run):
+                signal_group(process.pid, signal.SIGTERM)
+        for uid, task in list(self._runs.items()):
+            run = self._pod_runs.get(uid)
+            if run is None or not self._running(run):
+                task.cancel()  # nothing runs: waiting for an image, a mount, a back-off
         if self._tasks:
-            await asyncio.wait(self._tasks, timeout=self.settings.kill_grace_seconds + 3)
+            await asyncio.wait(self._tasks, timeout=self.settings.shutdown_grace_seconds)
+        for processes in self._processes.values():
+            for process in processes.values():
+                signal_group(process.pid, signal.SIGKILL)
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=3)
 
     def _on_pod(self, event_type: str, pod: dict[str, Any], listed: bool = False) -> None:
-        uid = pod["metadata"]["uid"]
+        meta = pod["metadata"]
+        uid = meta["uid"]
         if event_type == "DELETED":
-            if not self.kill(uid, None) and uid in self._runs:
-                self._runs[uid].cancel()
-            for logs in (self.logs, self.previous_logs):
-                for key in [k for k in logs if k[0] == uid]:
-                    del logs[key]
-            if uid not in self._runs:
-                self._clean(uid)  # else the run cleans up once its processes are gone
-            self._seen.discard(uid)
+            self._on_deleted(uid)
             return
         status = pod.get("status") or {}
-        if (uid in self._seen or pod["spec"].get("nodeName") != NODE
-                or status.get("phase") in TERMINAL):
+        if pod["spec"].get("nodeName") != NODE:
             return
-        self._seen.add(uid)
-        states = [s.get("state") or {} for s in status.get("containerStatuses") or []]
-        if listed and any("running" in s for s in states):
-            # Started by an earlier kubedouble whose processes are gone: report them lost.
-            self._start(pod, self._lose(pod))
-        else:
-            self._start(pod, self._run_pod(pod))
+        if uid not in self._seen:
+            if status.get("phase") in TERMINAL:
+                return
+            self._seen.add(uid)
+            states = [s.get("state") or {} for s in status.get("containerStatuses") or []]
+            if listed and any("running" in s for s in states):
+                # Started by an earlier kubedouble whose processes are gone: report them lost.
+                self._start(uid, self._lose(pod))
+                return
+            run = PodRun.new(pod)
+            self._pod_runs[uid] = run
+            self._start(uid, self._run_pod(run))
+        if not meta.get("deletionTimestamp") or status.get("phase") in TERMINAL:
+            return
+        run = self._pod_runs.get(uid)
+        if run is not None:
+            self._terminate(run, meta.get("deletionGracePeriodSeconds") or 0)
+        elif uid not in self._runs:
+            self._start(uid, self._lose(pod))  # nothing of it runs here: it ends as lost
 
-    def _start(self, pod: dict[str, Any], coro: Any) -> None:
+    def _on_deleted(self, uid: str) -> None:
+        run = self._pod_runs.get(uid)
+        if run is not None:
+            # Gone from the API before its processes (a force deletion: gracePeriodSeconds=0):
+            # the kubelet still stops them with the runtime's minimum grace (2 s), so they may
+            # outlive the pod object, as on a real node. After the kubelet's own delete there
+            # is nothing left to stop.
+            self._terminate(run, 0)
+        for logs in (self.logs, self.previous_logs):
+            for key in [k for k in logs if k[0] == uid]:
+                del logs[key]
+        if uid not in self._runs:
+            self._clean(uid)  # else the run cleans up once its processes are gone
+        self._seen.discard(uid)
+
+    def _start(self, uid: str, coro: Any) -> None:
         task = self._spawn(coro)
-        uid = pod["metadata"]["uid"]
         self._runs[uid] = task
         task.add_done_callback(lambda _: self._runs.pop(uid, None))
 
@@ -145,27 +143,31 @@ class Kubelet:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    def kill(self, pod_uid: str, reason: tuple[str, str] | None) -> bool:
-        """SIGTERM the pod's processes, SIGKILL after the grace; reason = (reason, message).
+    def _running(self, run: PodRun) -> list[asyncio.subprocess.Process]:
+        return [p for p in (self._processes.get(run.uid) or {}).values() if p.returncode is None]
 
-        False when the pod has no running process (the caller then deletes the pod)."""
-        running = [p for p in (self._processes.get(pod_uid) or {}).values()
-                   if p.returncode is None]
-        if not running:
-            return False
-        self._stopping.add(pod_uid)
-        if reason:
-            self._kill_reasons[pod_uid] = reason
-        for process in running:
-            _signal_group(process.pid, signal.SIGTERM)
-            self._spawn(self._kill_after_grace(process))
-        return True
-
-    async def _kill_after_grace(self, process: asyncio.subprocess.Process) -> None:
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(process.wait(), self.settings.kill_grace_seconds)
+    def _terminate(self, run: PodRun, grace_seconds: float) -> None:
+        """Begin stopping the pod (or shorten the stop under way: the grace only shrinks)."""
+        if run.termination is not None:
+            run.termination.shorten(grace_seconds)
             return
-        _signal_group(process.pid, signal.SIGKILL)
+        run.termination = Termination(grace_seconds)
+        run.stop.set()
+        for name, process in (self._processes.get(run.uid) or {}).items():
+            if process.returncode is None:
+                self._event(run, "Normal", "Killing", f"Stopping container {name}")
+        self._spawn(run.termination.stop(
+            lambda: self._running(run),
+            lambda: list((self._processes.get(run.uid) or {}).values())))
+
+    def _wanted(self, run: PodRun) -> bool:
+        """Whether the pod should go on starting and running containers."""
+        return not self._closing and run.termination is None and self._exists(run)
+
+    async def _pause(self, run: PodRun, seconds: float) -> None:
+        """Wait between stages; a stop of the pod ends the wait."""
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(run.stop.wait(), seconds)
 
     # Reading and writing the API -----------------------------------------------------------
     def _lookup_in(self, namespace: str) -> Any:
@@ -193,42 +195,56 @@ class Kubelet:
                 return
             reason, message = run.reason or (None, None)
             status = pod_status(current, run.containers, sandbox=run.sandbox, init=run.init,
-                                start_time=run.start_time, reason=reason, message=message)
+                                start_time=run.start_time, terminal=run.terminal,
+                                reason=reason, message=message)
             self.cluster.write_status(self.pods, current, status)
         except errors.ApiError:
             pass  # the pod was deleted meanwhile
 
     # One pod -------------------------------------------------------------------------------
     async def _lose(self, pod: dict[str, Any]) -> None:
-        run = self._new_run(pod)
+        run = PodRun.new(pod)
         run.start_time = (pod.get("status") or {}).get("startTime") or run.start_time
         for container in run.containers:
             container.state = terminated(137, None, message=LOST)
+        run.terminal = bool(pod["metadata"].get("deletionTimestamp"))
         self._publish(run)
+        if run.terminal:
+            self._delete(run)
 
-    def _new_run(self, pod: dict[str, Any]) -> PodRun:
-        spec = pod["spec"]
-        init = [ContainerState(c.get("name", ""), c.get("image", ""), init=True)
-                for c in spec.get("initContainers") or []]
-        waiting = {"waiting": {"reason": "PodInitializing" if init else "ContainerCreating"}}
-        return PodRun(pod, [ContainerState(c.get("name", ""), c.get("image", ""), dict(waiting))
-                            for c in spec.get("containers") or []], init)
+    def _deleting(self, run: PodRun) -> bool:
+        meta = run.pod["metadata"]
+        current = self.cluster.store.get(self.pods.qualified, meta["namespace"], meta["name"])
+        return bool(current and current["metadata"].get("deletionTimestamp"))
+
+    def _delete(self, run: PodRun) -> None:
+        """The status manager's delete once the pod is terminal: grace 0, this uid only."""
+        meta = run.pod["metadata"]
+        with contextlib.suppress(errors.ApiError):
+            self.cluster.delete(self.pods, meta["namespace"], meta["name"], grace_period=0,
+                                preconditions={"uid": run.uid})
 
     def _clean(self, pod_uid: str) -> None:
         """Unmount: the pod's volumes and its containers' own folders go."""
         self._writer.remove(pod_uid)
         shutil.rmtree(self.settings.scratch / "rootfs" / pod_uid, ignore_errors=True)
 
-    async def _run_pod(self, pod: dict[str, Any]) -> None:
-        run = self._new_run(pod)
+    async def _run_pod(self, run: PodRun) -> None:
         deadline = self._spawn(self._enforce_deadline(run))
         try:
             await self._run_stages(run)
+            if run.termination is not None and self._exists(run):
+                # Every process is gone: the terminal status, the volumes unmounted, then the
+                # pod object goes (if it is being deleted; past its own deadline it stays).
+                run.terminal = True
+                self._publish(run)
+                self._clean(run.uid)
+                if self._deleting(run):
+                    self._delete(run)
         finally:
             deadline.cancel()
             self._processes.pop(run.uid, None)
-            self._kill_reasons.pop(run.uid, None)
-            self._stopping.discard(run.uid)
+            self._pod_runs.pop(run.uid, None)
             if not self._exists(run):
                 self._clean(run.uid)
 
@@ -240,7 +256,10 @@ class Kubelet:
             return
         end = parse_time(run.start_time) + timedelta(seconds=seconds)
         await asyncio.sleep(max((end - datetime.now(UTC)).total_seconds(), 0))
-        self.kill(run.uid, POD_DEADLINE)
+        if run.termination is None and self._exists(run):
+            # killPodNow with the pod's own grace; the pod stays, Failed, with this reason.
+            run.reason = POD_DEADLINE
+            self._terminate(run, run.pod["spec"].get("terminationGracePeriodSeconds", 30))
 
     async def _run_stages(self, run: PodRun) -> None:
         pod = run.pod
@@ -252,30 +271,31 @@ class Kubelet:
         self._publish(run)
         for spec, state in zip(pod["spec"].get("initContainers") or [], run.init, strict=True):
             # One at a time, each to success (pkg/kubelet/kuberuntime computeInitContainerActions).
+            if not self._wanted(run):
+                return
             await self._run_container(run, spec, state, folders)
             if (state.state.get("terminated") or {}).get("exitCode") != 0:
                 self._publish(run)  # failed (or the pod went): the app containers never start
                 return
+        if not self._wanted(run):
+            return
         for state in run.containers:
             state.state = {"waiting": {"reason": "ContainerCreating"}}
         specs = pod["spec"].get("containers") or []
         await asyncio.gather(*(self._run_container(run, spec, state, folders)
                                for spec, state in zip(specs, run.containers, strict=True)))
         if self._exists(run):
-            run.reason = self._kill_reasons.pop(run.uid, None)
-            if run.reason and run.reason[0] != "DeadlineExceeded":
-                run.reason = None  # only the deadline is the pod's own reason
             self._publish(run)
 
     async def _mount(self, run: PodRun) -> dict[str, Path] | None:
         """The pod's volumes, retried until they can be set up (None: the pod went)."""
         lookup = self._lookup_in(run.pod["metadata"]["namespace"])
-        while self._exists(run):
+        while self._wanted(run):
             try:
                 return pod_folders(run.pod, self._writer, self.settings.volumes, lookup)
             except MountFailed as problem:
                 self._event(run, "Warning", "FailedMount", problem.message)
-            await asyncio.sleep(self.settings.retry_seconds)
+            await self._pause(run, self.settings.retry_seconds)
         return None
 
     async def _pull(self, run: PodRun, spec: dict[str, Any],
@@ -284,7 +304,7 @@ class Kubelet:
         reference = spec.get("image", "")
         policy = spec.get("imagePullPolicy", "IfNotPresent")
         delay = self.settings.image_pull_backoff_seconds
-        while self._exists(run):
+        while self._wanted(run):
             found = self.settings.images.find(reference)
             if found is not None:
                 if policy == "Always":
@@ -299,7 +319,7 @@ class Kubelet:
                 self._event(run, "Warning", "ErrImageNeverPull", message)
                 state.state = {"waiting": {"reason": "ErrImageNeverPull", "message": message}}
                 self._publish(run)
-                await asyncio.sleep(self.settings.retry_seconds)
+                await self._pause(run, self.settings.retry_seconds)
                 continue
             self._event(run, "Normal", "Pulling", images.pulling(reference), once=False)
             problem = images.pull_error(reference)
@@ -309,15 +329,15 @@ class Kubelet:
             state.state = {"waiting": {"reason": "ErrImagePull", "message": problem}}
             self._publish(run)
             shown = min(self.settings.retry_seconds, delay / 2)
-            await asyncio.sleep(shown)  # the next sync finds the pull in back-off
-            if not self._exists(run):
+            await self._pause(run, shown)  # the next sync finds the pull in back-off
+            if not self._wanted(run):
                 break
             message = images.back_off(reference)
             self._event(run, "Normal", "BackOff", message, once=False)
             self._event(run, "Warning", "Failed", "Error: ImagePullBackOff", once=False)
             state.state = {"waiting": {"reason": "ImagePullBackOff", "message": message}}
             self._publish(run)
-            await asyncio.sleep(delay - shown)
+            await self._pause(run, delay - shown)
             delay = min(delay * 2, self.settings.image_pull_backoff_max_seconds)
         return None
 
@@ -332,11 +352,11 @@ class Kubelet:
         delay = self.settings.crash_loop_backoff_seconds
         while True:
             plan = await self._plan(run, spec, state, image, folders)
-            if plan is None:
+            if plan is None or not self._wanted(run):
                 return
             code = await self._execute(run, state, plan)
             again = policy == "Always" and not state.init or (policy != "Never" and code != 0)
-            if not again or run.uid in self._stopping or not self._exists(run):
+            if not again or not self._wanted(run):
                 break
             meta = run.pod["metadata"]
             pod = f"{meta['name']}_{meta['namespace']}({run.uid})"
@@ -347,9 +367,9 @@ class Kubelet:
             self._event(run, "Warning", "BackOff", f"Back-off restarting failed container "
                                                    f"{state.name} in pod {pod}", once=False)
             self._publish(run)
-            await asyncio.sleep(delay)
+            await self._pause(run, delay)
             delay = min(delay * 2, self.settings.crash_loop_backoff_max_seconds)
-            if run.uid in self._stopping or not self._exists(run):
+            if not self._wanted(run):
                 return
         if not all(c.state.get("terminated") for c in run.containers):
             self._publish(run)  # the last one to end writes the pod's final status
@@ -370,8 +390,8 @@ class Kubelet:
                 state.state = {"waiting": {"reason": "CreateContainerConfigError",
                                            "message": problem.message}}
                 self._publish(run)
-            await asyncio.sleep(self.settings.retry_seconds)
-            if not self._exists(run):
+            await self._pause(run, self.settings.retry_seconds)
+            if not self._wanted(run):
                 return None
 
     async def _execute(self, run: PodRun, state: ContainerState, plan: ContainerPlan) -> int:

@@ -9,11 +9,11 @@ import time
 import uuid
 from typing import Any
 
-from . import (apply, builtin_types, builtin_validation, cel, defaults, errors, immutability,
-               patching, validation)
+from . import (apply, builtin_types, builtin_validation, cel, defaults, errors, graceful,
+               immutability, patching, validation)
 from .bodies import check_size, clone, decoded, random_suffix, typed, without
 from .clock import now
-from .gc import FOREGROUND, GarbageCollector
+from .gc import GarbageCollector
 from .namespaces import NamespaceController
 from .resources import Resource, ResourceTable
 from .selectors import Selector
@@ -86,6 +86,7 @@ class Cluster:
         if dry_run:
             return obj  # as etcd3's dry-run Create answers: no resourceVersion
         stored = self.store.put(resource.qualified, obj)
+        self.gc.note_owners(stored)
         if resource.qualified == "customresourcedefinitions.apiextensions.k8s.io":
             self.table.register_crd(stored)
         if resource.qualified == NS:
@@ -279,10 +280,14 @@ class Cluster:
             meta["generation"] = int(old_meta.get("generation", 1)) + 1
         if dry_run:
             return result  # as etcd3's dry-run GuaranteedUpdate: the old resourceVersion
-        if meta.get("deletionTimestamp") and not meta.get("finalizers"):
+        if (meta.get("deletionTimestamp") and not meta.get("finalizers")
+                and not meta.get("deletionGracePeriodSeconds")):
+            # store.go shouldDeleteDuringUpdate: the last finalizer gone and no grace left.
             return self._remove(resource, result)
         apply.track(resource, existing, result, subresource)
         stored = self.store.put(resource.qualified, result)
+        if meta.get("ownerReferences") != old_meta.get("ownerReferences"):
+            self.gc.note_owners(stored)
         if resource.qualified == "customresourcedefinitions.apiextensions.k8s.io":
             self.table.register_crd(stored)
         return stored
@@ -290,8 +295,11 @@ class Cluster:
     # Delete --------------------------------------------------------------------------------
     def delete(self, resource: Resource, namespace: str, name: str, *,
                propagation: str | None = None, preconditions: dict[str, Any] | None = None,
+               grace_period: int | None = None,
                dry_run: bool = False) -> tuple[dict[str, Any], bool]:
-        """Returns (object, gone_now): finalizers keep the object, marked for deletion."""
+        """Returns (object, gone_now). A pod on a node is deleted gracefully (it stays, with a
+        deletionTimestamp, until its kubelet deletes it with grace 0); finalizers keep any
+        object, marked for deletion, until they are removed (the GC's by its collector)."""
         existing = self.get(resource, namespace, name)
         meta = existing["metadata"]
         for field, label in (("uid", "UID"), ("resourceVersion", "ResourceVersion")):
@@ -299,44 +307,35 @@ class Cluster:
             if wanted and wanted != meta.get(field):
                 raise errors.precondition_failed(resource.qualified, name, label, wanted,
                                                  meta.get(field, ""))
-        if meta.get("deletionTimestamp"):
-            return existing, False
-        propagation = propagation or resource.default_propagation
-        if propagation not in ("Orphan", "Background", "Foreground"):
+        if propagation not in (None, "Orphan", "Background", "Foreground"):
             raise errors.bad_request(f'propagationPolicy: Unsupported value: "{propagation}"')
-        if dry_run:
-            return self._dry_run_delete(existing, propagation)
-        if resource.qualified == NS:
+        policy = graceful.propagation_of(propagation, list(meta.get("finalizers") or []),
+                                         resource.default_propagation)
+        is_pod = resource.qualified == "pods"
+        plan = graceful.plan_deletion(existing, graceful=is_pod, requested_grace=grace_period,
+                                      propagation=policy)
+        if plan.pending:
+            return existing, False
+        if resource.qualified == NS and not dry_run:
             return self.namespaces.terminate(existing)
-        if propagation == "Orphan":
-            self.gc.orphan(existing)
-        finalizers = list(meta.get("finalizers") or [])
-        foreground = propagation == "Foreground" and self.gc.has_dependents(existing)
-        if foreground:
-            finalizers.append(FOREGROUND)
-        if not finalizers:
-            return self._remove(resource, clone(existing)), True
         marked = clone(existing)
-        marked["metadata"].update(deletionTimestamp=now(), deletionGracePeriodSeconds=0,
-                                  finalizers=finalizers)
+        marked["metadata"].update(plan.changes)
+        for key in [k for k, v in marked["metadata"].items() if v is None]:
+            del marked["metadata"][key]
+        if plan.removes_now():
+            # A pod is marked first even when it goes now (its graceful strategy updates it,
+            # then deletes it): watchers see its deletionTimestamp, then DELETED.
+            final = marked if is_pod else clone(existing)
+            if dry_run:
+                return final, True
+            if is_pod:
+                final = clone(self.store.put(resource.qualified, final))
+            return self._remove(resource, final), True
+        if dry_run:  # the answer a delete would give, with nothing changed
+            return marked, False
         stored = self.store.put(resource.qualified, marked)
-        if foreground:
-            self.gc.delete_dependents(stored, "Foreground")
-            self.gc.release_foreground(meta["uid"])
-        return self.store.get(resource.qualified, meta.get("namespace", ""), name) or stored, False
-
-    def _dry_run_delete(self, existing: dict[str, Any],
-                        propagation: str) -> tuple[dict[str, Any], bool]:
-        """The answer a delete would give, with nothing changed (no GC, no watch event)."""
-        finalizers = list(existing["metadata"].get("finalizers") or [])
-        if propagation == "Foreground" and self.gc.has_dependents(existing):
-            finalizers.append(FOREGROUND)
-        if not finalizers:
-            return clone(existing), True
-        marked = clone(existing)
-        marked["metadata"].update(deletionTimestamp=now(), deletionGracePeriodSeconds=0,
-                                  finalizers=finalizers)
-        return marked, False
+        self.gc.attend(stored)
+        return stored, False
 
     def _remove(self, resource: Resource, obj: dict[str, Any]) -> dict[str, Any]:
         removed = self.store.remove(resource.qualified, obj)
@@ -358,14 +357,15 @@ class Cluster:
         self.table.unregister_crd(crd["metadata"]["name"])
 
     def delete_collection(self, resource: Resource, namespace: str | None, selector: Selector,
-                          propagation: str | None = None,
+                          propagation: str | None = None, grace_period: int | None = None,
                           dry_run: bool = False) -> list[dict[str, Any]]:
         deleted = []
         for obj in self.list(resource, namespace, selector):
             meta = obj["metadata"]
             if self.store.get(resource.qualified, meta.get("namespace", ""), meta["name"]):
                 deleted.append(self.delete(resource, meta.get("namespace", ""), meta["name"],
-                                           propagation=propagation, dry_run=dry_run)[0])
+                                           propagation=propagation, grace_period=grace_period,
+                                           dry_run=dry_run)[0])
         return deleted
 
     # Events --------------------------------------------------------------------------------

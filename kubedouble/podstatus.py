@@ -53,9 +53,13 @@ def _succeeded(container: ContainerState) -> bool:
 
 
 def phase(containers: list[ContainerState], restart_policy: str,
-          init: Sequence[ContainerState] = ()) -> str:
+          init: Sequence[ContainerState] = (), terminal: bool = False) -> str:
     """Pending while initialising or while any container waits; Running while one runs; then
-    Succeeded or Failed (a failed init container fails a pod that never restarts)."""
+    Succeeded or Failed (a failed init container fails a pod that never restarts). A pod the
+    kubelet has stopped for good (getPhase's podIsTerminal: it was deleted) is Succeeded only
+    if every container exited 0, whatever its restartPolicy, and Failed otherwise."""
+    if terminal:
+        return "Succeeded" if containers and all(_succeeded(c) for c in containers) else "Failed"
     failed_init = [c for c in init if "terminated" in c.state and not _succeeded(c)]
     if failed_init and restart_policy == "Never":
         return "Failed"
@@ -135,11 +139,12 @@ def conditions(containers: list[ContainerState], pod_phase: str, sandbox: bool,
 
 def pod_status(pod: dict[str, Any], containers: list[ContainerState], *, sandbox: bool,
                start_time: str, init: Sequence[ContainerState] = (),
-               reason: str | None = None, message: str | None = None) -> dict[str, Any]:
-    """The whole status the kubelet writes for the pod now."""
+               terminal: bool = False, reason: str | None = None,
+               message: str | None = None) -> dict[str, Any]:
+    """The whole status the kubelet writes for the pod now (terminal: its last, once stopped)."""
     previous = pod.get("status") or {}
     init = list(init)
-    pod_phase = phase(containers, pod["spec"].get("restartPolicy", "Always"), init)
+    pod_phase = phase(containers, pod["spec"].get("restartPolicy", "Always"), init, terminal)
     status: dict[str, Any] = {
         "phase": pod_phase,
         "conditions": conditions(containers, pod_phase, sandbox,
@@ -152,7 +157,7 @@ def pod_status(pod: dict[str, Any], containers: list[ContainerState], *, sandbox
         status["initContainerStatuses"] = [c.as_status() for c in init]
     if sandbox:
         status.update(podIP="127.0.0.1", podIPs=[{"ip": "127.0.0.1"}])
-    if reason:
+    if reason:  # the pod's own, e.g. DeadlineExceeded past spec.activeDeadlineSeconds
         status["reason"] = reason
     if message:
         status["message"] = message

@@ -91,4 +91,11 @@ async def delete_options(request: web.Request) -> dict[str, Any]:
         raise errors.invalid("DeleteOptions.meta.k8s.io", "", [field_errors.not_supported(
             "dryRun", dry, ["All"])])
     options["dryRun"] = bool(dry) or dry_run(request, "DeleteOptions")
+    grace = options.get("gracePeriodSeconds")
+    if grace is not None:
+        try:
+            options["gracePeriodSeconds"] = int(grace)
+        except (TypeError, ValueError):
+            raise errors.bad_request(f"gracePeriodSeconds: invalid value {grace!r}: must be an "
+                                     "integer") from None
     return options

@@ -122,6 +122,7 @@ class KubeDouble:
 
     async def start(self) -> str:
         self._load()
+        self._tasks.append(asyncio.ensure_future(self.cluster.gc.run()))
         if self.config.run_jobs:
             scheduler = Scheduler(self.cluster, self.config.node)
             self._tasks.append(asyncio.ensure_future(scheduler.run()))

@@ -165,7 +165,10 @@ def _pod_reason(pod: dict[str, Any]) -> str:
     if reason == "Completed" and running:
         reason = "Running"
     if pod["metadata"].get("deletionTimestamp"):
-        reason = "Unknown" if status.get("reason") == "NodeLost" else "Terminating"
+        if status.get("reason") == "NodeLost":
+            reason = "Unknown"
+        elif status.get("phase") not in ("Succeeded", "Failed"):
+            reason = "Terminating"  # a terminal pod held by a finalizer shows how it ended
     return reason
 
 

@@ -70,13 +70,15 @@ def start_apiserver(*, crd_dir: Path | None, volumes: dict[str, Path], tmp_dir: 
                     node: NodeCapacity | None = None,
                     container_log_max_bytes: int = DEFAULT_MAX_BYTES,
                     jobs: JobControllerSettings | None = None,
+                    state_file: Path | None = None,
                     ) -> Iterator[ApiServerHandle]:
     """Serve on a free 127.0.0.1 port until the block ends; then every job process is killed.
 
     Pods run only `images` (reference → Image: how it runs here, its ENTRYPOINT/CMD/ENV);
     `node` is the one node's allocatable cpu/memory (default 2 CPU, 8Gi);
     `container_log_max_bytes` where each container's log is rotated (default 10 MiB);
-    `jobs` the Job controller's pod failure backoff (default 10 s doubling to 6 min)."""
+    `jobs` the Job controller's pod failure backoff (default 10 s doubling to 6 min);
+    `state_file` the store saved across doubles (`--state`)."""
     store = ImageStore()
     for reference, image in (images or {}).items():
         store.add(reference, image)
@@ -88,7 +90,7 @@ def start_apiserver(*, crd_dir: Path | None, volumes: dict[str, Path], tmp_dir: 
         apply_files=list(apply_files or []),
         server=ServerSettings(bookmark_seconds=bookmark_seconds), images=store,
         node=node or NodeCapacity(), container_log_max_bytes=container_log_max_bytes,
-        jobs=jobs or JobControllerSettings()))
+        jobs=jobs or JobControllerSettings(), state_file=state_file))
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     failure: list[BaseException] = []

@@ -1,4 +1,7 @@
-"""Deletion: finalizers, cascades through ownerReferences, orphaning, foreground, collections."""
+"""Deletion: finalizers, cascades through ownerReferences, orphaning, foreground, collections.
+
+The garbage collector works after the DELETE has answered, as the real one does: tests wait.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +12,19 @@ from tests.kubedouble.helpers import KSR, http, ksr_path, pipeline_run, wait_unt
 CM = "/api/v1/namespaces/kubeshowcase/configmaps"
 
 
-def _owned_by(owner: dict, name: str) -> dict:
+def _owned_by(owner: dict, name: str, **ref: object) -> dict:
     meta = owner["metadata"]
     return {"metadata": {"name": name, "ownerReferences": [
         {"apiVersion": owner["apiVersion"], "kind": owner["kind"], "name": meta["name"],
-         "uid": meta["uid"]}]}, "data": {}}
+         "uid": meta["uid"], **ref}]}, "data": {}}
 
 
 def _exists(handle, path) -> bool:
     return http(handle, "GET", path).status_code == 200
+
+
+def _wait_gone(handle, path) -> None:
+    wait_until(lambda: not _exists(handle, path), 10, f"{path} gone")
 
 
 def test_finalizers_hold_the_object_until_removed(apiserver, kube_client):
@@ -46,8 +53,8 @@ def test_background_cascade_is_recursive(apiserver):
     http(apiserver, "POST", CM, json=_owned_by(child, "grandchild"))
     http(apiserver, "POST", CM, json={"metadata": {"name": "unrelated"}})
     assert http(apiserver, "DELETE", ksr_path(name="run-1")).status_code == 200
-    assert not _exists(apiserver, f"{CM}/child")
-    assert not _exists(apiserver, f"{CM}/grandchild")
+    _wait_gone(apiserver, f"{CM}/child")
+    _wait_gone(apiserver, f"{CM}/grandchild")
     assert _exists(apiserver, f"{CM}/unrelated")
 
 
@@ -55,23 +62,52 @@ def test_orphan_keeps_dependents_without_the_reference(apiserver):
     owner = http(apiserver, "POST", ksr_path(), json=pipeline_run("run-1")).json()
     http(apiserver, "POST", CM, json=_owned_by(owner, "child"))
     http(apiserver, "DELETE", ksr_path(name="run-1"), json={"propagationPolicy": "Orphan"})
+    # The owner waits with the orphan finalizer until the collector has freed its dependents.
+    _wait_gone(apiserver, ksr_path(name="run-1"))
     kept = http(apiserver, "GET", f"{CM}/child").json()
     assert "ownerReferences" not in kept["metadata"]
 
 
-def test_foreground_waits_for_dependents_with_finalizers(apiserver):
+def test_orphan_marks_the_owner_with_the_orphan_finalizer(apiserver):
     owner = http(apiserver, "POST", ksr_path(), json=pipeline_run("run-1")).json()
-    child = _owned_by(owner, "child")
+    held = _owned_by(owner, "child")
+    held["metadata"]["finalizers"] = ["example.com/hold"]
+    http(apiserver, "POST", CM, json=held)
+    answer = http(apiserver, "DELETE", ksr_path(name="run-1") + "?propagationPolicy=Orphan")
+    assert answer.status_code == 200
+    assert "orphan" in answer.json()["metadata"]["finalizers"]
+    _wait_gone(apiserver, ksr_path(name="run-1"))
+    child = http(apiserver, "GET", f"{CM}/child").json()
+    assert "ownerReferences" not in child["metadata"]
+    assert "deletionTimestamp" not in child["metadata"]
+
+
+def test_foreground_waits_for_blocking_dependents(apiserver):
+    owner = http(apiserver, "POST", ksr_path(), json=pipeline_run("run-1")).json()
+    child = _owned_by(owner, "child", blockOwnerDeletion=True)
     child["metadata"]["finalizers"] = ["example.com/hold"]
     http(apiserver, "POST", CM, json=child)
-    http(apiserver, "DELETE", ksr_path(name="run-1") + "?propagationPolicy=Foreground")
+    answer = http(apiserver, "DELETE", ksr_path(name="run-1") + "?propagationPolicy=Foreground")
+    assert answer.json()["metadata"]["finalizers"] == ["foregroundDeletion"]
+    wait_until(lambda: http(apiserver, "GET", f"{CM}/child").json()["metadata"].get(
+        "deletionTimestamp"), 10, "the collector to delete the dependent")
     waiting = http(apiserver, "GET", ksr_path(name="run-1")).json()
     assert "foregroundDeletion" in waiting["metadata"]["finalizers"]
-    assert http(apiserver, "GET", f"{CM}/child").json()["metadata"]["deletionTimestamp"]
     http(apiserver, "PATCH", f"{CM}/child", json={"metadata": {"finalizers": None}},
          headers={"Content-Type": "application/merge-patch+json"})
     assert not _exists(apiserver, f"{CM}/child")
-    assert not _exists(apiserver, ksr_path(name="run-1"))
+    _wait_gone(apiserver, ksr_path(name="run-1"))
+
+
+def test_foreground_does_not_wait_for_non_blocking_dependents(apiserver):
+    owner = http(apiserver, "POST", ksr_path(), json=pipeline_run("run-1")).json()
+    child = _owned_by(owner, "child")  # no blockOwnerDeletion
+    child["metadata"]["finalizers"] = ["example.com/hold"]
+    http(apiserver, "POST", CM, json=child)
+    http(apiserver, "DELETE", ksr_path(name="run-1") + "?propagationPolicy=Foreground")
+    _wait_gone(apiserver, ksr_path(name="run-1"))
+    held = http(apiserver, "GET", f"{CM}/child").json()
+    assert held["metadata"]["deletionTimestamp"]  # deleted, held by its own finalizer
 
 
 def test_jobs_orphan_their_pods_by_default_and_warn(apiserver):
@@ -85,7 +121,10 @@ def test_jobs_orphan_their_pods_by_default_and_warn(apiserver):
     http(apiserver, "POST", "/api/v1/namespaces/kubeshowcase/pods", json=pod)
     response = http(apiserver, "DELETE", f"{jobs}/j")
     assert "child pods are preserved by default" in response.headers["Warning"]
-    assert _exists(apiserver, "/api/v1/namespaces/kubeshowcase/pods/p")
+    assert response.json()["metadata"]["finalizers"] == ["orphan"]
+    _wait_gone(apiserver, f"{jobs}/j")
+    kept = http(apiserver, "GET", "/api/v1/namespaces/kubeshowcase/pods/p").json()
+    assert "ownerReferences" not in kept["metadata"] and "deletionTimestamp" not in kept["metadata"]
 
 
 def test_deletecollection_honours_selectors(apiserver):

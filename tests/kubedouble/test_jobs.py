@@ -101,7 +101,8 @@ def test_the_deadline_deletes_the_pods(apiserver, data_root, kube_client):
     # they are gone; the pods themselves get no reason of their own.
     pid_file = data_root / "pid"
     script = sleeper(pid_file)
-    _run(apiserver, job("slow", [PY, "-c", script], activeDeadlineSeconds=3, backoff_limit=3))
+    _run(apiserver, job("slow", [PY, "-c", script], activeDeadlineSeconds=3, backoff_limit=3,
+                        pod={"terminationGracePeriodSeconds": 2}))
     done = _finished(apiserver, "slow")
     assert _conditions(done) == [("FailureTarget", "True", "DeadlineExceeded"),
                                  ("Failed", "True", "DeadlineExceeded")]
@@ -109,6 +110,8 @@ def test_the_deadline_deletes_the_pods(apiserver, data_root, kube_client):
         "Job was active longer than specified deadline"
     assert done["status"]["failed"] == 1 and "active" not in done["status"]
     assert (done["status"]["terminating"], done["status"]["ready"]) == (0, 0)
+    # The controller deletes the active pod (deleteActivePods); its kubelet SIGKILLs the
+    # process (no SIGTERM handler) at the end of the grace, then the pod object goes.
     assert _pods(apiserver, "slow") == []
     assert not process_alive(int(pid_file.read_text()))
     core = client.CoreV1Api(kube_client)
@@ -120,7 +123,7 @@ def test_the_deadline_deletes_the_pods(apiserver, data_root, kube_client):
 def test_a_pod_past_its_own_deadline_fails(apiserver):
     # spec.activeDeadlineSeconds of the pod: the kubelet's (pkg/kubelet/active_deadline.go).
     body = job("podlimit", [PY, "-c", "import time; time.sleep(60)"], pod={
-        "activeDeadlineSeconds": 2})
+        "activeDeadlineSeconds": 2, "terminationGracePeriodSeconds": 2})
     _run(apiserver, body)
     done = _finished(apiserver, "podlimit")
     assert _conditions(done)[-1] == ("Failed", "True", "BackoffLimitExceeded")
@@ -185,7 +188,8 @@ def test_logs_of_a_pod_that_has_not_started(apiserver, data_root):
 def test_deleting_the_job_or_pod_kills_the_process(apiserver, data_root, what):
     pid_file = data_root / "pid"
     script = sleeper(pid_file)
-    _run(apiserver, job("long", [PY, "-c", script]))
+    # A short grace: the sleeper has no SIGTERM handler, so it lives until the SIGKILL.
+    _run(apiserver, job("long", [PY, "-c", script], pod={"terminationGracePeriodSeconds": 2}))
     pid = int(wait_until(lambda: pid_file.exists() and pid_file.read_text(), 30, "the process"))
     assert process_alive(pid)
     if what == "job":

@@ -108,7 +108,8 @@ def test_an_unschedulable_pod_is_bound_once_room_is_freed(tmp_path):
         assert message == ("0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes "
                            "are available: 1 No preemption victims found for incoming pod.")
         assert _reasons(handle, "second") == ["FailedScheduling"]
-        http(handle, "DELETE", f"{PODS}/first")
+        # first's sleep (PID 1, no SIGTERM handler) holds its cpu until the SIGKILL: a short grace.
+        http(handle, "DELETE", f"{PODS}/first?gracePeriodSeconds=1")
         wait_until(lambda: _get(handle, "second")["status"].get("phase") == "Succeeded", 30,
                    "second to be scheduled and run")
         conditions = {c["type"]: c["status"] for c in _get(handle, "second")["status"][
