@@ -167,6 +167,7 @@ CONTROLLER_ROWS = [
         f"{PODS}/p", POD_DEADLINE, 200, setup=(Step("POST", PODS, {
             "metadata": {"name": "p"}, "spec": {
                 "restartPolicy": "Never", "activeDeadlineSeconds": 1,
+                "terminationGracePeriodSeconds": 1,  # busybox's sleep ignores SIGTERM
                 "containers": [{"name": "main", "image": "busybox:1.36",
                                 "command": ["sleep", "60"]}]}}),),
         eventually=WAIT, fields={
