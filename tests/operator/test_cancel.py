@@ -42,9 +42,11 @@ def test_a_queued_run_is_cancelled_without_a_job(
 
 def start_a_held_run_with_one_behind(operator_factory, ksc: KscCluster, pipeline_script: Path,
                                      journal: Path, hold_file: Path) -> Span:
-    """run-1 running until `hold_file` exists, run-2 queued behind it; run-1's journal span."""
+    """run-1 running until `hold_file` exists, run-2 queued behind it; run-1's journal span.
+    The test pipeline ignores SIGTERM (PID 1 without a handler): a 2 s grace, not 30 s."""
     ksc.project()
-    ksc.create_pipeline("test", command=[sys.executable, str(pipeline_script)])
+    ksc.create_pipeline("test", command=[sys.executable, str(pipeline_script)],
+                        terminationGracePeriodSeconds=2)
     operator_factory()
     ksc.create_run("run-1", args={"journal": str(journal), "hold_file": str(hold_file)})
     ksc.create_run("run-2", args={"journal": str(journal)})

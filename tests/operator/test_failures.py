@@ -58,8 +58,10 @@ def test_a_pipeline_that_exits_non_zero_fails_after_its_retries(
 def test_a_pipeline_past_its_deadline_fails(
         operator_factory, ksc: KscCluster, pipeline_script: Path) -> None:
     ksc.project()
+    # Past the deadline the pod is deleted; the test pipeline ignores SIGTERM (PID 1 without
+    # a handler), so it is killed when its grace ends, and only then is the Job Failed.
     ksc.create_pipeline("test", command=[sys.executable, str(pipeline_script)],
-                        activeDeadlineSeconds=1)
+                        activeDeadlineSeconds=1, terminationGracePeriodSeconds=2)
     operator_factory()
     ksc.create_run("run-1", args={"sleep": 60})
     status = failed(ksc, "run-1")

@@ -26,7 +26,10 @@ def report_pending(ksc: KscCluster, pod_name: str, reason: str, message: str) ->
 def test_a_pod_that_never_starts_fails_the_run_with_the_kubelets_reason(
         operator_factory, ksc: KscCluster, pipeline_script: Path, tmp_path: Path) -> None:
     ksc.project()
-    ksc.create_pipeline("test", command=[sys.executable, str(pipeline_script)])
+    # The pod's process does run (its status below is the test's word): deleted with its Job,
+    # it lives out its grace period (the test pipeline ignores SIGTERM) and holds the slot.
+    ksc.create_pipeline("test", command=[sys.executable, str(pipeline_script)],
+                        terminationGracePeriodSeconds=2)
     operator_factory(PENDING_TIMEOUT_SECONDS="3")
     ksc.create_run("run-1", args={"hold_file": str(tmp_path / "never")})
     ksc.create_run("run-2")
