@@ -22,6 +22,7 @@ from . import apply, errors, images
 from .clock import now
 from .containers import ConfigError, ContainerPlan, MountError, plan_container
 from .images import ImageStore
+from .lifetimes import Lifetimes
 from .logbuffer import DEFAULT_MAX_BYTES, LogBuffer
 from .operations import Cluster
 from .podstatus import TERMINAL, ContainerState, pod_status, terminated
@@ -85,6 +86,7 @@ class Kubelet:
         self._kill_reasons: dict[str, tuple[str, str]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._writer = VolumeWriter(settings.scratch / "volumes", issue_token)
+        self.lifetimes = Lifetimes()  # every process spawned and reaped, for soak tests
 
     # Lifecycle -----------------------------------------------------------------------------
     async def run(self) -> None:
@@ -379,6 +381,7 @@ class Kubelet:
             state.state = terminated(128, started, reason="StartError", message=message)
             return 128
         self._processes.setdefault(run.uid, {})[state.name] = process
+        lifetime = self.lifetimes.started(run.pod, state.name, process.pid, plan.cwd)
         state.container_id = f"kubedouble://{process.pid}"
         state.state = {"running": {"startedAt": started}}
         self._publish(run)
@@ -390,6 +393,7 @@ class Kubelet:
             code = await process.wait()
         finally:
             buffer.close()
+            self.lifetimes.ended(lifetime, process.returncode)
         exit_code = code if code >= 0 else 128 - code
         state.state = terminated(exit_code, started, container_id=state.container_id)
         return exit_code
