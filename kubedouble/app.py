@@ -50,6 +50,9 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         return respond(problem.status(), problem.code, problem.headers)
     except web.HTTPException:
         raise
+    except ConnectionResetError:
+        # The client went away mid-request (it timed out, or was killed): no one reads this.
+        return web.Response(status=499)
     except Exception as problem:  # a bug in the double: answer like the real server, and log
         log.exception("internal error on %s %s", request.method, request.path)
         return respond(errors.ApiError(500, "InternalError", f"Internal error occurred: "

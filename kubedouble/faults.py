@@ -49,6 +49,12 @@ class Faults:
             self._rules.append(rule)
         return rule
 
+    def remove(self, rule: FaultRule) -> None:
+        """Take the rule out (nothing happens if it was used up)."""
+        with self._lock:
+            if rule in self._rules:
+                self._rules.remove(rule)
+
     def clear(self) -> None:
         with self._lock:
             self._rules.clear()
