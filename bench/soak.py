@@ -29,7 +29,8 @@ from tests.fixtures.operator import TEST_PIPELINE, KscCluster
 WATCH_HISTORY_SECONDS = 5.0  # the double compacts after 5 s: every watch gap ends in 410
 COLUMNS = ("limit", "runs", "seconds", "kills", "leader_kills", "cancels_sent", "fault_rules",
            "lost", "wrong", "doubled", "succeeded_without_one_job", "most_alive",
-           "crowded_starts", "most_in_one_folder", "unreaped")
+           "crowded_starts", "crowded_beside_cancelled", "most_in_one_folder",
+           "shared_folder_starts", "shared_beside_cancelled", "unreaped")
 
 
 def report(results: list[PhaseFigures]) -> str:

@@ -82,11 +82,22 @@ def crowded_starts(spans: list[Lifetime], limit: int) -> list[tuple[Lifetime, li
     return crowded
 
 
+def run_of(record: Lifetime) -> str:
+    return record.labels.get("kubeshowcase.io/run", record.pod)
+
+
+def only_beside_cancelled(crowded: list[tuple[Lifetime, list[Lifetime]]], cancels: set[str],
+                          limit: int) -> int:
+    """How many of the crowded starts would not be, without the processes of runs already
+    cancelled: the slot was given again while a cancelled run's pipeline still lived."""
+    return sum(1 for _, alive in crowded
+               if len([other for other in alive if run_of(other) not in cancels]) < limit)
+
+
 def describe_crowding(span: Lifetime, alive: list[Lifetime], origin: float) -> str:
     def life(record: Lifetime) -> str:
         end = f"{record.end - origin:.2f}" if record.end is not None else "never reaped"
-        return (f"{record.labels.get('kubeshowcase.io/run', record.pod)} "
-                f"{record.start - origin:.2f}..{end}s exit {record.exit_code}")
+        return f"{run_of(record)} {record.start - origin:.2f}..{end}s exit {record.exit_code}"
     return f"{life(span)} started while alive: " + "; ".join(life(other) for other in alive)
 
 

@@ -18,7 +18,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.soak_checks import FINAL, crowding, describe_crowding, verdicts
+from bench.soak_checks import (FINAL, crowding, describe_crowding, only_beside_cancelled,
+                               verdicts)
 from bench.soak_plan import Mix, RunPlan, draw_fault, kill_points, plan_runs
 from kubedouble.faults import FaultRule
 from kubedouble.lifetimes import Lifetime
@@ -147,6 +148,9 @@ class PhaseFigures:
     crowded_starts: int = 0  # processes started with `limit` already alive
     most_in_one_folder: int = 0
     shared_folder_starts: int = 0
+    # Of those crowded and shared-folder starts, the ones beside processes of cancelled runs only.
+    crowded_beside_cancelled: int = 0
+    shared_beside_cancelled: int = 0
     unreaped: int = 0  # pipeline processes still alive after the operators stopped
     examples: list[str] = field(default_factory=list)  # the first runs that went wrong
     timeline: list[str] = field(default_factory=list)  # kills, restarts, cancels (JSON only)
@@ -160,10 +164,12 @@ class PhaseFigures:
             (self.unreaped, "still running a pipeline process at the end")) if count]
         if self.most_alive > self.limit:
             found.append(f"{self.most_alive} pipeline processes alive at once (limit "
-                         f"{self.limit}; {self.crowded_starts} started over it)")
+                         f"{self.limit}; {self.crowded_starts} started over it, "
+                         f"{self.crowded_beside_cancelled} only beside cancelled runs' ones)")
         if self.most_in_one_folder > 1:
             found.append(f"{self.most_in_one_folder} pipeline processes at once in one project "
-                         f"folder ({self.shared_folder_starts} started beside another)")
+                         f"folder ({self.shared_folder_starts} started beside another, "
+                         f"{self.shared_beside_cancelled} only beside cancelled runs' ones)")
         return [f"limit {self.limit}: {problem}" for problem in found]
 
     def as_json(self) -> dict[str, Any]:
@@ -328,6 +334,10 @@ class Phase:
         figures.most_alive, figures.crowded_starts = crowd.most_alive, len(crowd.crowded_starts)
         figures.most_in_one_folder = crowd.most_in_one_folder
         figures.shared_folder_starts = len(crowd.shared_folder_starts)
+        figures.crowded_beside_cancelled = only_beside_cancelled(
+            crowd.crowded_starts, self.cancels, self.limit)
+        figures.shared_beside_cancelled = only_beside_cancelled(
+            crowd.shared_folder_starts, self.cancels, 1)
         origin = self.started
         figures.examples = [describe_crowding(span, alive, origin)
                             for span, alive in crowd.crowded_starts[:5]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from bench.soak_checks import allowed_phases, crowding, verdicts
+from bench.soak_checks import allowed_phases, crowding, only_beside_cancelled, verdicts
 from bench.soak_driver import PhaseFigures
 from bench.soak_plan import FAULT_KINDS, Mix, RunPlan, draw_fault, kill_points, plan_runs
 from kubedouble.lifetimes import Created, Lifetime
@@ -94,6 +94,15 @@ def test_a_phase_names_each_broken_invariant_with_its_figures():
     assert broken.problems() == [
         "limit 1: 1 run(s) not final",
         "limit 1: 2 run(s) with more than one Job or pipeline process",
-        "limit 1: 2 pipeline processes alive at once (limit 1; 1 started over it)",
+        "limit 1: 2 pipeline processes alive at once (limit 1; 1 started over it, 0 only "
+        "beside cancelled runs' ones)",
         "limit 1: 2 pipeline processes at once in one project folder (1 started beside "
-        "another)"]
+        "another, 0 only beside cancelled runs' ones)"]
+
+
+def test_crowding_beside_cancelled_runs_only_is_told_apart():
+    spans = [life("a", 0, 5), life("b", 1, 5), life("c", 2, 3)]
+    crowded = crowding(spans, 2).crowded_starts  # c started with a and b alive
+    assert only_beside_cancelled(crowded, {"a"}, 2) == 1  # without a, c had room
+    assert only_beside_cancelled(crowded, set(), 2) == 0
+    assert only_beside_cancelled(crowding(spans, 1).crowded_starts, {"a"}, 1) == 1  # b, not c
