@@ -180,9 +180,12 @@ class Phase:
     """One limit's runs, start to verdict."""
 
     def __init__(self, ksc: KscCluster, handle: ApiServerHandle, launch: Launch, limit: int,
-                 plans: list[RunPlan], rng: random.Random, settings: SoakSettings) -> None:
+                 plans: list[RunPlan], settings: SoakSettings) -> None:
         self.ksc, self.handle, self.limit, self.plans = ksc, handle, limit, plans
-        self.rng, self.settings = rng, settings
+        self.settings = settings
+        # One generator per thread of decisions: what one draws never shifts another's.
+        self.rng = random.Random(f"{settings.seed}/kills/{limit}")
+        self.fault_rng = random.Random(f"{settings.seed}/faults/{limit}")
         env = {"MAX_CONCURRENT_RUNS": str(limit),
                "LEASE_DURATION_SECONDS": str(settings.lease_seconds)}
         self.replicas = [Replica(slot, launch, env) for slot in ("a", "b")]
@@ -228,10 +231,11 @@ class Phase:
                 self.cancels.add(name)
                 self.note(f"cancelled {name}")
 
-    def kill_one(self, now: float) -> None:
+    def kill_one(self, now: float) -> bool:
+        """SIGKILL a replica that is up (False: both are down, try again later)."""
         alive = [replica for replica in self.replicas if replica.alive]
         if not alive:
-            return
+            return False
         victim = self.rng.choice(alive)
         holder = retried(self.ksc.lease_holder, "read the lease")
         victim.kill(now + self.rng.uniform(*self.settings.restart_after))
@@ -239,6 +243,7 @@ class Phase:
         self.figures.leader_kills += holder == victim.identity
         self.note(f"killed {victim.identity}" + (" (the leader)" if holder == victim.identity
                                                  else f" (the leader: {holder})"))
+        return True
 
     def restart_due(self, now: float) -> None:
         for replica in self.replicas:
@@ -255,7 +260,7 @@ class Phase:
         faults_before = Counter(self.handle.faults.tally())
         for replica in self.replicas:
             replica.start()
-        injector = FaultInjector(self.handle, self.rng, self.settings)
+        injector = FaultInjector(self.handle, self.fault_rng, self.settings)
         injector.start()
         try:
             self._feed(started + self.settings.phase_timeout)
@@ -292,8 +297,7 @@ class Phase:
             if kill_at is None and kills and kills[0] <= done:
                 kills.popleft()
                 kill_at = now + self.rng.uniform(0.0, 1.5)
-            if kill_at is not None and now >= kill_at:
-                self.kill_one(now)
+            if kill_at is not None and now >= kill_at and self.kill_one(now):
                 kill_at = None
             self.restart_due(now)
             time.sleep(0.1)
@@ -350,11 +354,11 @@ class Phase:
 def soak(ksc: KscCluster, handle: ApiServerHandle, launch: Launch, pipeline_script: Path,
          settings: SoakSettings) -> list[PhaseFigures]:
     """Every limit in turn on one double, each with its own replicas and runs."""
-    rng = random.Random(settings.seed)
     retried(lambda: ksc.create_pipeline(PIPELINE, command=[sys.executable, str(pipeline_script)]),
             "create the Pipeline", creates=True)
     results = []
     for limit in settings.limits:
-        plans = plan_runs(rng, f"l{limit}", settings.runs, settings.mix)
-        results.append(Phase(ksc, handle, launch, limit, plans, rng, settings).run())
+        plans = plan_runs(random.Random(f"{settings.seed}/runs/{limit}"), f"l{limit}",
+                          settings.runs, settings.mix)
+        results.append(Phase(ksc, handle, launch, limit, plans, settings).run())
     return results
