@@ -188,7 +188,7 @@ class Phase:
         self.fault_rng = random.Random(f"{settings.seed}/faults/{limit}")
         env = {"MAX_CONCURRENT_RUNS": str(limit),
                "LEASE_DURATION_SECONDS": str(settings.lease_seconds)}
-        self.replicas = [Replica(slot, launch, env) for slot in ("a", "b")]
+        self.replicas = [Replica(f"l{limit}{slot}", launch, env) for slot in ("a", "b")]
         self.by_name = {plan.name: plan for plan in plans}
         self.phases: dict[str, str | None] = {}
         self.uids: dict[str, str] = {}

@@ -34,5 +34,5 @@ def test_the_soak_command_prints_figures_writes_json_and_leaves_nothing_running(
     assert ("INVARIANTS BROKEN" in done.stdout) == bool(done.returncode)
     # Two replicas, and the killed one back under a new name, as a Deployment's pod.
     logs = sorted(path.name for path in workdir.glob("operator-*.log"))
-    assert len(logs) == 3 and {"operator-a-1.log", "operator-b-1.log"} < set(logs)
+    assert len(logs) == 3 and {"operator-l2a-1.log", "operator-l2b-1.log"} < set(logs)
     assert processes_using(workdir) == []
