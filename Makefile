@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test demo lint constraints clean
+.PHONY: test demo lint constraints clean soak
 
 $(STAMP): requirements-dev.txt constraints.txt web/requirements.txt operator/requirements.txt pipelines/nuclei/requirements.txt tools/install_kube_binaries.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,6 +14,14 @@ $(STAMP): requirements-dev.txt constraints.txt web/requirements.txt operator/req
 
 test: $(STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m pytest $(PYTEST_ARGS)
+
+# The long soak (bench/soak.py; a short one runs in `make test`): 200 runs at
+# MAX_CONCURRENT_RUNS=1, then 200 at 3, two operator replicas SIGKILLed at random, API faults
+# throughout. Prints the figures, writes them to test-output/soak.json, fails on a broken
+# invariant. SOAK_ARGS="--seed 9 --runs 50" to vary it.
+soak: $(STAMP)
+	mkdir -p test-output
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m bench.soak --json test-output/soak.json $(SOAK_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/hadolint Dockerfile.web Dockerfile.operator pipelines/*/Dockerfile

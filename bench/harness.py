@@ -19,6 +19,7 @@ from typing import Any
 import psutil
 
 from kubedouble.faults import FaultRule
+from kubedouble.store import DEFAULT_HISTORY_SECONDS
 from kubedouble.testing import ApiServerHandle, start_apiserver
 from tests.fixtures.apiserver import DATA_CLAIM, node_images
 from tests.fixtures.operator import GROUP, VERSION
@@ -193,7 +194,7 @@ class OperatorProcess:
 
 @contextlib.contextmanager
 def running_operator(handle: ApiServerHandle, data_root: Path, workdir: Path,
-                     **settings: str) -> Iterator[OperatorProcess]:
+                     log_name: str = "operator.log", **settings: str) -> Iterator[OperatorProcess]:
     env = dict(os.environ)
     env.update({
         "KUBECONFIG": str(handle.kubeconfig),
@@ -203,7 +204,7 @@ def running_operator(handle: ApiServerHandle, data_root: Path, workdir: Path,
         "POD_NAME": "operator-bench",
     })
     env.update(settings)
-    log_path = workdir / "operator.log"
+    log_path = workdir / log_name
     command = [sys.executable, "-m", "kopf", "run", "--standalone",
                "--namespace", handle.namespace, "-m", "kubeshowcase_operator"]
     with log_path.open("ab") as log:
@@ -217,11 +218,14 @@ def running_operator(handle: ApiServerHandle, data_root: Path, workdir: Path,
 
 
 @contextlib.contextmanager
-def double(workdir: Path) -> Iterator[tuple[ApiServerHandle, Path]]:
-    """A fresh API-server double whose Job runner maps the data claim to `workdir`/data."""
+def double(workdir: Path, watch_history_seconds: float = DEFAULT_HISTORY_SECONDS,
+           ) -> Iterator[tuple[ApiServerHandle, Path]]:
+    """A fresh API-server double whose Job runner maps the data claim to `workdir`/data;
+    its watch history is compacted after `watch_history_seconds`."""
     data_root = workdir / "data"
     data_root.mkdir(parents=True, exist_ok=True)
     # The node has the images the test suite's pods use (the operator fixture's Pipelines).
     with start_apiserver(crd_dir=REPO / "crds", volumes={DATA_CLAIM: data_root},
-                         images=node_images(), tmp_dir=workdir / "kubedouble") as handle:
+                         images=node_images(), tmp_dir=workdir / "kubedouble",
+                         watch_history_seconds=watch_history_seconds) as handle:
         yield handle, data_root

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
@@ -49,6 +50,9 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         return respond(problem.status(), problem.code, problem.headers)
     except web.HTTPException:
         raise
+    except ConnectionResetError:
+        # The client went away mid-request (it timed out, or was killed): no one reads this.
+        return web.Response(status=499)
     except Exception as problem:  # a bug in the double: answer like the real server, and log
         log.exception("internal error on %s %s", request.method, request.path)
         return respond(errors.ApiError(500, "InternalError", f"Internal error occurred: "
@@ -58,6 +62,9 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
 def faults_middleware(faults: Faults) -> Any:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        delay = faults.delay_for(request.method, request.path)
+        if delay:
+            await asyncio.sleep(delay)  # a slow server: the client's timeout may go first
         rule = faults.failure_for(request.method, request.path)
         if rule is not None and rule.status is not None:
             headers = {"Retry-After": str(rule.retry_after)} if rule.retry_after else None

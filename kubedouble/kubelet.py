@@ -26,6 +26,7 @@ from typing import Any
 from . import apply, errors, images
 from .clock import now, parse_time
 from .containers import ConfigError, ContainerPlan, MountError, plan_container
+from .lifetimes import Lifetimes
 from .logbuffer import LogBuffer
 from .operations import Cluster
 from .podrun import KubeletSettings, PodRun
@@ -55,6 +56,7 @@ class Kubelet:
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
         self._writer = VolumeWriter(settings.scratch / "volumes", issue_token)
+        self.lifetimes = Lifetimes()  # every process spawned and reaped, for soak tests
 
     # Lifecycle -----------------------------------------------------------------------------
     async def run(self) -> None:
@@ -413,6 +415,7 @@ class Kubelet:
             state.state = terminated(128, started, reason="StartError", message=message)
             return 128
         self._processes.setdefault(run.uid, {})[state.name] = process
+        lifetime = self.lifetimes.started(run.pod, state.name, process.pid, plan.cwd)
         state.container_id = f"kubedouble://{process.pid}"
         state.state = {"running": {"startedAt": started}}
         self._publish(run)
@@ -424,6 +427,7 @@ class Kubelet:
             code = await process.wait()
         finally:
             buffer.close()
+            self.lifetimes.ended(lifetime, process.returncode)
         exit_code = code if code >= 0 else 128 - code
         state.state = terminated(exit_code, started, container_id=state.container_id)
         return exit_code

@@ -19,11 +19,13 @@ from .faults import Faults
 from .images import ImageStore
 from .jobcontroller import JobController, JobControllerSettings
 from .kubelet import Kubelet, KubeletSettings
+from .lifetimes import CreationLog
 from .logbuffer import DEFAULT_MAX_BYTES
 from .operations import Cluster
 from .persistence import autosave, load_state, save_state
 from .resources import load_crd_files
 from .scheduler import NodeCapacity, Scheduler
+from .selectors import Selector
 from .store import DEFAULT_HISTORY_SECONDS, Store
 from .tls import make_certificate, server_context
 
@@ -91,6 +93,9 @@ class KubeDouble:
             volumes=config.volumes, job_env=config.job_env, scratch=config.scratch,
             images=config.images, container_log_max_bytes=config.container_log_max_bytes),
             issue_token=self._issue_token)
+        # Every Job as it was created (soak tests count a run's Jobs by its uid).
+        self.job_creations = CreationLog("jobs.batch", None, Selector())
+        self.cluster.store.subscribe(self.job_creations, None)
         self.url = ""
         self.ca_file = config.scratch / "tls" / "apiserver.crt"
         self._runner: web.AppRunner | None = None

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +15,11 @@ from .authn import ADMIN_TOKEN
 from .faults import Faults
 from .images import Image, ImageStore
 from .jobcontroller import JobControllerSettings
+from .lifetimes import CreationLog, Lifetimes
 from .logbuffer import DEFAULT_MAX_BYTES
 from .runtime import DoubleConfig, KubeDouble, kubeconfig
 from .scheduler import NodeCapacity
+from .selectors import Selector
 from .store import DEFAULT_HISTORY_SECONDS
 
 
@@ -30,6 +32,11 @@ class ApiServerHandle:
     ca_file: Path  # the serving certificate (HTTPS only, as kube-apiserver): `verify=` it
     images: ImageStore  # the node's images: `add_image(reference, Image.of(...))` for more
     token: str = ADMIN_TOKEN  # the admin's bearer token, for raw HTTP requests
+    # What the double did, whole: every container process (`lifetimes.all()`) and every Job
+    # as created (`job_creations.all()`); no watch gap thins them.
+    lifetimes: Lifetimes = field(default_factory=Lifetimes)
+    job_creations: CreationLog = field(
+        default_factory=lambda: CreationLog("jobs.batch", None, Selector()))
 
     def add_image(self, reference: str, image: Image) -> None:
         """Give the node one more image (pods waiting in ImagePullBackOff retry it)."""
@@ -117,7 +124,8 @@ def start_apiserver(*, crd_dir: Path | None, volumes: dict[str, Path], tmp_dir: 
     config_path.write_text(kubeconfig(double.url, namespace, double.ca_file))
     try:
         yield ApiServerHandle(double.url, config_path, namespace, double.faults, double.ca_file,
-                             store)
+                             store, lifetimes=double.kubelet.lifetimes,
+                             job_creations=double.job_creations)
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(30)

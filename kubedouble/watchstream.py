@@ -29,9 +29,15 @@ async def serve(api: Any, request: web.Request, route: Route) -> web.StreamRespo
                       selector)
     response = web.StreamResponse(headers={"Content-Type": JSON})
     response.enable_chunked_encoding()
+    # An injected expiry words it as compaction past the newest resourceVersion would.
+    expired = since is not None and api.faults.watch_expired(request.path)
     try:
+        if expired:
+            raise errors.gone(f"too old resource version: {since} ({store.rv})")
         backlog = store.subscribe(watcher, since)
     except errors.ApiError as problem:
+        if not expired:
+            api.faults.note("watch 410 compacted")
         await response.prepare(request)
         await response.write(dumps({"type": "ERROR", "object": problem.status()}) + b"\n")
         return response
@@ -78,6 +84,7 @@ async def _stream(api: Any, request: web.Request, response: web.StreamResponse,
         if drop_after is not None and sent + len(events) >= drop_after:
             events = events[:max(drop_after - sent, 0)]
             await response.write(b"".join(line(e) for e in events))
+            api.faults.watch_dropped(request.path)
             return False
         sent += len(events)
         if events:
