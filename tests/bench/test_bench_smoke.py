@@ -32,11 +32,17 @@ def processes_using(folder: Path) -> list[str]:
     return found
 
 
+def venv_env() -> dict[str, str]:
+    """This environment with the project's venv first on PATH (the benches start its tools)."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(REPO / ".venv" / "bin"), env.get("PATH", "")])
+    return env
+
+
 def test_operator_dispatch_quick_prints_figures_and_leaves_nothing_running(
         tmp_path: Path) -> None:
     figures, workdir = tmp_path / "figures.json", tmp_path / "work"
-    env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([str(REPO / ".venv" / "bin"), env.get("PATH", "")])
+    env = venv_env()
     done = subprocess.run(
         [sys.executable, "-m", "bench.operator_dispatch", "--quick", "--json", str(figures),
          "--workdir", str(workdir)],

@@ -4,19 +4,17 @@ status from the invariants, nothing left running."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.bench.test_bench_smoke import REPO, processes_using
+from tests.bench.test_bench_smoke import REPO, processes_using, venv_env
 
 
 def test_the_soak_command_prints_figures_writes_json_and_leaves_nothing_running(
         tmp_path: Path) -> None:
     figures, workdir = tmp_path / "soak.json", tmp_path / "work"
-    env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([str(REPO / ".venv" / "bin"), env.get("PATH", "")])
+    env = venv_env()
     done = subprocess.run(
         [sys.executable, "-m", "bench.soak", "--runs", "4", "--limits", "2", "--kills", "1",
          "--seed", "3", "--json", str(figures), "--workdir", str(workdir)],
