@@ -11,8 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
-from . import (access_review, apply, authn, authz, discovery, errors, openapi, patching,
-               podlog, protobuf, warnings_header, watchstream)
+from . import (access_review, apply, authn, authz, discovery, errors, openapi,
+               ownerrefs_admission, patching, podlog, protobuf, warnings_header, watchstream)
 from .authn import USER, Authenticator
 from .faults import Faults
 from .kubelet import Kubelet
@@ -270,7 +270,7 @@ def make_app(cluster: Cluster, kubelet: Kubelet | None, faults: Faults,
     # Outermost first: warnings reach error answers too; faults hit only authorised calls.
     app = web.Application(middlewares=[warnings_header.middleware, errors_middleware,
                                        authn.middleware(authenticator), authz.middleware(cluster),
-                                       faults_middleware(faults)],
+                                       ownerrefs_admission.middleware, faults_middleware(faults)],
                           client_max_size=64 * 1024 * 1024)
     app.router.add_route("*", "/{tail:.*}", api.dispatch)
     return app
