@@ -124,7 +124,7 @@ def test_subjects_apply_as_rule_go_applies_to_user(subject, binding_namespace, a
 
 
 def _binding(name: str, ref_kind: str, role: str, namespace: str = "") -> dict:
-    meta = {"name": name, "uid": f"uid-{name}", **({"namespace": namespace} if namespace else {})}
+    meta = {"name": name, "uid": f"uid-{name}"} | ({"namespace": namespace} if namespace else {})
     return {"metadata": meta, "roleRef": {"kind": ref_kind, "name": role},
             "subjects": [{"kind": "ServiceAccount", "name": "robot", "namespace": "ns"}]}
 
