@@ -139,8 +139,9 @@ def test_a_missing_role_is_named_in_the_reason():
 
 def test_an_allowing_binding_is_the_reason():
     store = Store()
-    store.put("clusterroles.rbac.authorization.k8s.io", {"metadata": {"name": "r", "uid": "u"}, "rules": [
-        {"verbs": ["list"], "apiGroups": [""], "resources": ["pods"]}]})
+    store.put("clusterroles.rbac.authorization.k8s.io", {
+        "metadata": {"name": "r", "uid": "u"},
+        "rules": [{"verbs": ["list"], "apiGroups": [""], "resources": ["pods"]}]})
     store.put("rolebindings.rbac.authorization.k8s.io",
               _binding("b", "ClusterRole", "r", "ns"))
     assert authorize(store, ROBOT, res("list", "pods")) == (

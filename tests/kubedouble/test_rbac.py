@@ -247,6 +247,12 @@ subjects:
     created = kubectl(kube_env, "apply", "-f", "-", stdin=manifest).stdout
     assert f"rolebinding.{RBAC_GROUP}/reader created" in created
     assert admin.read_cluster_role("kubeshowcase:reader").rules[0].verbs == ["get"]
+    wide = kubectl(kube_env, "get", "rolebindings", "-o", "wide").stdout.splitlines()
+    assert wide[0].split() == ["NAME", "ROLE", "AGE", "USERS", "GROUPS", "SERVICEACCOUNTS"]
+    assert wide[1].split()[:2] == ["reader", "ClusterRole/kubeshowcase:reader"]
+    assert wide[1].split()[-1] == "robot"
+    roles = kubectl(kube_env, "get", "clusterroles").stdout.splitlines()
+    assert roles[0].split() == ["NAME", "CREATED", "AT"]
     moved = kubectl(kube_env, "apply", "-f", "-", check=False, stdin=manifest.replace(
         'kind: ClusterRole, name: "kubeshowcase:reader"', 'kind: ClusterRole, name: view'))
     assert moved.returncode != 0 and "cannot change roleRef" in moved.stderr
