@@ -11,9 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import yaml
 from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
 
+from tests.chart.helm import CHART, CI_DIR, run_helm
 from tests.kubedouble.helpers import KSR, kubectl, pipeline_run
 from tests.waiting import wait_until
 
@@ -285,3 +287,44 @@ def test_blocking_an_owner_deletion_needs_its_finalizers(robot, admin, kube_clie
           name="finalizers")
     created = batch.create_namespaced_job(NS, _job_owned_by(run, block=True))
     assert created.metadata.owner_references[0].block_owner_deletion is True
+
+
+def _render_chart_rbac(tmp_path) -> list[dict[str, Any]]:
+    """The chart's Roles, RoleBindings and ServiceAccounts (`helm template -s ...`)."""
+    templates = [str(p.relative_to(CHART)) for p in sorted(CHART.glob("templates/*/*.yaml"))
+                 if p.name.endswith(("rbac.yaml", "serviceaccount.yaml"))]
+    shown = [arg for t in templates for arg in ("--show-only", t)]
+    result = run_helm("template", "demo", str(CHART), "--namespace", NS,
+                      "--values", str(CI_DIR / "default-values.yaml"), *shown)
+    assert result.returncode == 0, result.stderr
+    rendered = result.stdout
+    (tmp_path / "rbac.yaml").write_text(rendered)
+    return [d for d in yaml.safe_load_all(rendered) if d]
+
+
+def test_the_chart_roles_apply_and_grant_their_accounts_what_they_list(kube_env, tmp_path,
+                                                                      apiserver):
+    docs = _render_chart_rbac(tmp_path)
+    kubectl(kube_env, "apply", "-f", str(tmp_path / "rbac.yaml"))
+    roles = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Role"}
+    bindings = [d for d in docs if d["kind"] == "RoleBinding"]
+    assert roles and bindings
+    for bound in bindings:
+        account = bound["subjects"][0]["name"]
+        token = apiserver.service_account_token(NS, account)
+        path = apiserver.kubeconfig_for(token, tmp_path / f"{account}-kubeconfig")
+        reviews = client.AuthorizationV1Api(config.new_client_from_config(config_file=str(path)))
+
+        def allowed(namespace: str, verb: str, group: str, resource: str) -> bool:
+            plural, _, sub = resource.partition("/")
+            spec = {"resourceAttributes": {"namespace": namespace, "verb": verb, "group": group,
+                                           "resource": plural, "subresource": sub}}
+            return bool(reviews.create_self_subject_access_review({"spec": spec}).status.allowed)
+
+        for granted_rule in roles[bound["roleRef"]["name"]]["rules"]:
+            for group in granted_rule["apiGroups"]:
+                for resource in granted_rule["resources"]:
+                    for verb in granted_rule["verbs"]:
+                        assert allowed(NS, verb, group, resource), (account, verb, resource)
+                        assert not allowed("default", verb, group, resource)
+        assert not allowed(NS, "create", "", "secrets"), account
