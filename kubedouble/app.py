@@ -12,8 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
-from . import (apply, authn, discovery, errors, openapi, patching, podlog, protobuf,
-               warnings_header, watchstream)
+from . import (access_review, apply, authn, authz, discovery, errors, openapi,
+               ownerrefs_admission, patching, podlog, protobuf, warnings_header, watchstream)
 from .authn import USER, Authenticator
 from .faults import Faults
 from .kubelet import Kubelet
@@ -125,6 +125,13 @@ class Api:
             if request.method != "POST":
                 raise errors.method_not_allowed()
             return respond(authn.self_subject_review(request[USER]), 201)
+        reviews = {access_review.ACCESS_REVIEW_PATH: access_review.access_review,
+                   access_review.RULES_REVIEW_PATH: access_review.rules_review}
+        if route is None and request.path in reviews:
+            if request.method != "POST":
+                raise errors.method_not_allowed()
+            body = await read_body(request, protobuf=protobuf.review)
+            return respond(reviews[request.path](self.cluster.store, request[USER], body), 201)
         if route is None:
             return await self.discovery(request)
         method, query = request.method, request.query
@@ -267,10 +274,10 @@ class Api:
 def make_app(cluster: Cluster, kubelet: Kubelet | None, faults: Faults,
              settings: ServerSettings, authenticator: Authenticator) -> web.Application:
     api = Api(cluster, kubelet, faults, settings, authenticator)
-    # Outermost first: warnings reach error answers too; faults hit only authenticated calls.
+    # Outermost first: warnings reach error answers too; faults hit only authorised calls.
     app = web.Application(middlewares=[warnings_header.middleware, errors_middleware,
-                                       authn.middleware(authenticator),
-                                       faults_middleware(faults)],
+                                       authn.middleware(authenticator), authz.middleware(cluster),
+                                       ownerrefs_admission.middleware, faults_middleware(faults)],
                           client_max_size=64 * 1024 * 1024)
     app.router.add_route("*", "/{tail:.*}", api.dispatch)
     return app

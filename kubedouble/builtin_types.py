@@ -26,6 +26,10 @@ MODELS = {
     "serviceaccounts": "V1ServiceAccount", "namespaces": "V1Namespace", "events": "CoreV1Event",
     "events.events.k8s.io": "EventsV1Event", "leases.coordination.k8s.io": "V1Lease",
     "customresourcedefinitions.apiextensions.k8s.io": "V1CustomResourceDefinition",
+    "roles.rbac.authorization.k8s.io": "V1Role",
+    "clusterroles.rbac.authorization.k8s.io": "V1ClusterRole",
+    "rolebindings.rbac.authorization.k8s.io": "V1RoleBinding",
+    "clusterrolebindings.rbac.authorization.k8s.io": "V1ClusterRoleBinding",
 }
 # Fields whose Go type is int64 (the client says only "int"); the others are int32.
 INT64_FIELDS = {"activeDeadlineSeconds", "terminationGracePeriodSeconds", "runAsUser",

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import field_errors as fe
+from . import rbac_validation
 from .job_validation import pod_failure_policy_causes, pod_replacement_policy_causes
 from .resources import Resource
 
@@ -35,8 +36,10 @@ def metadata_causes(resource: Resource, meta: dict[str, Any]) -> Causes:
     if meta.get("generateName"):
         causes += [fe.invalid("metadata.generateName", meta["generateName"], m)
                    for m in fe.name_messages(meta["generateName"], label=label, prefix=True)]
+    name_rule = (rbac_validation.path_segment_messages if resource.group == rbac_validation.GROUP
+                 else lambda name: fe.name_messages(name, label=label))
     causes += [fe.invalid("metadata.name", meta.get("name", ""), m)
-               for m in fe.name_messages(meta.get("name", ""), label=label)]
+               for m in name_rule(meta.get("name", ""))]
     causes += labels_causes(meta.get("labels"), "metadata.labels")
     causes += annotations_causes(meta.get("annotations"), "metadata.annotations")
     for finalizer in meta.get("finalizers") or []:
@@ -272,7 +275,8 @@ def _lease(obj: dict[str, Any]) -> Causes:
 
 
 KIND_RULES = {"pods": _pod, "jobs.batch": _job, "configmaps": _config_map, "secrets": _secret,
-              "events": _event, "leases.coordination.k8s.io": _lease}
+              "events": _event, "leases.coordination.k8s.io": _lease,
+              **rbac_validation.KIND_RULES}
 
 
 def convert_secret(obj: dict[str, Any]) -> None:

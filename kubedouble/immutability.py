@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from . import field_errors as fe
+from . import rbac_validation
 from .builtin_validation import Causes
 from .resources import Resource
 
@@ -140,7 +141,8 @@ def _secret(new: dict[str, Any], old: dict[str, Any]) -> Causes:
             + _immutable_data(new, old, ("data",)))
 
 
-KIND_RULES = {"pods": _pod, "jobs.batch": _job, "configmaps": _config_map, "secrets": _secret}
+KIND_RULES = {"pods": _pod, "jobs.batch": _job, "configmaps": _config_map, "secrets": _secret,
+              **rbac_validation.UPDATE_RULES}
 
 
 def update_causes(resource: Resource, new: dict[str, Any], old: dict[str, Any],

@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from . import (apply, builtin_types, builtin_validation, cel, defaults, errors, graceful,
-               immutability, patching, validation)
+               immutability, ownerrefs_admission, patching, validation)
 from .bodies import check_size, clone, decoded, random_suffix, typed, without
 from .clock import now
 from .gc import GarbageCollector
@@ -79,6 +79,7 @@ class Cluster:
         if "status" in resource.subresources:
             obj.pop("status", None)
         self._prepare_new(resource, obj, field_validation)
+        ownerrefs_admission.validate(self, resource, obj, None, None)
         apply.track(resource, None, obj, None)
         check_size(obj)
         if self.store.get(resource.qualified, meta.get("namespace", ""), meta["name"]):
@@ -271,6 +272,7 @@ class Cluster:
         if causes:
             raise errors.invalid(resource.kind_group, name, causes)
         self._check_schema(resource, result, field_validation, old=existing)
+        ownerrefs_admission.validate(self, resource, result, existing, subresource)
         check_size(result)
         if result == existing:
             return existing  # a no-op write changes nothing, not even the resourceVersion

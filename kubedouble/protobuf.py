@@ -71,3 +71,35 @@ def token_request(body: bytes) -> dict[str, Any]:
     except (ValueError, StopIteration, UnicodeDecodeError) as problem:
         raise errors.bad_request(f"the request body is not valid: {problem}") from None
     return {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec}
+
+
+# k8s.io/api/authorization/v1/generated.proto: SelfSubjectAccessReview and -RulesReview share
+# the layout metadata=1, spec=2; the spec of an access review holds resourceAttributes=1 or
+# nonResourceAttributes=2, that of a rules review namespace=1.
+RESOURCE_ATTRIBUTES = {1: "namespace", 2: "verb", 3: "group", 4: "version", 5: "resource",
+                       6: "subresource", 7: "name"}
+NON_RESOURCE_ATTRIBUTES = {1: "path", 2: "verb"}
+
+
+def review(body: bytes) -> dict[str, Any]:
+    """A protobuf SelfSubjectAccessReview or SelfSubjectRulesReview as its JSON body."""
+    try:
+        if not body.startswith(MAGIC):
+            raise ValueError("no protobuf magic")
+        envelope = dict(fields(body[len(MAGIC):]))
+        kind = _strings(envelope.get(1, b""), {2: "kind"}).get("kind", "")
+        raw = envelope[2]
+        spec: dict[str, Any] = {}
+        for number, value in fields(raw):
+            if number != 2:
+                continue
+            for field, item in fields(value):
+                if kind == "SelfSubjectRulesReview" and field == 1:
+                    spec["namespace"] = item.decode()
+                elif field == 1:
+                    spec["resourceAttributes"] = _strings(item, RESOURCE_ATTRIBUTES)
+                elif field == 2:
+                    spec["nonResourceAttributes"] = _strings(item, NON_RESOURCE_ATTRIBUTES)
+    except (ValueError, KeyError, UnicodeDecodeError) as problem:
+        raise errors.bad_request(f"the request body is not valid: {problem}") from None
+    return {"apiVersion": "authorization.k8s.io/v1", "kind": kind, "spec": spec}

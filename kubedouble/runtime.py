@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from . import errors, patching
+from . import errors, patching, rbac_bootstrap
 from .app import ServerSettings, make_app
 from .authn import ADMIN_TOKEN, API_AUDIENCES, Authenticator
 from .faults import Faults
@@ -117,6 +117,7 @@ class KubeDouble:
                 crds = cluster.resource("apiextensions.k8s.io", "v1", "customresourcedefinitions")
                 for crd in cluster.store.items(crds.qualified):
                     cluster.table.register_crd(crd)
+        rbac_bootstrap.ensure(cluster)
         if config.crd_dir is not None:
             for crd in load_crd_files(config.crd_dir):
                 apply_object(cluster, crd, "")

@@ -192,6 +192,22 @@ def _event_row(event: dict[str, Any]) -> list[Any]:
             event.get("count", 1)]
 
 
+def _binding_row(binding: dict[str, Any]) -> list[Any]:
+    """printRoleBinding: ROLE is kind/name; users, groups, "namespace/name" accounts (wide)."""
+    ref = binding.get("roleRef") or {}
+    subjects = binding.get("subjects") or []
+
+    def named(kind: str) -> str:
+        return ", ".join(
+            (f"{s['namespace']}/{s.get('name', '')}" if s.get("namespace") and
+             kind == "ServiceAccount" else s.get("name", ""))
+            for s in subjects if s.get("kind") == kind)
+
+    return [f"{ref.get('kind', '')}/{ref.get('name', '')}",
+            age(binding["metadata"].get("creationTimestamp")),
+            named("User"), named("Group"), named("ServiceAccount")]
+
+
 _AGE = _col("Age", description="CreationTimestamp is a timestamp representing the server time "
                                "when this object was created.")
 _BUILTIN: dict[str, tuple[list[dict], Callable[[dict], list[Any]]]] = {
@@ -216,6 +232,14 @@ _BUILTIN: dict[str, tuple[list[dict], Callable[[dict], list[Any]]]] = {
                 lambda o: [o.get("type", "Opaque"), len(o.get("data") or {}),
                            age(o["metadata"].get("creationTimestamp"))]),
 }
+# pkg/printers/internalversion/printers.go roleColumnDefinitions, roleBindingsColumnDefinitions
+_CREATED_AT = ([_col("Created At", "date")], lambda o: [o["metadata"].get("creationTimestamp")])
+_BINDINGS = ([_col("Role"), _AGE, _col("Users", priority=1), _col("Groups", priority=1),
+              _col("ServiceAccounts", priority=1)], _binding_row)
+_BUILTIN |= {"roles.rbac.authorization.k8s.io": _CREATED_AT,
+             "clusterroles.rbac.authorization.k8s.io": _CREATED_AT,
+             "rolebindings.rbac.authorization.k8s.io": _BINDINGS,
+             "clusterrolebindings.rbac.authorization.k8s.io": _BINDINGS}
 
 
 def columns_and_cells(resource: Resource) -> tuple[list[dict], Callable[[dict], list[Any]]]:

@@ -37,6 +37,13 @@ def test_kubectl_with_an_unknown_token_must_log_in(kube_env, apiserver, tmp_path
 def test_the_python_client_authenticates_as_a_service_account(apiserver, tmp_path):
     core = client.CoreV1Api(apiserver.api_client())
     core.create_namespaced_service_account("kubeshowcase", {"metadata": {"name": "robot"}})
+    rbac = client.RbacAuthorizationV1Api(apiserver.api_client())
+    rbac.create_namespaced_role("kubeshowcase", {"metadata": {"name": "reader"}, "rules": [
+        {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["list"]}]})
+    rbac.create_namespaced_role_binding("kubeshowcase", {
+        "metadata": {"name": "reader"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"},
+        "subjects": [{"kind": "ServiceAccount", "name": "robot"}]})
     config = apiserver.kubeconfig_for(apiserver.service_account_token("kubeshowcase", "robot"),
                                       tmp_path / "robot")
     from kubernetes import config as loader

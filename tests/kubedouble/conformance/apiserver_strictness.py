@@ -55,6 +55,14 @@ MERGE = {"Content-Type": "application/merge-patch+json"}
 STRATEGIC = {"Content-Type": "application/strategic-merge-patch+json"}
 WHOAMI_BODY = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
 ROBOT = Step("POST", SAS, {"metadata": {"name": "robot"}})
+CONFIG_MAP_READER = (  # RBAC: the robot may list the namespace's ConfigMaps
+    Step("POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/roles", {
+        "metadata": {"name": "reader"},
+        "rules": [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["list"]}]}),
+    Step("POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings", {
+        "metadata": {"name": "reader"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"},
+        "subjects": [{"kind": "ServiceAccount", "name": "robot"}]}))
 
 
 def config_map(name: str = "cfg", **fields: Any) -> dict[str, Any]:
@@ -120,7 +128,7 @@ AUTHENTICATION = [
         fields={"status.userInfo.username": "system:serviceaccount:{ns}:robot"},
         contains=('"system:serviceaccounts"', '"system:serviceaccounts:{ns}"')),
     Row("a ServiceAccount token reads the API", "GET", CM, SA_AUTH, 200, token=SA_TOKEN,
-        setup=(ROBOT, Step("TOKEN", "robot"))),
+        setup=(ROBOT, Step("TOKEN", "robot"), *CONFIG_MAP_READER)),
     Row("a token dies with its ServiceAccount", "GET", CM, SA_AUTH, 401, token=SA_TOKEN,
         setup=(ROBOT, Step("TOKEN", "robot"), Step("DELETE", f"{SAS}/robot"))),
     Row("a token for another audience is refused", "GET", CM, AUTHN_FILTER, 401,
