@@ -20,6 +20,7 @@ CLEANUP_RULES = {
 OPERATOR_RULES = {
     ("kubeshowcase.io", "pipelineruns"): {"get", "list", "watch", "patch", "update"},
     ("kubeshowcase.io", "pipelineruns/status"): {"get", "patch", "update"},
+    ("kubeshowcase.io", "pipelineruns/finalizers"): {"update"},
     ("kubeshowcase.io", "pipelines"): {"get", "list", "watch"},
     ("batch", "jobs"): {"create", "get", "list", "watch", "patch", "delete"},
     ("", "pods"): {"get", "list", "watch", "delete"},

@@ -328,3 +328,31 @@ def test_the_chart_roles_apply_and_grant_their_accounts_what_they_list(kube_env,
                         assert allowed(NS, verb, group, resource), (account, verb, resource)
                         assert not allowed("default", verb, group, resource)
         assert not allowed(NS, "create", "", "secrets"), account
+
+
+def test_the_chart_operator_account_may_create_the_job_the_operator_builds(
+        kube_env, tmp_path, apiserver, kube_client):
+    """blockOwnerDeletion on the run's Job needs update on pipelineruns/finalizers
+    (OwnerReferencesPermissionEnforcement): the chart's operator Role grants it."""
+    from kubeshowcase_operator.jobs import job_for_run
+    from kubeshowcase_operator.settings import Settings
+    from kubeshowcase_operator.views import PipelineView, RunView
+
+    docs = _render_chart_rbac(tmp_path)
+    kubectl(kube_env, "apply", "-f", str(tmp_path / "rbac.yaml"))
+    [account] = [d["subjects"][0]["name"] for d in docs if d["kind"] == "RoleBinding"
+                 and d["roleRef"]["name"].endswith("-operator")]
+    token = apiserver.service_account_token(NS, account)
+    operator = config.new_client_from_config(config_file=str(
+        apiserver.kubeconfig_for(token, tmp_path / "operator-kubeconfig")))
+    run = client.CustomObjectsApi(kube_client).create_namespaced_custom_object(
+        *KSR[:2], NS, KSR[2], pipeline_run("run-1"))
+    settings = Settings(namespace=NS, data_root=tmp_path, data_pvc="kubeshowcase-data",
+                        max_concurrent_runs=1, queue_position_head=20, job_ttl_seconds=3600,
+                        pipeline_run_as_user=1000, lease_name="kubeshowcase-operator",
+                        lease_duration_seconds=15, identity="operator-0")
+    pipeline = PipelineView(name="nuclei", resource_version="1", spec={"image": "busybox:1.36"})
+    body = job_for_run(RunView.from_body(run), pipeline, settings)
+    assert body["metadata"]["ownerReferences"][0]["blockOwnerDeletion"] is True
+    created = client.BatchV1Api(operator).create_namespaced_job(NS, body)
+    assert created.metadata.owner_references[0].uid == run["metadata"]["uid"]
