@@ -183,10 +183,14 @@ class Kubelet:
         with contextlib.suppress(errors.ApiError):
             self.cluster.record_event(run.pod, kind, reason, message, "kubelet")
 
-    def _exists(self, run: PodRun) -> bool:
+    def _current(self, run: PodRun) -> dict[str, Any] | None:
+        """The pod as the API has it now, if it is still this run's (same uid)."""
         meta = run.pod["metadata"]
         current = self.cluster.store.get(self.pods.qualified, meta["namespace"], meta["name"])
-        return current is not None and current["metadata"]["uid"] == run.uid
+        return current if current is not None and current["metadata"]["uid"] == run.uid else None
+
+    def _exists(self, run: PodRun) -> bool:
+        return self._current(run) is not None
 
     def _publish(self, run: PodRun) -> None:
         """Write the pod's status from what the kubelet knows now."""
@@ -215,8 +219,7 @@ class Kubelet:
             self._delete(run)
 
     def _deleting(self, run: PodRun) -> bool:
-        meta = run.pod["metadata"]
-        current = self.cluster.store.get(self.pods.qualified, meta["namespace"], meta["name"])
+        current = self._current(run)
         return bool(current and current["metadata"].get("deletionTimestamp"))
 
     def _delete(self, run: PodRun) -> None:

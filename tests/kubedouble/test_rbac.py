@@ -335,8 +335,8 @@ def test_the_chart_operator_account_may_create_the_job_the_operator_builds(
     """blockOwnerDeletion on the run's Job needs update on pipelineruns/finalizers
     (OwnerReferencesPermissionEnforcement): the chart's operator Role grants it."""
     from kubeshowcase_operator.jobs import job_for_run
-    from kubeshowcase_operator.settings import Settings
     from kubeshowcase_operator.views import PipelineView, RunView
+    from tests.operator.bodies import settings_for
 
     docs = _render_chart_rbac(tmp_path)
     kubectl(kube_env, "apply", "-f", str(tmp_path / "rbac.yaml"))
@@ -347,10 +347,7 @@ def test_the_chart_operator_account_may_create_the_job_the_operator_builds(
         apiserver.kubeconfig_for(token, tmp_path / "operator-kubeconfig")))
     run = client.CustomObjectsApi(kube_client).create_namespaced_custom_object(
         *KSR[:2], NS, KSR[2], pipeline_run("run-1"))
-    settings = Settings(namespace=NS, data_root=tmp_path, data_pvc="kubeshowcase-data",
-                        max_concurrent_runs=1, queue_position_head=20, job_ttl_seconds=3600,
-                        pipeline_run_as_user=1000, lease_name="kubeshowcase-operator",
-                        lease_duration_seconds=15, identity="operator-0")
+    settings = settings_for(tmp_path)  # namespace kubeshowcase (NS)
     pipeline = PipelineView(name="nuclei", resource_version="1", spec={"image": "busybox:1.36"})
     body = job_for_run(RunView.from_body(run), pipeline, settings)
     assert body["metadata"]["ownerReferences"][0]["blockOwnerDeletion"] is True

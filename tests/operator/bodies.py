@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+from kubeshowcase_operator.settings import Settings
 
 
 def run_body(name: str = "run-1", *, phase: str | None = None,
@@ -72,3 +75,13 @@ def pod_body(name: str = "run-1-abcde", *, run: str | None = "run-1",
         meta["deletionTimestamp"] = deleting
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
             "status": {"phase": phase} if phase else {}}
+
+
+def settings_for(data_root: Path) -> Settings:
+    """The operator's settings in tests: namespace kubeshowcase, one run at a time."""
+    return Settings(
+        namespace="kubeshowcase", data_root=data_root, data_pvc="kubeshowcase-data",
+        max_concurrent_runs=1, queue_position_head=20, job_ttl_seconds=3600,
+        pipeline_run_as_user=1000, lease_name="kubeshowcase-operator",
+        lease_duration_seconds=15, identity="operator-0",
+    )

@@ -10,15 +10,12 @@ import yaml
 from kubeshowcase_operator.settings import Settings
 from tests.fixtures.apiserver import REPO
 
+from .bodies import settings_for
+
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        namespace="kubeshowcase", data_root=tmp_path, data_pvc="kubeshowcase-data",
-        max_concurrent_runs=1, queue_position_head=20, job_ttl_seconds=3600,
-        pipeline_run_as_user=1000, lease_name="kubeshowcase-operator",
-        lease_duration_seconds=15, identity="operator-0",
-    )
+    return settings_for(tmp_path)
 
 
 def _without_rules(node: object) -> object:
