@@ -56,9 +56,11 @@ def value_args(scenario: str | None, sets: tuple[str, ...], files: tuple[Path, .
 
 
 @functools.lru_cache(maxsize=64)
-def _render_text(scenario: str | None, sets: tuple[str, ...], files: tuple[Path, ...]) -> str:
+def _render_text(scenario: str | None, sets: tuple[str, ...], files: tuple[Path, ...],
+                 api_versions: tuple[str, ...] = ()) -> str:
+    extra = [arg for version in api_versions for arg in ("--api-versions", version)]
     result = run_helm("template", RELEASE, str(CHART), "--namespace", NAMESPACE,
-                      *value_args(scenario, sets, files))
+                      *value_args(scenario, sets, files), *extra)
     if result.returncode != 0:
         raise HelmFailed(f"helm template failed:\n{result.stderr}")
     return result.stdout
@@ -115,9 +117,11 @@ def containers_of(pod_spec: dict[str, Any]) -> list[dict[str, Any]]:
     return [*pod_spec.get("initContainers", []), *pod_spec["containers"]]
 
 
-def render(scenario: str | None = None, *sets: str, files: tuple[Path, ...] = ()) -> Manifests:
-    """Render the chart with a ci/ scenario, extra `--set`s and values files."""
-    text = _render_text(scenario, tuple(sets), tuple(files))
+def render(scenario: str | None = None, *sets: str, files: tuple[Path, ...] = (),
+           api_versions: tuple[str, ...] = ()) -> Manifests:
+    """Render the chart with a ci/ scenario, extra `--set`s and values files; `api_versions`
+    are the APIs the cluster is taken to serve (helm's `--api-versions`)."""
+    text = _render_text(scenario, tuple(sets), tuple(files), tuple(api_versions))
     objects = tuple(doc for doc in yaml.safe_load_all(text) if doc is not None)
     return Manifests(objects)
 

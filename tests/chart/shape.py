@@ -22,11 +22,13 @@ from tests.chart.sync import REPO_CRDS, closed_schema
 API_VERSIONS = {
     "ConfigMap": "v1",
     "CronJob": "batch/v1",
+    "CustomResourceDefinition": "apiextensions.k8s.io/v1",
     "Deployment": "apps/v1",
     "Ingress": "networking.k8s.io/v1",
     "NetworkPolicy": "networking.k8s.io/v1",
     "PersistentVolumeClaim": "v1",
     "Pod": "v1",
+    "PodDisruptionBudget": "policy/v1",
     "Role": "rbac.authorization.k8s.io/v1",
     "RoleBinding": "rbac.authorization.k8s.io/v1",
     "Secret": "v1",

@@ -78,25 +78,46 @@ app.kubernetes.io/component: {{ .component }}
 {{- end }}
 
 {{/*
-Create the name of the service account to use, per component.
-Call with (dict "root" $ "component" "web"); reads .Values.<component>.serviceAccount.
+The name of one component's ServiceAccount. Call with (dict "root" $ "component" "web"); reads
+.Values.<component>.serviceAccount. A created account defaults to "<fullname>-<component>"; an
+account the admin provides must be named, and never `default`: binding the component's Role to
+the namespace's default account would hand its permissions to every pod that names no account.
 */}}
 {{- define "kubeshowcase.serviceAccountName" -}}
 {{- $serviceAccount := (index .root.Values .component).serviceAccount }}
 {{- if $serviceAccount.create }}
 {{- default (include "kubeshowcase.componentName" .) $serviceAccount.name }}
+{{- else if not $serviceAccount.name }}
+{{- fail (printf "%s.serviceAccount.create=false needs %s.serviceAccount.name: name the existing ServiceAccount the %s pods run as (the chart binds its Role to it)" .component .component .component) }}
+{{- else if eq $serviceAccount.name "default" }}
+{{- fail (printf "%s.serviceAccount.name must not be `default`: the chart binds the %s Role to this account, and every pod of the namespace that names no account runs as `default`" .component .component) }}
 {{- else }}
-{{- default "default" $serviceAccount.name }}
+{{- $serviceAccount.name }}
 {{- end }}
 {{- end }}
 
 {{/*
-The image reference of one component; the tag defaults to the chart's appVersion.
-Call with (dict "root" $ "component" "web").
+The image reference of one component: `global.imageRegistry` replaces the registry of
+`image.repository` (or is put in front of a repository that names none), and `image.digest`
+pins the image (repository@sha256:...), winning over the tag, which defaults to the chart's
+appVersion. Call with (dict "root" $ "component" "web").
 */}}
 {{- define "kubeshowcase.image" -}}
 {{- $image := (index .root.Values .component).image }}
-{{- printf "%s:%s" $image.repository (default .root.Chart.AppVersion $image.tag) }}
+{{- $repository := $image.repository }}
+{{- with .root.Values.global.imageRegistry }}
+{{- $parts := splitn "/" 2 $repository }}
+{{- /* Docker's rule: a first part with a dot or colon, or localhost, is a registry host. */}}
+{{- if and $parts._1 (or (contains "." $parts._0) (contains ":" $parts._0) (eq $parts._0 "localhost")) }}
+{{- $repository = $parts._1 }}
+{{- end }}
+{{- $repository = printf "%s/%s" (trimSuffix "/" .) $repository }}
+{{- end }}
+{{- if $image.digest }}
+{{- printf "%s@%s" $repository $image.digest }}
+{{- else }}
+{{- printf "%s:%s" $repository (default .root.Chart.AppVersion $image.tag) }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -255,6 +276,9 @@ imagePullSecrets:
 Scheduling fields of one component's pods. Call with the component's values.
 */}}
 {{- define "kubeshowcase.scheduling" -}}
+{{- with .priorityClassName }}
+priorityClassName: {{ . | quote }}
+{{- end }}
 {{- with .nodeSelector }}
 nodeSelector:
   {{- toYaml . | nindent 2 }}
@@ -266,5 +290,48 @@ affinity:
 {{- with .tolerations }}
 tolerations:
   {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/*
+topologySpreadConstraints of one component's pods; a constraint without a labelSelector spreads
+that component's own pods. Call with (dict "root" $ "component" "web").
+*/}}
+{{- define "kubeshowcase.topologySpread" -}}
+{{- $constraints := list }}
+{{- range (index .root.Values .component).topologySpreadConstraints }}
+{{- $constraint := deepCopy . }}
+{{- if not $constraint.labelSelector }}
+{{- $_ := set $constraint "labelSelector" (dict "matchLabels" (include "kubeshowcase.componentSelectorLabels" $ | fromYaml)) }}
+{{- end }}
+{{- $constraints = append $constraints $constraint }}
+{{- end }}
+{{- with $constraints }}
+topologySpreadConstraints:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/*
+The probes of one container from its values: each of livenessProbe, readinessProbe and
+startupProbe that is set (an empty one is left out). Call with the component's values.
+*/}}
+{{- define "kubeshowcase.probes" -}}
+{{- range $probe := list "livenessProbe" "readinessProbe" "startupProbe" }}
+{{- with index $ $probe }}
+{{ $probe }}:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+A component's extraVolumes (a list of Volume) or extraVolumeMounts (a list of VolumeMount),
+as more items of the pod's `volumes` or the container's `volumeMounts`.
+Call with (list <the component's values> "extraVolumes").
+*/}}
+{{- define "kubeshowcase.extraItems" -}}
+{{- with index (index . 0) (index . 1) }}
+{{- toYaml . }}
 {{- end }}
 {{- end }}
