@@ -326,12 +326,13 @@ startupProbe that is set (an empty one is left out). Call with the component's v
 {{- end }}
 
 {{/*
-A component's extraVolumes (a list of Volume) or extraVolumeMounts (a list of VolumeMount),
-as more items of the pod's `volumes` or the container's `volumeMounts`.
-Call with (list <the component's values> "extraVolumes").
+A component's extraVolumes (a list of Volume) or extraVolumeMounts (a list of VolumeMount), as
+more items of the pod's `volumes` or the container's `volumeMounts`, each line indented by the
+third argument; nothing at all for an empty list.
+Call with (list <the component's values> "extraVolumes" 8).
 */}}
 {{- define "kubeshowcase.extraItems" -}}
 {{- with index (index . 0) (index . 1) }}
-{{- toYaml . }}
+{{- toYaml . | nindent (index $ 2) }}
 {{- end }}
 {{- end }}
