@@ -96,6 +96,7 @@ class KubeDouble:
         # Every Job as it was created (soak tests count a run's Jobs by its uid).
         self.job_creations = CreationLog("jobs.batch", None, Selector())
         self.cluster.store.subscribe(self.job_creations, None)
+        self.scheduler: Scheduler | None = None  # with run_jobs, once started
         self.url = ""
         self.ca_file = config.scratch / "tls" / "apiserver.crt"
         self._runner: web.AppRunner | None = None
@@ -130,8 +131,8 @@ class KubeDouble:
         self._load()
         self._tasks.append(asyncio.ensure_future(self.cluster.gc.run()))
         if self.config.run_jobs:
-            scheduler = Scheduler(self.cluster, self.config.node)
-            self._tasks.append(asyncio.ensure_future(scheduler.run()))
+            self.scheduler = Scheduler(self.cluster, self.config.node)
+            self._tasks.append(asyncio.ensure_future(self.scheduler.run()))
             self._tasks.append(asyncio.ensure_future(self.kubelet.run()))
             controller = JobController(self.cluster, self.config.jobs)
             self._tasks.append(asyncio.ensure_future(controller.run()))
