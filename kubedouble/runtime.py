@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from . import errors, patching, rbac_bootstrap
+from . import errors, patching, priorityclasses, rbac_bootstrap
 from .app import ServerSettings, make_app
 from .authn import ADMIN_TOKEN, API_AUDIENCES, Authenticator
 from .faults import Faults
@@ -119,6 +119,7 @@ class KubeDouble:
                 for crd in cluster.store.items(crds.qualified):
                     cluster.table.register_crd(crd)
         rbac_bootstrap.ensure(cluster)
+        priorityclasses.ensure(cluster)
         if config.crd_dir is not None:
             for crd in load_crd_files(config.crd_dir):
                 apply_object(cluster, crd, "")
