@@ -127,6 +127,10 @@ def test_kubectl_lists_the_classes(apiserver, kube_env) -> None:
         "metadata": {"name": "batch-low"}, "value": 10})
     assert created.status_code == 201, created.text
     assert kubectl(kube_env, "get", "pc", "batch-low", "-o", "jsonpath={.value}").stdout == "10"
+    header, *rows = kubectl(kube_env, "get", "pc").stdout.splitlines()
+    assert header.split() == ["NAME", "VALUE", "GLOBAL-DEFAULT", "AGE", "PREEMPTIONPOLICY"]
+    [row] = [line.split() for line in rows if line.startswith("batch-low ")]
+    assert (row[:3], row[-1]) == (["batch-low", "10", "false"], "PreemptLowerPriority")
 
 
 def test_a_job_naming_an_unknown_class_cannot_make_its_pod(apiserver) -> None:
