@@ -23,9 +23,10 @@ ARCHES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm
 def default_labels(node_name: str) -> dict[str, str]:
     """The labels every kubelet puts on its node (well-known labels, kubelet_node_status.go)."""
     machine = platform.machine().lower()
+    arch = ARCHES.get(machine, machine)
     return {"kubernetes.io/hostname": node_name, "kubernetes.io/os": "linux",
-            "kubernetes.io/arch": ARCHES.get(machine, machine),
-            "beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": ARCHES.get(machine, machine)}
+            "kubernetes.io/arch": arch, "beta.kubernetes.io/os": "linux",
+            "beta.kubernetes.io/arch": arch}
 
 
 def tolerates(toleration: Mapping[str, Any], taint: Mapping[str, Any]) -> bool:

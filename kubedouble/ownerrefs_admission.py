@@ -67,8 +67,9 @@ def validate(cluster: Any, resource: Resource, new: dict[str, Any],
             api_version=resource.version, namespace=namespace, resource=resource.plural,
             subresource=subresource or "", name=name))
         if not allowed:
-            raise errors.admission_forbidden(resource, name, "cannot set an ownerRef on a resource you can't "
-                                             f"delete: {_denial(reason)}")
+            raise errors.admission_forbidden(
+                resource, name,
+                f"cannot set an ownerRef on a resource you can't delete: {_denial(reason)}")
     for ref in new_blocking_refs(new, old):
         owner = cluster.table.find_kind(ref.get("apiVersion", ""), ref.get("kind", ""))
         if owner is None:

@@ -3,7 +3,9 @@ requests fit, else say why.
 
 The node suits a pod whose tolerations cover its NoSchedule/NoExecute taints and whose
 nodeSelector and required node affinity its labels meet (nodeaffinity.py; the node has the
-kubelet's well-known labels, and tests add labels and taints with `set_node`). Fit is the NodeResourcesFit plugin's: the pod's requests (the larger of its containers' sum and
+kubelet's well-known labels, and tests add labels and taints with `set_node`).
+
+Fit is the NodeResourcesFit plugin's: the pod's requests (the larger of its containers' sum and
 any one init container) against the node's allocatable less what the non-terminal pods bound
 there request. A pod that does not fit keeps `PodScheduled=False`, reason `Unschedulable`, with
 a `FailedScheduling` Event in the scheduler's words, and is tried again when a pod leaves.

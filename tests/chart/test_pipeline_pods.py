@@ -44,8 +44,9 @@ def test_an_account_made_elsewhere_is_named_and_never_default():
     assert [a["metadata"]["labels"]["app.kubernetes.io/component"]
             for a in manifests.of_kind("ServiceAccount")].count("pipeline") == 0
     assert operator_env(manifests)["PIPELINE_SERVICE_ACCOUNT"] == "lab-pipelines"
-    assert "pipelineDefaults.serviceAccount.create=false needs pipelineDefaults.serviceAccount.name" \
-        in render_error("default-values.yaml", "pipelineDefaults.serviceAccount.create=false")
+    unnamed = render_error("default-values.yaml", "pipelineDefaults.serviceAccount.create=false")
+    assert ("pipelineDefaults.serviceAccount.create=false needs "
+            "pipelineDefaults.serviceAccount.name") in unnamed
     assert 'pipelineDefaults.serviceAccount.name must not be "default"' in render_error(
         "default-values.yaml", "pipelineDefaults.serviceAccount.create=false",
         "pipelineDefaults.serviceAccount.name=default")

@@ -55,8 +55,8 @@ def test_pipeline_jobs_run_as_the_web_apps_uid_and_group():
     operator = manifests.component("Deployment", "operator")["spec"]["template"]["spec"]
     env = {item["name"]: item.get("value") for item in operator["containers"][0]["env"]}
     context = web["securityContext"]
-    assert (env["PIPELINE_RUN_AS_USER"], env["PIPELINE_RUN_AS_GROUP"], env["PIPELINE_FS_GROUP"]) == (
-        str(context["runAsUser"]), str(context["runAsGroup"]), str(context["fsGroup"]))
+    ids = (env["PIPELINE_RUN_AS_USER"], env["PIPELINE_RUN_AS_GROUP"], env["PIPELINE_FS_GROUP"])
+    assert ids == (str(context["runAsUser"]), str(context["runAsGroup"]), str(context["fsGroup"]))
 
 
 def test_only_the_components_that_call_the_api_get_a_token():
