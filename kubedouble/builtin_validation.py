@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import field_errors as fe
-from . import rbac_validation
+from . import priorityclasses, rbac_validation
 from .job_validation import pod_failure_policy_causes, pod_replacement_policy_causes
 from .resources import Resource
 
@@ -276,6 +276,7 @@ def _lease(obj: dict[str, Any]) -> Causes:
 
 KIND_RULES = {"pods": _pod, "jobs.batch": _job, "configmaps": _config_map, "secrets": _secret,
               "events": _event, "leases.coordination.k8s.io": _lease,
+              priorityclasses.PRIORITY_CLASSES: priorityclasses.validate,
               **rbac_validation.KIND_RULES}
 
 

@@ -110,3 +110,15 @@ def unsupported_media_type(content_type: str) -> ApiError:
 
 def cause(field: str, message: str, reason: str = "FieldValueInvalid") -> dict[str, str]:
     return {"reason": reason, "message": message, "field": field}
+
+
+def admission_forbidden(resource: Any, name: str, message: str) -> ApiError:
+    """403 as an admission plugin refuses a request (admission.NewForbidden): `resource` is the
+    kubedouble Resource; `name` the object's, or its generateName before one is generated."""
+    details: dict[str, Any] = {"kind": resource.plural}
+    if name:
+        details = {"name": name, **details}
+    if resource.group:
+        details["group"] = resource.group
+    shown = f'{resource.qualified} "{name}"' if name else resource.qualified
+    return ApiError(403, "Forbidden", f"{shown} is forbidden: {message}", details)

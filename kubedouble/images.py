@@ -195,3 +195,15 @@ def load_images(doc: dict[str, Any], relative_to: Path) -> ImageStore:
                              programs=programs, files=files)
         store.add(str(reference), image)
     return store
+
+
+def missing_pull_secrets(pod: dict[str, Any], lookup: Any) -> list[str]:
+    """The pod's imagePullSecrets that its namespace lacks (`lookup(plural, name)`)."""
+    names = [ref.get("name", "") for ref in pod["spec"].get("imagePullSecrets") or []]
+    return [name for name in names if lookup("secrets", name) is None]
+
+
+def missing_pull_secrets_message(names: list[str]) -> str:
+    """The kubelet's FailedToRetrieveImagePullSecret warning (kubelet_pods.go)."""
+    return (f"Unable to retrieve some image pull secrets ({', '.join(names)}); attempting to "
+            f"pull the image may not succeed.")

@@ -309,6 +309,11 @@ class Kubelet:
         reference = spec.get("image", "")
         policy = spec.get("imagePullPolicy", "IfNotPresent")
         delay = self.settings.image_pull_backoff_seconds
+        missing = images.missing_pull_secrets(run.pod, self._lookup_in(
+            run.pod["metadata"]["namespace"]))
+        if missing:  # the pull goes on: the image may need no credentials (getPullSecretsForPod)
+            self._event(run, "Warning", "FailedToRetrieveImagePullSecret",
+                        images.missing_pull_secrets_message(missing))
         while self._wanted(run):
             found = self.settings.images.find(reference)
             if found is not None:

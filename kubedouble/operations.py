@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from . import (apply, builtin_types, builtin_validation, cel, defaults, errors, graceful,
-               immutability, ownerrefs_admission, patching, validation)
+               immutability, ownerrefs_admission, patching, priority_admission, validation)
 from .bodies import check_size, clone, decoded, random_suffix, typed, without
 from .clock import now
 from .gc import GarbageCollector
@@ -63,6 +63,7 @@ class Cluster:
         obj = decoded(resource, typed(resource, body), field_validation)
         meta = obj["metadata"]
         self._place(resource, namespace, meta)
+        priority_admission.admit(self, resource, obj)  # mutating admission, before the name
         if not meta.get("name"):
             if not meta.get("generateName"):
                 raise errors.invalid(resource.kind_group, "", [errors.cause(
@@ -273,6 +274,8 @@ class Cluster:
             raise errors.invalid(resource.kind_group, name, causes)
         self._check_schema(resource, result, field_validation, old=existing)
         ownerrefs_admission.validate(self, resource, result, existing, subresource)
+        if subresource is None:
+            priority_admission.admit(self, resource, result, existing)
         check_size(result)
         if result == existing:
             return existing  # a no-op write changes nothing, not even the resourceVersion

@@ -46,16 +46,6 @@ def new_blocking_refs(new: dict[str, Any], old: dict[str, Any] | None) -> list[d
             if r.get("blockOwnerDeletion") and r.get("uid") not in blocking_before]
 
 
-def _forbidden(resource: Resource, name: str, message: str) -> errors.ApiError:
-    details: dict[str, Any] = {"kind": resource.plural}
-    if name:
-        details = {"name": name, **details}
-    if resource.group:
-        details["group"] = resource.group
-    shown = f'{resource.qualified} "{name}"' if name else resource.qualified
-    return errors.ApiError(403, "Forbidden", f"{shown} is forbidden: {message}", details)
-
-
 def _denial(reason: str) -> str:
     return f"{reason}, <nil>"
 
@@ -77,12 +67,13 @@ def validate(cluster: Any, resource: Resource, new: dict[str, Any],
             api_version=resource.version, namespace=namespace, resource=resource.plural,
             subresource=subresource or "", name=name))
         if not allowed:
-            raise _forbidden(resource, name, "cannot set an ownerRef on a resource you can't "
-                                             f"delete: {_denial(reason)}")
+            raise errors.admission_forbidden(
+                resource, name,
+                f"cannot set an ownerRef on a resource you can't delete: {_denial(reason)}")
     for ref in new_blocking_refs(new, old):
         owner = cluster.table.find_kind(ref.get("apiVersion", ""), ref.get("kind", ""))
         if owner is None:
-            raise _forbidden(resource, name, (
+            raise errors.admission_forbidden(resource, name, (
                 "cannot set blockOwnerDeletion in this case because cannot find RESTMapping "
                 f"for APIVersion {ref.get('apiVersion', '')} Kind {ref.get('kind', '')}: no "
                 f'matches for kind "{ref.get("kind", "")}" in version '
@@ -92,6 +83,6 @@ def validate(cluster: Any, resource: Resource, new: dict[str, Any],
             api_version=owner.version, namespace=namespace, resource=owner.plural,
             subresource="finalizers", name=ref.get("name", "")))
         if not allowed:
-            raise _forbidden(resource, name, (
+            raise errors.admission_forbidden(resource, name, (
                 "cannot set blockOwnerDeletion if an ownerReference refers to a resource you "
                 f"can't set finalizers on: {_denial(reason)}"))

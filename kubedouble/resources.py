@@ -106,6 +106,8 @@ BUILTINS: tuple[Resource, ...] = (
     _builtin("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", namespaced=False),
     _builtin("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding",
              namespaced=False),
+    _builtin("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", namespaced=False,
+             short_names=("pc",)),
     _builtin("kopf.dev", "v1", "kopfpeerings", "KopfPeering", custom=True, has_generation=True),
     _builtin("kopf.dev", "v1", "clusterkopfpeerings", "ClusterKopfPeering", namespaced=False,
              custom=True, has_generation=True),

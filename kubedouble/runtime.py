@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from . import errors, patching, rbac_bootstrap
+from . import errors, patching, priorityclasses, rbac_bootstrap
 from .app import ServerSettings, make_app
 from .authn import ADMIN_TOKEN, API_AUDIENCES, Authenticator
 from .faults import Faults
@@ -96,6 +96,7 @@ class KubeDouble:
         # Every Job as it was created (soak tests count a run's Jobs by its uid).
         self.job_creations = CreationLog("jobs.batch", None, Selector())
         self.cluster.store.subscribe(self.job_creations, None)
+        self.scheduler: Scheduler | None = None  # with run_jobs, once started
         self.url = ""
         self.ca_file = config.scratch / "tls" / "apiserver.crt"
         self._runner: web.AppRunner | None = None
@@ -118,6 +119,7 @@ class KubeDouble:
                 for crd in cluster.store.items(crds.qualified):
                     cluster.table.register_crd(crd)
         rbac_bootstrap.ensure(cluster)
+        priorityclasses.ensure(cluster)
         if config.crd_dir is not None:
             for crd in load_crd_files(config.crd_dir):
                 apply_object(cluster, crd, "")
@@ -130,8 +132,8 @@ class KubeDouble:
         self._load()
         self._tasks.append(asyncio.ensure_future(self.cluster.gc.run()))
         if self.config.run_jobs:
-            scheduler = Scheduler(self.cluster, self.config.node)
-            self._tasks.append(asyncio.ensure_future(scheduler.run()))
+            self.scheduler = Scheduler(self.cluster, self.config.node)
+            self._tasks.append(asyncio.ensure_future(self.scheduler.run()))
             self._tasks.append(asyncio.ensure_future(self.kubelet.run()))
             controller = JobController(self.cluster, self.config.jobs)
             self._tasks.append(asyncio.ensure_future(controller.run()))

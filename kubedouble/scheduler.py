@@ -1,4 +1,9 @@
-"""Stands in for kube-scheduler on a one-node cluster: bind a pod if its requests fit, else say why.
+"""Stands in for kube-scheduler on a one-node cluster: bind a pod if the node suits it and its
+requests fit, else say why.
+
+The node suits a pod whose tolerations cover its NoSchedule/NoExecute taints and whose
+nodeSelector and required node affinity its labels meet (nodeaffinity.py; the node has the
+kubelet's well-known labels, and tests add labels and taints with `set_node`).
 
 Fit is the NodeResourcesFit plugin's: the pod's requests (the larger of its containers' sum and
 any one init container) against the node's allocatable less what the non-terminal pods bound
@@ -16,6 +21,7 @@ from typing import Any
 
 from . import apply, errors
 from .clock import now
+from .nodeaffinity import default_labels, filter_failure
 from .operations import Cluster
 from .quantities import quantity
 from .selectors import Selector
@@ -81,10 +87,15 @@ def insufficient(pod: dict[str, Any], bound: list[dict[str, Any]],
 def unschedulable_message(short: list[str], ever: bool) -> str:
     """The scheduler's FailedScheduling words for one node (framework.Diagnosis, preemption)."""
     words = {"pods": "Too many pods"}
-    reasons = ", ".join(f"1 {words.get(name, f'Insufficient {name}')}" for name in short)
-    victims = ("1 Preemption is not helpful for scheduling" if not ever
-               else "1 No preemption victims found for incoming pod")
-    return (f"0/1 nodes are available: {reasons}. preemption: 0/1 nodes are available: "
+    return filter_message([words.get(name, f"Insufficient {name}") for name in short], ever)
+
+
+def filter_message(reasons: list[str], preemption_may_help: bool) -> str:
+    """`0/1 nodes are available: 1 <reason>, ... preemption: ...` for the one node."""
+    shown = ", ".join(f"1 {reason}" for reason in reasons)
+    victims = ("1 No preemption victims found for incoming pod" if preemption_may_help
+               else "1 Preemption is not helpful for scheduling")
+    return (f"0/1 nodes are available: {shown}. preemption: 0/1 nodes are available: "
             f"{victims}.")
 
 
@@ -94,6 +105,21 @@ class Scheduler:
         self.capacity = capacity
         self.pods = cluster.resource("", "v1", "pods")
         self._waiting: set[tuple[str, str]] = set()  # pods found unschedulable, tried again
+        self.labels: dict[str, str] = default_labels(NODE)
+        self.taints: list[dict[str, Any]] = []
+
+    def set_node(self, labels: dict[str, str | None] | None = None,
+                 taints: list[dict[str, Any]] | None = None) -> None:
+        """Label the node (a None value removes the label) and/or replace its taints, as
+        `kubectl label` / `kubectl taint` would; pods waiting for a node are tried again."""
+        for key, value in (labels or {}).items():
+            if value is None:
+                self.labels.pop(key, None)
+            else:
+                self.labels[key] = value
+        if taints is not None:
+            self.taints = [dict(taint) for taint in taints]
+        self._retry()
 
     async def run(self) -> None:
         apply.act_as("kube-scheduler")
@@ -111,15 +137,18 @@ class Scheduler:
                     elif event.type == "ADDED":
                         self._consider(event.obj)
                 if retry:
-                    for key in sorted(self._waiting):
-                        found = self.cluster.store.get(self.pods.qualified, *key)
-                        if found is None:
-                            self._waiting.discard(key)
-                        else:
-                            self._consider(found)
+                    self._retry()
                 await asyncio.sleep(0)
         finally:
             self.cluster.store.unsubscribe(watcher)
+
+    def _retry(self) -> None:
+        for key in sorted(self._waiting):
+            found = self.cluster.store.get(self.pods.qualified, *key)
+            if found is None:
+                self._waiting.discard(key)
+            else:
+                self._consider(found)
 
     def _bound(self) -> list[dict[str, Any]]:
         return [p for p in self.cluster.store.items(self.pods.qualified)
@@ -133,6 +162,11 @@ class Scheduler:
                 or spec.get("schedulerName", SCHEDULER) != SCHEDULER
                 or (pod.get("status") or {}).get("phase") in TERMINAL):
             self._waiting.discard(key)
+            return
+        failure = filter_failure(spec, NODE, self.labels, self.taints)
+        if failure:
+            self._waiting.add(key)
+            self._refuse(pod, filter_message([failure], preemption_may_help=False))
             return
         short, ever = insufficient(pod, self._bound(), self.capacity)
         if short:

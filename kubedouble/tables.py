@@ -240,6 +240,11 @@ _BUILTIN |= {"roles.rbac.authorization.k8s.io": _CREATED_AT,
              "clusterroles.rbac.authorization.k8s.io": _CREATED_AT,
              "rolebindings.rbac.authorization.k8s.io": _BINDINGS,
              "clusterrolebindings.rbac.authorization.k8s.io": _BINDINGS}
+# printers.go priorityClassColumnDefinitions
+_BUILTIN["priorityclasses.scheduling.k8s.io"] = (
+    [_col("Value", "integer"), _col("Global-Default", "boolean"), _AGE, _col("PreemptionPolicy")],
+    lambda o: [o.get("value", 0), bool(o.get("globalDefault")),
+               age(o["metadata"].get("creationTimestamp")), o.get("preemptionPolicy", "")])
 
 
 def columns_and_cells(resource: Resource) -> tuple[list[dict], Callable[[dict], list[Any]]]:

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from .app import ServerSettings
@@ -37,6 +38,14 @@ class ApiServerHandle:
     lifetimes: Lifetimes = field(default_factory=Lifetimes)
     job_creations: CreationLog = field(
         default_factory=lambda: CreationLog("jobs.batch", None, Selector()))
+    _set_node: Callable[..., None] | None = None
+
+    def set_node(self, labels: dict[str, str | None] | None = None,
+                 taints: list[dict[str, Any]] | None = None) -> None:
+        """Label the one node (None removes a label) and/or replace its taints (a list of
+        `{key, value, effect}`); pods waiting to be scheduled are tried again."""
+        assert self._set_node is not None, "the double runs no scheduler"
+        self._set_node(labels, taints)
 
     def add_image(self, reference: str, image: Image) -> None:
         """Give the node one more image (pods waiting in ImagePullBackOff retry it)."""
@@ -122,10 +131,23 @@ def start_apiserver(*, crd_dir: Path | None, volumes: dict[str, Path], tmp_dir: 
         raise RuntimeError(f"kubedouble did not start: {failure[0] if failure else 'timeout'}")
     config_path = tmp_dir / "kubeconfig"
     config_path.write_text(kubeconfig(double.url, namespace, double.ca_file))
+
+    def set_node(labels: dict[str, str | None] | None,
+                 taints: list[dict[str, Any]] | None) -> None:
+        scheduler = double.scheduler
+        assert scheduler is not None, "the double runs no scheduler"
+        done = asyncio.run_coroutine_threadsafe(_call(scheduler.set_node, labels, taints), loop)
+        done.result(30)
+
     try:
         yield ApiServerHandle(double.url, config_path, namespace, double.faults, double.ca_file,
                              store, lifetimes=double.kubelet.lifetimes,
-                             job_creations=double.job_creations)
+                             job_creations=double.job_creations, _set_node=set_node)
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(30)
+
+
+async def _call(function: Callable[..., None], *args: Any) -> None:
+    """Run a function on the double's loop (its scheduler is not thread-safe)."""
+    function(*args)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .names import job_name_for, label_value_for
+from .placement import pod_placement
 from .settings import Settings
 from .views import API_VERSION, RUN_KIND, PipelineView, RunView
 
@@ -61,8 +62,16 @@ def labels_for(run: RunView) -> dict[str, str]:
     }
 
 
+def pipeline_ids(pipeline: PipelineView, settings: Settings) -> tuple[int, int]:
+    """(uid, gid) the pipeline runs as: its own, else the operator's (one chart value)."""
+    spec = pipeline.spec
+    return (int(spec.get("runAsUser") or settings.pipeline_run_as_user),
+            int(spec.get("runAsGroup") or settings.pipeline_group))
+
+
 def _container(run: RunView, pipeline: PipelineView, settings: Settings) -> dict[str, Any]:
     spec = pipeline.spec
+    uid, gid = pipeline_ids(pipeline, settings)
     mount_path = handshake_of(pipeline).mount_path
     # The run id is ours to set: a Pipeline's own KSC_RUN_ID must not shadow it.
     env = [dict(item) for item in spec.get("env") or () if item.get("name") != RUN_ID_ENV]
@@ -75,14 +84,13 @@ def _container(run: RunView, pipeline: PipelineView, settings: Settings) -> dict
         "volumeMounts": [{"name": VOLUME_NAME, "mountPath": mount_path, "subPath": run.project}],
         "securityContext": {
             "runAsNonRoot": True,
-            "runAsUser": spec.get("runAsUser") or settings.pipeline_run_as_user,
+            "runAsUser": uid,
+            "runAsGroup": gid,
             "allowPrivilegeEscalation": False,
             "capabilities": {"drop": ["ALL"]},
             "seccompProfile": {"type": "RuntimeDefault"},
         },
     }
-    if spec.get("runAsGroup"):
-        container["securityContext"]["runAsGroup"] = spec["runAsGroup"]
     # User input reaches the pipeline only through the args file: command and args are the
     # Pipeline's own lists, passed as an exec vector (never through a shell).
     for key in ("imagePullPolicy", "command", "args", "resources"):
@@ -94,13 +102,15 @@ def _container(run: RunView, pipeline: PipelineView, settings: Settings) -> dict
 def job_for_run(run: RunView, pipeline: PipelineView, settings: Settings) -> dict[str, Any]:
     """The complete Job manifest for a run (deterministic: the same inputs give the same Job)."""
     labels = labels_for(run)
+    uid, gid = pipeline_ids(pipeline, settings)
     pod_security: dict[str, Any] = {
         "runAsNonRoot": True,
-        "runAsUser": pipeline.spec.get("runAsUser") or settings.pipeline_run_as_user,
+        "runAsUser": uid,
+        "runAsGroup": gid,
+        # The data volume's group, shared with the web app's files.
+        "fsGroup": settings.pipeline_volume_group,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
-    if pipeline.spec.get("runAsGroup"):
-        pod_security["runAsGroup"] = pipeline.spec["runAsGroup"]
     job_spec: dict[str, Any] = {
         "backoffLimit": int(pipeline.spec.get("backoffLimit") or 0),
         "template": {
@@ -111,6 +121,7 @@ def job_for_run(run: RunView, pipeline: PipelineView, settings: Settings) -> dic
                 "restartPolicy": "Never",
                 # A pipeline has no business with the Kubernetes API.
                 "automountServiceAccountToken": False,
+                **pod_placement(pipeline.spec, settings.pipeline_defaults),
                 "securityContext": pod_security,
                 "containers": [_container(run, pipeline, settings)],
                 "volumes": [{

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .lease import lease_margin, request_timeout_for
+from .placement import PlacementError, PodDefaults, load_pod_defaults
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -45,6 +46,20 @@ class Settings:
     # A pod of ours still Terminating this long after its grace period ended is force-deleted
     # (its kubelet no longer answers: a lost node); until then it holds its slot and folder.
     terminating_timeout_seconds: int = 120
+    # The pipeline pod's group and its volumes' group (fsGroup); unset, the uid (the chart
+    # sets all three from podSecurityContext, which web and operator run with too).
+    pipeline_run_as_group: int | None = None
+    pipeline_fs_group: int | None = None
+    # Where and as whom a pipeline's pod runs unless its Pipeline says (placement.py).
+    pipeline_defaults: PodDefaults = PodDefaults()
+
+    @property
+    def pipeline_group(self) -> int:
+        return self.pipeline_run_as_group or self.pipeline_run_as_user
+
+    @property
+    def pipeline_volume_group(self) -> int:
+        return self.pipeline_fs_group or self.pipeline_group
 
 
 def _text(env: Mapping[str, str], name: str, default: str | None = None) -> str:
@@ -94,6 +109,12 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
     if len(identity) > 253:
         raise SettingsError(f"POD_NAME must be at most 253 characters, got {len(identity)}")
     lease_duration = _integer(env, "LEASE_DURATION_SECONDS", 15, minimum=1)
+    try:
+        pipeline_defaults = load_pod_defaults(env)
+    except PlacementError as error:
+        raise SettingsError(str(error)) from None
+    run_as_user = _integer(env, "PIPELINE_RUN_AS_USER", 1000, minimum=1)
+    run_as_group = _integer(env, "PIPELINE_RUN_AS_GROUP", run_as_user, minimum=1)
     return Settings(
         namespace=_dns_name(env, "KUBE_NAMESPACE", None, DNS_LABEL, 63),
         data_root=data_root,
@@ -101,7 +122,10 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         max_concurrent_runs=_integer(env, "MAX_CONCURRENT_RUNS", 1, minimum=1),
         queue_position_head=_integer(env, "QUEUE_POSITION_HEAD", 20, minimum=0),
         job_ttl_seconds=_integer(env, "JOB_TTL_SECONDS", 3600, minimum=0),
-        pipeline_run_as_user=_integer(env, "PIPELINE_RUN_AS_USER", 1000, minimum=1),
+        pipeline_run_as_user=run_as_user,
+        pipeline_run_as_group=run_as_group,
+        pipeline_fs_group=_integer(env, "PIPELINE_FS_GROUP", run_as_group, minimum=1),
+        pipeline_defaults=pipeline_defaults,
         lease_name=_dns_name(env, "LEASE_NAME", "kubeshowcase-operator", DNS_SUBDOMAIN, 253),
         lease_duration_seconds=lease_duration,
         identity=identity,

@@ -48,13 +48,15 @@ def test_every_scenario_has_pods_to_check():
         assert kinds == ["CronJob", "Deployment", "Deployment", "Pod"], scenario
 
 
-def test_pipeline_jobs_run_as_the_web_apps_uid():
-    # Pipelines write into project folders the web app created; the Jobs' pods set no fsGroup.
+def test_pipeline_jobs_run_as_the_web_apps_uid_and_group():
+    # Pipelines write into project folders the web app created: one value, podSecurityContext.
     manifests = render("default-values.yaml")
     web = manifests.component("Deployment", "web")["spec"]["template"]["spec"]
     operator = manifests.component("Deployment", "operator")["spec"]["template"]["spec"]
     env = {item["name"]: item.get("value") for item in operator["containers"][0]["env"]}
-    assert env["PIPELINE_RUN_AS_USER"] == str(web["securityContext"]["runAsUser"])
+    context = web["securityContext"]
+    ids = (env["PIPELINE_RUN_AS_USER"], env["PIPELINE_RUN_AS_GROUP"], env["PIPELINE_FS_GROUP"])
+    assert ids == (str(context["runAsUser"]), str(context["runAsGroup"]), str(context["fsGroup"]))
 
 
 def test_only_the_components_that_call_the_api_get_a_token():
@@ -62,4 +64,5 @@ def test_only_the_components_that_call_the_api_get_a_token():
     (test_pod,) = manifests.of_kind("Pod")
     assert test_pod["spec"]["automountServiceAccountToken"] is False
     for account in manifests.of_kind("ServiceAccount"):
-        assert account["automountServiceAccountToken"] is True
+        calls_the_api = account["metadata"]["labels"]["app.kubernetes.io/component"] != "pipeline"
+        assert account["automountServiceAccountToken"] is calls_the_api

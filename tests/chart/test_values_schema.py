@@ -17,6 +17,8 @@ OPEN_OBJECTS = {
     "definitions.envList.items.properties.valueFrom",
     # Free-form in the Pipeline CRD too (x-kubernetes-preserve-unknown-fields).
     "definitions.pipelineSpec.properties.form",
+    "definitions.pipelineSpec.properties.affinity.properties.podAffinity",
+    "definitions.pipelineSpec.properties.affinity.properties.podAntiAffinity",
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from kubeshowcase_operator.jobs import handshake_of, job_for_run, ttl_patch
 from kubeshowcase_operator.settings import Settings
 from kubeshowcase_operator.views import PipelineView, RunView
@@ -78,10 +80,21 @@ def test_it_runs_as_non_root_without_privileges(settings: Settings) -> None:
     assert pod["restartPolicy"] == "Never"
     assert pod["automountServiceAccountToken"] is False
     assert pod["securityContext"] == {"runAsNonRoot": True, "runAsUser": 1000,
+                                      "runAsGroup": 1000, "fsGroup": 1000,
                                       "seccompProfile": {"type": "RuntimeDefault"}}
     assert pod["containers"][0]["securityContext"] == {
-        "runAsNonRoot": True, "runAsUser": 1000, "allowPrivilegeEscalation": False,
-        "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}
+        "runAsNonRoot": True, "runAsUser": 1000, "runAsGroup": 1000,
+        "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"}}
+
+
+def test_the_ids_come_from_the_settings(settings: Settings) -> None:
+    ids = replace(settings, pipeline_run_as_user=10001, pipeline_run_as_group=10002,
+                  pipeline_fs_group=10003)
+    pod = build(ids)["spec"]["template"]["spec"]
+    assert {k: pod["securityContext"][k] for k in ("runAsUser", "runAsGroup", "fsGroup")} == {
+        "runAsUser": 10001, "runAsGroup": 10002, "fsGroup": 10003}
+    assert pod["containers"][0]["securityContext"]["runAsGroup"] == 10002
 
 
 def test_the_pipeline_may_choose_its_user(settings: Settings) -> None:
@@ -89,6 +102,7 @@ def test_the_pipeline_may_choose_its_user(settings: Settings) -> None:
     assert pod["securityContext"]["runAsUser"] == 4242
     assert pod["securityContext"]["runAsGroup"] == 77
     assert pod["containers"][0]["securityContext"]["runAsUser"] == 4242
+    assert pod["securityContext"]["fsGroup"] == 1000  # the data volume's group stays
 
 
 def test_a_job_gets_its_ttl_only_once_its_outcome_is_written(settings: Settings) -> None:

@@ -313,6 +313,23 @@ topologySpreadConstraints:
 {{- end }}
 
 {{/*
+The ServiceAccount pipeline pods run as unless their Pipeline names one: `<fullname>-pipeline`
+when created, else the given name (required, and never the namespace's `default`).
+*/}}
+{{- define "kubeshowcase.pipeline.serviceAccountName" -}}
+{{- $serviceAccount := .Values.pipelineDefaults.serviceAccount }}
+{{- if $serviceAccount.create }}
+{{- default (include "kubeshowcase.componentName" (dict "root" . "component" "pipeline")) $serviceAccount.name }}
+{{- else if not $serviceAccount.name }}
+{{- fail "pipelineDefaults.serviceAccount.create=false needs pipelineDefaults.serviceAccount.name: pipeline pods would otherwise run as the namespace's default ServiceAccount" }}
+{{- else if eq $serviceAccount.name "default" }}
+{{- fail "pipelineDefaults.serviceAccount.name must not be \"default\": the namespace's default ServiceAccount may be granted more than pipelines should have" }}
+{{- else }}
+{{- $serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
 The probes of one container from its values: each of livenessProbe, readinessProbe and
 startupProbe that is set (an empty one is left out). Call with the component's values.
 */}}
@@ -335,4 +352,25 @@ Call with (list <the component's values> "extraVolumes" 8).
 {{- with index (index . 0) (index . 1) }}
 {{- toYaml . | nindent (index $ 2) }}
 {{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+The uid, gid and volume group of pipeline Jobs, all from podSecurityContext (the web app's
+own, so pipelines can write into the folders it made); as JSON [uid, gid, fsGroup].
+*/}}
+{{- define "kubeshowcase.pipeline.ids" -}}
+{{- $context := .Values.podSecurityContext }}
+{{- if not $context.runAsUser }}
+{{- fail "podSecurityContext.runAsUser is required: web, operator and pipeline Jobs share one data volume and run as that uid" }}
+{{- end }}
+{{- $uid := $context.runAsUser | int64 }}
+{{- with .Values.operator.pipelineRunAsUser }}
+{{- if ne (. | int64) $uid }}
+{{- fail (printf "operator.pipelineRunAsUser (%d) is deprecated and must equal podSecurityContext.runAsUser (%d): pipeline Jobs now run as podSecurityContext's uid; unset it" (. | int64) $uid) }}
+{{- end }}
+{{- end }}
+{{- $gid := default $uid $context.runAsGroup | int64 }}
+{{- $fsGroup := default $gid $context.fsGroup | int64 }}
+{{- list $uid $gid $fsGroup | toJson }}
 {{- end }}
