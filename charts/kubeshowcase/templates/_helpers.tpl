@@ -353,7 +353,6 @@ Call with (list <the component's values> "extraVolumes" 8).
 {{- toYaml . | nindent (index $ 2) }}
 {{- end }}
 {{- end }}
-{{- end }}
 
 {{/*
 The uid, gid and volume group of pipeline Jobs, all from podSecurityContext (the web app's
