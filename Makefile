@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# checkov (tests/chart/test_checkov.py) lives in a venv of its own: its pins clash with ours.
+CHECKOV_VENV := .checkov-venv
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-stamp
 
-.PHONY: test demo lint constraints clean soak
+.PHONY: test install demo lint constraints clean soak
 
 $(STAMP): requirements-dev.txt constraints.txt web/requirements.txt operator/requirements.txt pipelines/nuclei/requirements.txt tools/install_kube_binaries.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -12,7 +15,9 @@ $(STAMP): requirements-dev.txt constraints.txt web/requirements.txt operator/req
 	$(PY) tools/install_kube_binaries.py $(VENV)/bin
 	touch $@
 
-test: $(STAMP)
+install: $(STAMP) $(CHECKOV_STAMP)
+
+test: $(STAMP) $(CHECKOV_STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m pytest $(PYTEST_ARGS)
 
 # The long soak (bench/soak.py; a short one runs in `make test`): 200 runs at
@@ -26,6 +31,11 @@ soak: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/hadolint Dockerfile.web Dockerfile.operator pipelines/*/Dockerfile
 
+$(CHECKOV_STAMP): tools/checkov-requirements.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q --disable-pip-version-check -r tools/checkov-requirements.txt
+	touch $@
+
 # Re-pin every transitive package after changing a requirements file.
 constraints:
 	rm -rf /tmp/ksc-constraints-venv
@@ -35,7 +45,7 @@ constraints:
 	  /tmp/ksc-constraints-venv/bin/pip freeze | grep -v '^pip==' ) > constraints.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache
 
 # The whole stack on this machine: PostgreSQL, API-server double + Job runner, operator, web.
 demo: $(STAMP)
