@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from . import apply, errors, images
+from . import apply, errors, images, podnet, probes
 from .clock import now, parse_time
 from .containers import ConfigError, ContainerPlan, MountError, plan_container
 from .lifetimes import Lifetimes
@@ -43,9 +43,11 @@ POD_DEADLINE = ("DeadlineExceeded", "Pod was active on the node longer than the 
 
 class Kubelet:
     def __init__(self, cluster: Cluster, settings: KubeletSettings,
-                 issue_token: TokenIssuer | None = None) -> None:
+                 issue_token: TokenIssuer | None = None,
+                 addresses: podnet.AddressPool | None = None) -> None:
         self.cluster = cluster
         self.settings = settings
+        self.addresses = addresses or podnet.AddressPool()  # pod IPs
         self.pods = cluster.resource("", "v1", "pods")
         self.logs: dict[tuple[str, str], LogBuffer] = {}  # (pod uid, container) → its log
         self.previous_logs: dict[tuple[str, str], LogBuffer] = {}  # the run before a restart
@@ -202,7 +204,8 @@ class Kubelet:
             reason, message = run.reason or (None, None)
             status = pod_status(current, run.containers, sandbox=run.sandbox, init=run.init,
                                 start_time=run.start_time, terminal=run.terminal,
-                                reason=reason, message=message)
+                                reason=reason, message=message, pod_ip=run.pod_ip,
+                                host_ip=podnet.NODE_IP)
             self.cluster.write_status(self.pods, current, status)
         except errors.ApiError:
             pass  # the pod was deleted meanwhile
@@ -248,6 +251,8 @@ class Kubelet:
                     self._delete(run)
         finally:
             deadline.cancel()
+            if run.pod_ip:
+                self.addresses.free(run.pod_ip)
             self._processes.pop(run.uid, None)
             self._pod_runs.pop(run.uid, None)
             if not self._exists(run):
@@ -272,7 +277,7 @@ class Kubelet:
         folders = await self._mount(run)
         if folders is None:
             return
-        run.sandbox = True
+        run.pod_ip, run.sandbox = self.addresses.allocate(), True
         self._publish(run)
         for spec, state in zip(pod["spec"].get("initContainers") or [], run.init, strict=True):
             # One at a time, each to success (pkg/kubelet/kuberuntime computeInitContainerActions).
@@ -359,7 +364,7 @@ class Kubelet:
             plan = await self._plan(run, spec, state, image, folders)
             if plan is None or not self._wanted(run):
                 return
-            code = await self._execute(run, state, plan)
+            code = await self._execute(run, spec, state, plan)
             again = policy == "Always" and not state.init or (policy != "Never" and code != 0)
             if not again or not self._wanted(run):
                 break
@@ -386,10 +391,12 @@ class Kubelet:
         base_env = {**os.environ, **self.settings.job_env}
         while True:
             try:
-                return plan_container(
-                    run.pod, spec, image, folders=folders,
+                plan = plan_container(
+                    run.with_addresses(), spec, image, folders=folders,
                     lookup=self._lookup_in(meta["namespace"]), base_env=base_env,
                     rootfs=self.settings.scratch / "rootfs" / run.uid / state.name)
+                return podnet.in_pod_network(plan, run.pod_ip, meta["namespace"],
+                                             podnet.names_file(self.settings.scratch))
             except (ConfigError, MountError) as problem:
                 self._event(run, "Warning", "Failed", f"Error: {problem.message}")
                 state.state = {"waiting": {"reason": "CreateContainerConfigError",
@@ -399,7 +406,8 @@ class Kubelet:
             if not self._wanted(run):
                 return None
 
-    async def _execute(self, run: PodRun, state: ContainerState, plan: ContainerPlan) -> int:
+    async def _execute(self, run: PodRun, spec: dict[str, Any], state: ContainerState,
+                       plan: ContainerPlan) -> int:
         """Run the process to its end, its output into the container's log; its exit code."""
         buffer = self.logs.setdefault((run.uid, state.name),
                                       LogBuffer(self.settings.container_log_max_bytes))
@@ -421,6 +429,7 @@ class Kubelet:
         lifetime = self.lifetimes.started(run.pod, state.name, process.pid, plan.cwd)
         state.container_id = f"kubedouble://{process.pid}"
         state.state = {"running": {"startedAt": started}}
+        prober = self._spawn(self._probe(run, spec, state, plan, process))
         self._publish(run)
         self._event(run, "Normal", "Started", f"Started container {state.name}")
         try:
@@ -429,8 +438,31 @@ class Kubelet:
                 buffer.append(chunk)
             code = await process.wait()
         finally:
+            await probes.cancel(prober)
             buffer.close()
             self.lifetimes.ended(lifetime, process.returncode)
         exit_code = code if code >= 0 else 128 - code
         state.state = terminated(exit_code, started, container_id=state.container_id)
         return exit_code
+
+    async def _probe(self, run: PodRun, spec: dict[str, Any], state: ContainerState,
+                     plan: ContainerPlan, process: asyncio.subprocess.Process) -> None:
+        """This run's probes (kubedouble/probes.py): started/ready into the status, a failed
+        liveness or startup probe stops the process with its grace (the restart follows)."""
+        def changed() -> None:
+            state.probe_started, state.probe_ready = worker.started, worker.ready
+            self._publish(run)
+
+        async def kill(grace: float) -> None:
+            alive = lambda: [process] if process.returncode is None else []  # noqa: E731
+            await Termination(grace).stop(alive, lambda: [process])
+
+        async def exec_in(argv: list[str], timeout: float) -> probes.Outcome:
+            return await probes.run_command(argv, plan.env, str(plan.cwd), timeout)
+
+        worker = probes.ContainerProbes(
+            spec, run.pod["spec"].get("terminationGracePeriodSeconds", 30),
+            probes.ProbeTarget(spec, run.pod_ip, exec_in), changed,
+            lambda kind, reason, message: self._event(run, kind, reason, message), kill)
+        state.probe_started, state.probe_ready = worker.started, worker.ready
+        await worker.run()
