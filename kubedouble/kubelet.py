@@ -364,7 +364,7 @@ class Kubelet:
             plan = await self._plan(run, spec, state, image, folders)
             if plan is None or not self._wanted(run):
                 return
-            code = await self._execute(run, spec, state, plan)
+            code = await self._execute(run, spec, state, plan, image)
             again = policy == "Always" and not state.init or (policy != "Never" and code != 0)
             if not again or not self._wanted(run):
                 break
@@ -407,7 +407,7 @@ class Kubelet:
                 return None
 
     async def _execute(self, run: PodRun, spec: dict[str, Any], state: ContainerState,
-                       plan: ContainerPlan) -> int:
+                       plan: ContainerPlan, image: images.Image) -> int:
         """Run the process to its end, its output into the container's log; its exit code."""
         buffer = self.logs.setdefault((run.uid, state.name),
                                       LogBuffer(self.settings.container_log_max_bytes))
@@ -429,7 +429,7 @@ class Kubelet:
         lifetime = self.lifetimes.started(run.pod, state.name, process.pid, plan.cwd)
         state.container_id = f"kubedouble://{process.pid}"
         state.state = {"running": {"startedAt": started}}
-        prober = self._spawn(self._probe(run, spec, state, plan, process))
+        prober = self._probe(run, spec, state, plan, image, process)
         self._publish(run)
         self._event(run, "Normal", "Started", f"Started container {state.name}")
         try:
@@ -445,8 +445,9 @@ class Kubelet:
         state.state = terminated(exit_code, started, container_id=state.container_id)
         return exit_code
 
-    async def _probe(self, run: PodRun, spec: dict[str, Any], state: ContainerState,
-                     plan: ContainerPlan, process: asyncio.subprocess.Process) -> None:
+    def _probe(self, run: PodRun, spec: dict[str, Any], state: ContainerState,
+               plan: ContainerPlan, image: images.Image,
+               process: asyncio.subprocess.Process) -> asyncio.Task[None]:
         """This run's probes (kubedouble/probes.py): started/ready into the status, a failed
         liveness or startup probe stops the process with its grace (the restart follows)."""
         def changed() -> None:
@@ -458,6 +459,7 @@ class Kubelet:
             await Termination(grace).stop(alive, lambda: [process])
 
         async def exec_in(argv: list[str], timeout: float) -> probes.Outcome:
+            argv = [image.program(argv[0]), *argv[1:]] if argv else argv
             return await probes.run_command(argv, plan.env, str(plan.cwd), timeout)
 
         worker = probes.ContainerProbes(
@@ -465,4 +467,4 @@ class Kubelet:
             probes.ProbeTarget(spec, run.pod_ip, exec_in), changed,
             lambda kind, reason, message: self._event(run, kind, reason, message), kill)
         state.probe_started, state.probe_ready = worker.started, worker.ready
-        await worker.run()
+        return self._spawn(worker.run())
