@@ -18,6 +18,7 @@ from typing import Any
 
 from . import field_errors as fe
 from .builtin_validation import labels_causes
+from .errors import cause
 
 Causes = list[dict[str, str]]
 SERVICE_CIDR = ipaddress.ip_network("10.96.0.0/12")
@@ -67,8 +68,13 @@ def _taken(services: list[dict[str, Any]]) -> tuple[set[str], set[int]]:
     return ips, ports
 
 
+def _refused(wanted: str, detail: str) -> dict[str, str]:
+    """alloc.go's error: the clusterIPs shown as Go's %#v prints a []string."""
+    return cause("spec.clusterIPs", f'Invalid value: []string{{"{wanted}"}}: failed to '
+                                    f"allocate IP {wanted}: {detail}")
+
+
 def _allocate_ip(wanted: str | None, taken: set[str], first: bool) -> tuple[str, Causes]:
-    shown = [wanted] if wanted else []
     if wanted:
         try:
             address = ipaddress.ip_address(wanted)
@@ -76,12 +82,10 @@ def _allocate_ip(wanted: str | None, taken: set[str], first: bool) -> tuple[str,
             return "", [fe.invalid("spec.clusterIPs[0]", wanted, "must be a valid IP address, "
                                    "(e.g. 10.9.8.7 or 2001:db8::ffff)")]
         if address not in SERVICE_CIDR or address in (SERVICE_CIDR[0], SERVICE_CIDR[-1]):
-            return "", [fe.invalid("spec.clusterIPs", shown, f"failed to allocate IP {wanted}: "
-                                   f"provided IP is not in the valid range. The range of valid "
-                                   f"IPs is {SERVICE_CIDR}")]
+            return "", [_refused(wanted, f"the provided IP ({wanted}) is not in the valid "
+                                         f"range. The range of valid IPs is {SERVICE_CIDR}")]
         if wanted in taken:
-            return "", [fe.invalid("spec.clusterIPs", shown, f"failed to allocate IP {wanted}: "
-                                   "provided IP is already allocated")]
+            return "", [_refused(wanted, "provided IP is already allocated")]
         return wanted, []
     if first and KUBERNETES_IP not in taken:
         return KUBERNETES_IP, []
