@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from . import apply, errors, images, podnet, probes
+from . import apply, errors, imagepull, images, podnet, probes
 from .clock import now, parse_time
 from .containers import ConfigError, ContainerPlan, MountError, plan_container
 from .lifetimes import Lifetimes
@@ -310,46 +310,7 @@ class Kubelet:
 
     async def _pull(self, run: PodRun, spec: dict[str, Any],
                     state: ContainerState) -> images.Image | None:
-        """The container's image as EnsureImageExists finds it, backing off while it cannot."""
-        reference = spec.get("image", "")
-        policy = spec.get("imagePullPolicy", "IfNotPresent")
-        delay = self.settings.image_pull_backoff_seconds
-        while self._wanted(run):
-            found = self.settings.images.find(reference)
-            if found is not None:
-                if policy == "Always":
-                    self._event(run, "Normal", "Pulling", images.pulling(reference))
-                    self._event(run, "Normal", "Pulled", images.pulled(reference))
-                else:
-                    self._event(run, "Normal", "Pulled", images.present(reference))
-                state.pulled = True
-                return found
-            if policy == "Never":
-                message = images.never_pull(reference)
-                self._event(run, "Warning", "ErrImageNeverPull", message)
-                state.state = {"waiting": {"reason": "ErrImageNeverPull", "message": message}}
-                self._publish(run)
-                await self._pause(run, self.settings.retry_seconds)
-                continue
-            self._event(run, "Normal", "Pulling", images.pulling(reference), once=False)
-            problem = images.pull_error(reference)
-            self._event(run, "Warning", "Failed",
-                        f'Failed to pull image "{reference}": {problem}', once=False)
-            self._event(run, "Warning", "Failed", "Error: ErrImagePull", once=False)
-            state.state = {"waiting": {"reason": "ErrImagePull", "message": problem}}
-            self._publish(run)
-            shown = min(self.settings.retry_seconds, delay / 2)
-            await self._pause(run, shown)  # the next sync finds the pull in back-off
-            if not self._wanted(run):
-                break
-            message = images.back_off(reference)
-            self._event(run, "Normal", "BackOff", message, once=False)
-            self._event(run, "Warning", "Failed", "Error: ImagePullBackOff", once=False)
-            state.state = {"waiting": {"reason": "ImagePullBackOff", "message": message}}
-            self._publish(run)
-            await self._pause(run, delay - shown)
-            delay = min(delay * 2, self.settings.image_pull_backoff_max_seconds)
-        return None
+        return await imagepull.pull(self, run, spec, state)
 
     async def _run_container(self, run: PodRun, spec: dict[str, Any], state: ContainerState,
                              folders: dict[str, Path]) -> None:
@@ -448,23 +409,14 @@ class Kubelet:
     def _probe(self, run: PodRun, spec: dict[str, Any], state: ContainerState,
                plan: ContainerPlan, image: images.Image,
                process: asyncio.subprocess.Process) -> asyncio.Task[None]:
-        """This run's probes (kubedouble/probes.py): started/ready into the status, a failed
-        liveness or startup probe stops the process with its grace (the restart follows)."""
+        """This run's probes: started/ready into the status, a failed liveness or startup
+        probe stops the process with its grace (the restart loop then restarts it)."""
         def changed() -> None:
             state.probe_started, state.probe_ready = worker.started, worker.ready
             self._publish(run)
 
-        async def kill(grace: float) -> None:
-            alive = lambda: [process] if process.returncode is None else []  # noqa: E731
-            await Termination(grace).stop(alive, lambda: [process])
-
-        async def exec_in(argv: list[str], timeout: float) -> probes.Outcome:
-            argv = [image.program(argv[0]), *argv[1:]] if argv else argv
-            return await probes.run_command(argv, plan.env, str(plan.cwd), timeout)
-
-        worker = probes.ContainerProbes(
-            spec, run.pod["spec"].get("terminationGracePeriodSeconds", 30),
-            probes.ProbeTarget(spec, run.pod_ip, exec_in), changed,
-            lambda kind, reason, message: self._event(run, kind, reason, message), kill)
+        worker = probes.for_container(
+            spec, run.pod, run.pod_ip, plan, image.program, process, changed,
+            lambda kind, reason, message: self._event(run, kind, reason, message))
         state.probe_started, state.probe_ready = worker.started, worker.ready
         return self._spawn(worker.run())

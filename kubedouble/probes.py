@@ -19,6 +19,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .containers import ContainerPlan
+from .termination import Termination
+
 USER_AGENT = "kube-probe/1.37"
 KINDS = (("startupProbe", "Startup"), ("readinessProbe", "Readiness"),
          ("livenessProbe", "Liveness"))
@@ -257,3 +260,22 @@ async def cancel(task: asyncio.Task[Any]) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError, Exception):
         await task
+
+
+def for_container(container: dict[str, Any], pod: dict[str, Any], pod_ip: str,
+                  plan: ContainerPlan, program: Callable[[str], str],
+                  process: asyncio.subprocess.Process, changed: Callable[[], None],
+                  event: Callable[[str, str, str], None]) -> ContainerProbes:
+    """The probes of one run of a container the kubelet started as `process`: exec probes run
+    as the container's own process would (its programs, env and folder), a kill is the
+    kubelet's (SIGTERM as PID 1 gets it, SIGKILL at the end of the grace)."""
+    async def kill(grace: float) -> None:
+        alive = lambda: [process] if process.returncode is None else []  # noqa: E731
+        await Termination(grace).stop(alive, lambda: [process])
+
+    async def exec_in(argv: list[str], timeout: float) -> Outcome:
+        argv = [program(argv[0]), *argv[1:]] if argv else argv
+        return await run_command(argv, plan.env, str(plan.cwd), timeout)
+
+    return ContainerProbes(container, pod["spec"].get("terminationGracePeriodSeconds", 30),
+                           ProbeTarget(container, pod_ip, exec_in), changed, event, kill)
