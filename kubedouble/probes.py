@@ -60,7 +60,7 @@ def resolve_port(port: Any, container: dict[str, Any]) -> int | None:
 class ProbeRecord:
     """One worker's result and its run of equal results (worker.go lastResult/resultRun)."""
 
-    success: bool
+    success: bool | None  # readiness starts False, liveness True, startup unknown (None)
     threshold_success: int
     threshold_failure: int
     run: int = 0
@@ -166,6 +166,12 @@ async def run_command(argv: list[str], env: dict[str, str], cwd: str,
             process.kill()
         await process.wait()
         return Outcome(False, f"command {' '.join(argv)!r} timed out")
+    except asyncio.CancelledError:  # the container stopped meanwhile: so does its probe
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        with contextlib.suppress(asyncio.CancelledError):
+            await process.wait()
+        raise
     text = output[-10240:].decode(errors="replace")
     return Outcome(process.returncode == 0, text)
 
@@ -224,10 +230,12 @@ class ContainerProbes:
         finally:
             for worker in workers:
                 worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
 
     async def _worker(self, key: str, word: str) -> None:
         probe = self.container[key]
-        record = ProbeRecord(success=key == "livenessProbe",
+        initial = {"livenessProbe": True, "readinessProbe": False}.get(key)
+        record = ProbeRecord(success=initial,
                              threshold_success=int(probe.get("successThreshold", 1)),
                              threshold_failure=int(probe.get("failureThreshold", 3)))
         if key != "startupProbe":
@@ -239,7 +247,7 @@ class ContainerProbes:
                 self.event("Warning", "Unhealthy", f"{word} probe failed: {outcome.output}")
             if record.observe(outcome.ok):
                 if key == "readinessProbe":
-                    self.ready = record.success
+                    self.ready = bool(record.success)
                     self.changed()
                 elif key == "startupProbe" and record.success:
                     self.started = True
@@ -271,7 +279,9 @@ def for_container(container: dict[str, Any], pod: dict[str, Any], pod_ip: str,
     kubelet's (SIGTERM as PID 1 gets it, SIGKILL at the end of the grace)."""
     async def kill(grace: float) -> None:
         alive = lambda: [process] if process.returncode is None else []  # noqa: E731
-        await Termination(grace).stop(alive, lambda: [process])
+        # Shielded: the probes are cancelled once the process ends, the stop must still end.
+        await asyncio.shield(asyncio.ensure_future(
+            Termination(grace).stop(alive, lambda: [process])))
 
     async def exec_in(argv: list[str], timeout: float) -> Outcome:
         argv = [program(argv[0]), *argv[1:]] if argv else argv

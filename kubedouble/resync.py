@@ -41,6 +41,7 @@ async def follow(store: Store, kinds: tuple[str, ...], sync: Sync) -> None:
     finally:
         for feeder in feeders:
             feeder.cancel()
+        await asyncio.gather(*feeders, return_exceptions=True)
         for watcher in watchers:
             store.unsubscribe(watcher)
 

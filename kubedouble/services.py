@@ -27,6 +27,7 @@ NODE_PORTS = range(30000, 32768)
 TYPES = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]
 PROTOCOLS = ["SCTP", "TCP", "UDP"]
 HEADLESS = "None"
+PORT_RANGE = "must be between 1 and 65535, inclusive"  # validation.InclusiveRangeError
 _rng = random.Random()
 
 
@@ -199,16 +200,13 @@ def _port_causes(port: dict[str, Any], path: str, several: bool, names: set[str]
         if name in names:
             causes.append(fe.duplicate(f"{path}.name", name))
         names.add(name)
-    number = port.get("port")
-    if not isinstance(number, int) or not 1 <= number <= 65535:
-        causes.append(fe.invalid(f"{path}.port", number, "must be between 1 and 65535, "
-                                                         "inclusive"))
+    if not isinstance(port.get("port"), int) or not 1 <= port["port"] <= 65535:
+        causes.append(fe.invalid(f"{path}.port", port.get("port"), PORT_RANGE))
     if port.get("protocol") not in PROTOCOLS:
         causes.append(fe.not_supported(f"{path}.protocol", port.get("protocol"), PROTOCOLS))
     target = port.get("targetPort")
     if isinstance(target, int) and not 1 <= target <= 65535:
-        causes.append(fe.invalid(f"{path}.targetPort", target, "must be between 1 and 65535, "
-                                                               "inclusive"))
+        causes.append(fe.invalid(f"{path}.targetPort", target, PORT_RANGE))
     elif isinstance(target, str):
         causes += [fe.invalid(f"{path}.targetPort", target, m)
                    for m in _port_name_messages(target)]

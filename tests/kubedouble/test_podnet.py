@@ -186,3 +186,33 @@ def test_a_pod_going_not_ready_leaves_the_services_ready_endpoints(apiserver):
             break
     else:
         raise AssertionError("the proxy answered with no ready endpoint")
+
+
+def test_a_startup_probe_holds_the_other_probes_and_kills_a_container_that_never_starts(
+        apiserver):
+    marker = "import pathlib, time; time.sleep(2); pathlib.Path('up').touch(); time.sleep(60)"
+    is_up = {"exec": {"command": ["python", "-c", "import os; raise SystemExit("
+                                                  "not os.path.exists('up'))"]},
+             "periodSeconds": 1, "failureThreshold": 30}
+    slow = {"metadata": {"name": "slow"}, "spec": {"terminationGracePeriodSeconds": 1,
+                                                   "containers": [{
+        "name": "web", "image": "python:3.11", "command": ["python", "-c", marker],
+        "startupProbe": is_up, "readinessProbe": is_up}]}}
+    never = {"metadata": {"name": "never"}, "spec": {"terminationGracePeriodSeconds": 1,
+                                                     "containers": [{
+        "name": "web", "image": "python:3.11", "command": ["python", "-c",
+                                                           "import time; time.sleep(60)"],
+        "startupProbe": {**is_up, "failureThreshold": 2}}]}}
+    _create(apiserver, PODS, slow)
+    _create(apiserver, PODS, never)
+    running = wait_until(lambda: (p := _pod(apiserver, "slow"))["status"].get("phase")
+                         == "Running" and p, what="slow running")
+    [status] = running["status"]["containerStatuses"]
+    assert status["started"] is False and status["ready"] is False
+    pod = _when_ready(apiserver, "slow")
+    assert pod["status"]["containerStatuses"][0]["started"] is True
+    assert pod["status"]["containerStatuses"][0]["restartCount"] == 0
+    wait_until(lambda: ("Normal", "Killing",
+                        "Container web failed startup probe, will be restarted")
+               in _events(apiserver, "never"), timeout=30, what="the startup kill")
+    assert ("Warning", "Unhealthy", "Startup probe failed: ") in _events(apiserver, "never")

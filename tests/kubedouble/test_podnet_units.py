@@ -36,6 +36,8 @@ def test_the_address_pool_hands_each_address_out_once_until_freed():
     # liveness starts alive; failureThreshold 3: two failures and a success do not kill
     ([False, False, True, False, False, False], 1, 3, True,
      [False, False, False, False, False, True]),
+    # startup starts unknown: failures past the threshold change it (and kill)
+    ([False, False], 1, 2, None, [False, True]),
 ])
 def test_a_probe_changes_its_result_after_its_threshold_in_a_row(
         results, success_threshold, failure_threshold, starts, changes):
