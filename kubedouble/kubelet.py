@@ -308,15 +308,11 @@ class Kubelet:
             await self._pause(run, self.settings.retry_seconds)
         return None
 
-    async def _pull(self, run: PodRun, spec: dict[str, Any],
-                    state: ContainerState) -> images.Image | None:
-        return await imagepull.pull(self, run, spec, state)
-
     async def _run_container(self, run: PodRun, spec: dict[str, Any], state: ContainerState,
                              folders: dict[str, Path]) -> None:
         """Pull, start, wait; restart as restartPolicy says (an init container only on
         failure), backing off 10 s doubling to 300 s (CrashLoopBackOff)."""
-        image = await self._pull(run, spec, state)
+        image = await imagepull.pull(self, run, spec, state)
         if image is None:
             return
         policy = run.pod["spec"].get("restartPolicy", "Always")

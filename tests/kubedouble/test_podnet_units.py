@@ -169,3 +169,11 @@ print(json.dumps([bound, *[sitecustomize.cluster_address(n) for n in names],
     assert json.loads(out) == ["127.9.0.7", "10.96.0.20", "10.96.0.20", "10.96.0.20",
                                "10.96.0.20", "10.96.0.20", None, "10.96.0.21", "10.96.0.21",
                                "10.96.0.20", ["127.9.9.9", 8080]]
+
+
+def test_kubectl_columns_of_an_endpoint_slice():
+    five = {"ports": [{"port": 8000}], "endpoints": [
+        {"addresses": [f"127.9.0.{n}"]} for n in range(1, 6)]}
+    assert endpointslices.ports_cell(five) == "8000"
+    assert endpointslices.endpoints_cell(five) == "127.9.0.1,127.9.0.2,127.9.0.3 + 2 more..."
+    assert endpointslices.endpoints_cell({"endpoints": []}) == "<unset>"
