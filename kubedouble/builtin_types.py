@@ -31,6 +31,7 @@ MODELS = {
     "rolebindings.rbac.authorization.k8s.io": "V1RoleBinding",
     "clusterrolebindings.rbac.authorization.k8s.io": "V1ClusterRoleBinding",
     "priorityclasses.scheduling.k8s.io": "V1PriorityClass",
+    "services": "V1Service", "endpointslices.discovery.k8s.io": "V1EndpointSlice",
 }
 # Fields whose Go type is int64 (the client says only "int"); the others are int32.
 INT64_FIELDS = {"activeDeadlineSeconds", "terminationGracePeriodSeconds", "runAsUser",

@@ -6,6 +6,7 @@ from typing import Any
 
 from .cel import crd_causes
 from .errors import cause
+from .probes import default_probes
 from .quantities import quantity
 
 JOB_LABELS = ("batch.kubernetes.io/controller-uid", "batch.kubernetes.io/job-name",
@@ -24,6 +25,7 @@ def _default_pod_spec(spec: dict[str, Any], restart_policy: str | None) -> None:
         if not isinstance(container, dict):
             continue
         container.setdefault("terminationMessagePath", "/dev/termination-log")
+        default_probes(container)
         container.setdefault("terminationMessagePolicy", "File")
         latest = ":" not in str(container.get("image", "")).rsplit("/", 1)[-1]
         container.setdefault("imagePullPolicy", "Always" if latest else "IfNotPresent")

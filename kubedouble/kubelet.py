@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from . import apply, errors, images
+from . import apply, errors, imagepull, images, podnet, probes
 from .clock import now, parse_time
 from .containers import ConfigError, ContainerPlan, MountError, plan_container
 from .lifetimes import Lifetimes
@@ -43,9 +43,11 @@ POD_DEADLINE = ("DeadlineExceeded", "Pod was active on the node longer than the 
 
 class Kubelet:
     def __init__(self, cluster: Cluster, settings: KubeletSettings,
-                 issue_token: TokenIssuer | None = None) -> None:
+                 issue_token: TokenIssuer | None = None,
+                 addresses: podnet.AddressPool | None = None) -> None:
         self.cluster = cluster
         self.settings = settings
+        self.addresses = addresses or podnet.AddressPool()  # pod IPs
         self.pods = cluster.resource("", "v1", "pods")
         self.logs: dict[tuple[str, str], LogBuffer] = {}  # (pod uid, container) → its log
         self.previous_logs: dict[tuple[str, str], LogBuffer] = {}  # the run before a restart
@@ -202,7 +204,8 @@ class Kubelet:
             reason, message = run.reason or (None, None)
             status = pod_status(current, run.containers, sandbox=run.sandbox, init=run.init,
                                 start_time=run.start_time, terminal=run.terminal,
-                                reason=reason, message=message)
+                                reason=reason, message=message, pod_ip=run.pod_ip,
+                                host_ip=podnet.NODE_IP)
             self.cluster.write_status(self.pods, current, status)
         except errors.ApiError:
             pass  # the pod was deleted meanwhile
@@ -248,6 +251,8 @@ class Kubelet:
                     self._delete(run)
         finally:
             deadline.cancel()
+            if run.pod_ip:
+                self.addresses.free(run.pod_ip)
             self._processes.pop(run.uid, None)
             self._pod_runs.pop(run.uid, None)
             if not self._exists(run):
@@ -272,7 +277,7 @@ class Kubelet:
         folders = await self._mount(run)
         if folders is None:
             return
-        run.sandbox = True
+        run.pod_ip, run.sandbox = self.addresses.allocate(), True
         self._publish(run)
         for spec, state in zip(pod["spec"].get("initContainers") or [], run.init, strict=True):
             # One at a time, each to success (pkg/kubelet/kuberuntime computeInitContainerActions).
@@ -303,59 +308,11 @@ class Kubelet:
             await self._pause(run, self.settings.retry_seconds)
         return None
 
-    async def _pull(self, run: PodRun, spec: dict[str, Any],
-                    state: ContainerState) -> images.Image | None:
-        """The container's image as EnsureImageExists finds it, backing off while it cannot."""
-        reference = spec.get("image", "")
-        policy = spec.get("imagePullPolicy", "IfNotPresent")
-        delay = self.settings.image_pull_backoff_seconds
-        missing = images.missing_pull_secrets(run.pod, self._lookup_in(
-            run.pod["metadata"]["namespace"]))
-        if missing:  # the pull goes on: the image may need no credentials (getPullSecretsForPod)
-            self._event(run, "Warning", "FailedToRetrieveImagePullSecret",
-                        images.missing_pull_secrets_message(missing))
-        while self._wanted(run):
-            found = self.settings.images.find(reference)
-            if found is not None:
-                if policy == "Always":
-                    self._event(run, "Normal", "Pulling", images.pulling(reference))
-                    self._event(run, "Normal", "Pulled", images.pulled(reference))
-                else:
-                    self._event(run, "Normal", "Pulled", images.present(reference))
-                state.pulled = True
-                return found
-            if policy == "Never":
-                message = images.never_pull(reference)
-                self._event(run, "Warning", "ErrImageNeverPull", message)
-                state.state = {"waiting": {"reason": "ErrImageNeverPull", "message": message}}
-                self._publish(run)
-                await self._pause(run, self.settings.retry_seconds)
-                continue
-            self._event(run, "Normal", "Pulling", images.pulling(reference), once=False)
-            problem = images.pull_error(reference)
-            self._event(run, "Warning", "Failed",
-                        f'Failed to pull image "{reference}": {problem}', once=False)
-            self._event(run, "Warning", "Failed", "Error: ErrImagePull", once=False)
-            state.state = {"waiting": {"reason": "ErrImagePull", "message": problem}}
-            self._publish(run)
-            shown = min(self.settings.retry_seconds, delay / 2)
-            await self._pause(run, shown)  # the next sync finds the pull in back-off
-            if not self._wanted(run):
-                break
-            message = images.back_off(reference)
-            self._event(run, "Normal", "BackOff", message, once=False)
-            self._event(run, "Warning", "Failed", "Error: ImagePullBackOff", once=False)
-            state.state = {"waiting": {"reason": "ImagePullBackOff", "message": message}}
-            self._publish(run)
-            await self._pause(run, delay - shown)
-            delay = min(delay * 2, self.settings.image_pull_backoff_max_seconds)
-        return None
-
     async def _run_container(self, run: PodRun, spec: dict[str, Any], state: ContainerState,
                              folders: dict[str, Path]) -> None:
         """Pull, start, wait; restart as restartPolicy says (an init container only on
         failure), backing off 10 s doubling to 300 s (CrashLoopBackOff)."""
-        image = await self._pull(run, spec, state)
+        image = await imagepull.pull(self, run, spec, state)
         if image is None:
             return
         policy = run.pod["spec"].get("restartPolicy", "Always")
@@ -364,7 +321,7 @@ class Kubelet:
             plan = await self._plan(run, spec, state, image, folders)
             if plan is None or not self._wanted(run):
                 return
-            code = await self._execute(run, state, plan)
+            code = await self._execute(run, spec, state, plan, image)
             again = policy == "Always" and not state.init or (policy != "Never" and code != 0)
             if not again or not self._wanted(run):
                 break
@@ -391,10 +348,12 @@ class Kubelet:
         base_env = {**os.environ, **self.settings.job_env}
         while True:
             try:
-                return plan_container(
-                    run.pod, spec, image, folders=folders,
+                plan = plan_container(
+                    run.with_addresses(), spec, image, folders=folders,
                     lookup=self._lookup_in(meta["namespace"]), base_env=base_env,
                     rootfs=self.settings.scratch / "rootfs" / run.uid / state.name)
+                return podnet.in_pod_network(plan, run.pod_ip, meta["namespace"],
+                                             podnet.names_file(self.settings.scratch))
             except (ConfigError, MountError) as problem:
                 self._event(run, "Warning", "Failed", f"Error: {problem.message}")
                 state.state = {"waiting": {"reason": "CreateContainerConfigError",
@@ -404,7 +363,8 @@ class Kubelet:
             if not self._wanted(run):
                 return None
 
-    async def _execute(self, run: PodRun, state: ContainerState, plan: ContainerPlan) -> int:
+    async def _execute(self, run: PodRun, spec: dict[str, Any], state: ContainerState,
+                       plan: ContainerPlan, image: images.Image) -> int:
         """Run the process to its end, its output into the container's log; its exit code."""
         buffer = self.logs.setdefault((run.uid, state.name),
                                       LogBuffer(self.settings.container_log_max_bytes))
@@ -426,6 +386,7 @@ class Kubelet:
         lifetime = self.lifetimes.started(run.pod, state.name, process.pid, plan.cwd)
         state.container_id = f"kubedouble://{process.pid}"
         state.state = {"running": {"startedAt": started}}
+        prober = self._probe(run, spec, state, plan, image, process)
         self._publish(run)
         self._event(run, "Normal", "Started", f"Started container {state.name}")
         try:
@@ -434,8 +395,24 @@ class Kubelet:
                 buffer.append(chunk)
             code = await process.wait()
         finally:
+            await probes.cancel(prober)
             buffer.close()
             self.lifetimes.ended(lifetime, process.returncode)
         exit_code = code if code >= 0 else 128 - code
         state.state = terminated(exit_code, started, container_id=state.container_id)
         return exit_code
+
+    def _probe(self, run: PodRun, spec: dict[str, Any], state: ContainerState,
+               plan: ContainerPlan, image: images.Image,
+               process: asyncio.subprocess.Process) -> asyncio.Task[None]:
+        """This run's probes: started/ready into the status, a failed liveness or startup
+        probe stops the process with its grace (the restart loop then restarts it)."""
+        def changed() -> None:
+            state.probe_started, state.probe_ready = worker.started, worker.ready
+            self._publish(run)
+
+        worker = probes.for_container(
+            spec, run.pod, run.pod_ip, plan, image.program, process, changed,
+            lambda kind, reason, message: self._event(run, kind, reason, message))
+        state.probe_started, state.probe_ready = worker.started, worker.ready
+        return self._spawn(worker.run())

@@ -10,7 +10,8 @@ import uuid
 from typing import Any
 
 from . import (apply, builtin_types, builtin_validation, cel, defaults, errors, graceful,
-               immutability, ownerrefs_admission, patching, priority_admission, validation)
+               immutability, ownerrefs_admission, patching, priority_admission, services,
+               validation)
 from .bodies import check_size, clone, decoded, random_suffix, typed, without
 from .clock import now
 from .gc import GarbageCollector
@@ -120,7 +121,8 @@ class Cluster:
                      field_validation: str | None) -> None:
         prepare = {"jobs.batch": defaults.prepare_job, "pods": defaults.prepare_pod,
                    NS: defaults.prepare_namespace,
-                   "customresourcedefinitions.apiextensions.k8s.io": defaults.prepare_crd}
+                   "customresourcedefinitions.apiextensions.k8s.io": defaults.prepare_crd,
+                   "services": lambda o: services.prepare_create(o, self.store.items("services"))}
         causes = prepare[resource.qualified](obj) if resource.qualified in prepare else []
         causes += builtin_validation.causes(resource, obj)
         if causes:
@@ -267,6 +269,8 @@ class Cluster:
                 "metadata.finalizers", "Forbidden: no new finalizers can be added if the object "
                                        "is being deleted", "FieldValueForbidden")])
         causes = immutability.update_causes(resource, result, existing, subresource)
+        if resource.qualified == "services" and subresource is None:
+            causes += services.prepare_update(result, existing, self.store.items("services"))
         causes += builtin_validation.causes(resource, result, kind_rules=subresource is None)
         if resource.qualified == "customresourcedefinitions.apiextensions.k8s.io":
             causes += defaults.prepare_crd(result)

@@ -10,6 +10,7 @@ from typing import Any
 from .clock import now
 from .images import ImageStore
 from .logbuffer import DEFAULT_MAX_BYTES
+from .podnet import NODE_IP
 from .podstatus import ContainerState
 from .termination import Termination
 
@@ -45,6 +46,12 @@ class PodRun:
     termination: Termination | None = None  # set once the pod is being stopped
     terminal: bool = False  # its final status is written as the pod's end (podIsTerminal)
     stop: asyncio.Event = field(default_factory=asyncio.Event)  # ends the waits between stages
+    pod_ip: str = ""  # its sandbox's address (kubedouble/podnet.py), once it has one
+
+    def with_addresses(self) -> dict[str, Any]:
+        """The pod as its downward API sees it: its own address and the node's."""
+        status = {**(self.pod.get("status") or {}), "podIP": self.pod_ip, "hostIP": NODE_IP}
+        return {**self.pod, "status": status}
 
     @property
     def uid(self) -> str:

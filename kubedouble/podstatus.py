@@ -30,17 +30,28 @@ class ContainerState:
     init: bool = False  # an init container: ready once it has succeeded
     restart_count: int = 0
     last_state: dict[str, Any] = field(default_factory=dict)  # the run before a restart
+    # What this run's startup and readiness probes say (True without such a probe).
+    probe_started: bool = True
+    probe_ready: bool = True
 
     @property
     def running(self) -> bool:
         return "running" in self.state
 
+    @property
+    def started(self) -> bool:
+        return self.running and self.probe_started
+
+    @property
+    def ready(self) -> bool:
+        return _succeeded(self) if self.init else self.started and self.probe_ready
+
     def as_status(self) -> dict[str, Any]:
-        ready = _succeeded(self) if self.init else self.running
+        ready = self.ready
         status: dict[str, Any] = {
             "name": self.name, "state": self.state, "lastState": self.last_state, "ready": ready,
             "restartCount": self.restart_count, "image": normalise(self.image) if self.pulled else self.image,
-            "imageID": "", "started": self.running}
+            "imageID": "", "started": self.started}
         if self.pulled:
             status["imageID"] = f"{normalise(self.image).rsplit(':', 1)[0]}@sha256:" + "0" * 64
         if self.container_id:
@@ -93,7 +104,7 @@ def _ready(kind: str, containers: list[ContainerState], pod_phase: str) -> dict[
         return _condition(kind, False, "PodCompleted")
     if pod_phase == "Failed":
         return _condition(kind, False, "PodFailed")
-    unready = [c.name for c in containers if not c.running]
+    unready = [c.name for c in containers if not c.ready]
     if unready:
         reason = "ContainersNotReady"
         return _condition(kind, False, reason, f"containers with unready status: "
@@ -140,7 +151,8 @@ def conditions(containers: list[ContainerState], pod_phase: str, sandbox: bool,
 def pod_status(pod: dict[str, Any], containers: list[ContainerState], *, sandbox: bool,
                start_time: str, init: Sequence[ContainerState] = (),
                terminal: bool = False, reason: str | None = None,
-               message: str | None = None) -> dict[str, Any]:
+               message: str | None = None, pod_ip: str = "127.0.0.1",
+               host_ip: str = "127.0.0.1") -> dict[str, Any]:
     """The whole status the kubelet writes for the pod now (terminal: its last, once stopped)."""
     previous = pod.get("status") or {}
     init = list(init)
@@ -149,14 +161,14 @@ def pod_status(pod: dict[str, Any], containers: list[ContainerState], *, sandbox
         "phase": pod_phase,
         "conditions": conditions(containers, pod_phase, sandbox,
                                  previous.get("conditions") or [], init),
-        "hostIP": "127.0.0.1", "hostIPs": [{"ip": "127.0.0.1"}], "startTime": start_time,
+        "hostIP": host_ip, "hostIPs": [{"ip": host_ip}], "startTime": start_time,
         "containerStatuses": [c.as_status() for c in containers],
         "qosClass": previous.get("qosClass", "BestEffort"),
     }
     if init:
         status["initContainerStatuses"] = [c.as_status() for c in init]
     if sandbox:
-        status.update(podIP="127.0.0.1", podIPs=[{"ip": "127.0.0.1"}])
+        status.update(podIP=pod_ip, podIPs=[{"ip": pod_ip}])
     if reason:  # the pod's own, e.g. DeadlineExceeded past spec.activeDeadlineSeconds
         status["reason"] = reason
     if message:

@@ -12,9 +12,10 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from . import errors, patching, priorityclasses, rbac_bootstrap
+from . import errors, patching, podnet, priorityclasses, rbac_bootstrap, services
 from .app import ServerSettings, make_app
 from .authn import ADMIN_TOKEN, API_AUDIENCES, Authenticator
+from .endpointslices import EndpointSliceController
 from .faults import Faults
 from .images import ImageStore
 from .jobcontroller import JobController, JobControllerSettings
@@ -23,6 +24,7 @@ from .lifetimes import CreationLog
 from .logbuffer import DEFAULT_MAX_BYTES
 from .operations import Cluster
 from .persistence import autosave, load_state, save_state
+from .proxy import KubeProxy
 from .resources import load_crd_files
 from .scheduler import NodeCapacity, Scheduler
 from .selectors import Selector
@@ -89,10 +91,12 @@ class KubeDouble:
             history_size=config.history_size, history_seconds=config.watch_history_seconds))
         self.authenticator = Authenticator(
             lambda namespace, name: self.cluster.store.get("serviceaccounts", namespace, name))
+        addresses = podnet.AddressPool()  # the pods' and the proxied Services' addresses
         self.kubelet = Kubelet(self.cluster, KubeletSettings(
             volumes=config.volumes, job_env=config.job_env, scratch=config.scratch,
             images=config.images, container_log_max_bytes=config.container_log_max_bytes),
-            issue_token=self._issue_token)
+            issue_token=self._issue_token, addresses=addresses)
+        self.proxy = KubeProxy(self.cluster.store, addresses, podnet.names_file(config.scratch))
         # Every Job as it was created (soak tests count a run's Jobs by its uid).
         self.job_creations = CreationLog("jobs.batch", None, Selector())
         self.cluster.store.subscribe(self.job_creations, None)
@@ -137,6 +141,9 @@ class KubeDouble:
             self._tasks.append(asyncio.ensure_future(self.kubelet.run()))
             controller = JobController(self.cluster, self.config.jobs)
             self._tasks.append(asyncio.ensure_future(controller.run()))
+            slices = EndpointSliceController(self.cluster)
+            self._tasks.append(asyncio.ensure_future(slices.run()))
+            self._tasks.append(asyncio.ensure_future(self.proxy.run()))
         if self.config.state_file is not None:
             self._tasks.append(asyncio.ensure_future(
                 autosave(self.config.state_file, self.cluster.store)))
@@ -150,6 +157,7 @@ class KubeDouble:
         await site.start()
         port = self._runner.addresses[0][1]
         self.url = f"https://{self.config.host}:{port}"
+        services.ensure_kubernetes_service(self.cluster, self.config.host, port)
         return self.url
 
     async def stop(self) -> None:

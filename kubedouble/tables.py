@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from . import endpointslices, services
 from .clock import parse_time
 from .resources import Resource
 
@@ -236,6 +237,20 @@ _BUILTIN: dict[str, tuple[list[dict], Callable[[dict], list[Any]]]] = {
 _CREATED_AT = ([_col("Created At", "date")], lambda o: [o["metadata"].get("creationTimestamp")])
 _BINDINGS = ([_col("Role"), _AGE, _col("Users", priority=1), _col("Groups", priority=1),
               _col("ServiceAccounts", priority=1)], _binding_row)
+# printers.go serviceColumnDefinitions and endpointSliceColumnDefinitions
+_BUILTIN |= {"services": ([_col("Type"), _col("Cluster-IP"), _col("External-IP"),
+                           _col("Port(s)"), _AGE, _col("Selector", priority=1)],
+                          lambda o: [o["spec"].get("type", ""), services.cluster_ip_cell(o),
+                                     services.external_ip_cell(o), services.ports_cell(o),
+                                     age(o["metadata"].get("creationTimestamp")),
+                                     ",".join(f"{k}={v}" for k, v in sorted(
+                                         (o["spec"].get("selector") or {}).items()))
+                                     or "<none>"]),
+             "endpointslices.discovery.k8s.io": (
+                 [_col("AddressType"), _col("Ports"), _col("Endpoints"), _AGE],
+                 lambda o: [o.get("addressType", ""), endpointslices.ports_cell(o),
+                            endpointslices.endpoints_cell(o),
+                            age(o["metadata"].get("creationTimestamp"))])}
 _BUILTIN |= {"roles.rbac.authorization.k8s.io": _CREATED_AT,
              "clusterroles.rbac.authorization.k8s.io": _CREATED_AT,
              "rolebindings.rbac.authorization.k8s.io": _BINDINGS,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ class ApiServerHandle:
     job_creations: CreationLog = field(
         default_factory=lambda: CreationLog("jobs.batch", None, Selector()))
     _set_node: Callable[..., None] | None = None
+    proxy: Any = None  # the double's kube-proxy (kubedouble/proxy.py), for service_url
 
     def set_node(self, labels: dict[str, str | None] | None = None,
                  taints: list[dict[str, Any]] | None = None) -> None:
@@ -50,6 +52,18 @@ class ApiServerHandle:
     def add_image(self, reference: str, image: Image) -> None:
         """Give the node one more image (pods waiting in ImagePullBackOff retry it)."""
         self.images.add(reference, image)
+
+    def service_url(self, namespace: str, name: str, port: int | str,
+                    wait_seconds: float = 10.0) -> str:
+        """http://address:port reaching the Service's port (number or name) through the
+        double's kube-proxy, as `kubectl port-forward svc/<name>` would; waits for the proxy
+        to take up a Service just created."""
+        deadline = time.monotonic() + wait_seconds
+        while (url := self.proxy.url_for(namespace, name, port)) is None:
+            if time.monotonic() > deadline:
+                raise LookupError(f"no proxied port {port} of Service {namespace}/{name}")
+            time.sleep(0.05)
+        return str(url)
 
     def api_client(self) -> Any:
         """A `kubernetes.client.ApiClient` configured from this double's kubeconfig."""
@@ -142,7 +156,8 @@ def start_apiserver(*, crd_dir: Path | None, volumes: dict[str, Path], tmp_dir: 
     try:
         yield ApiServerHandle(double.url, config_path, namespace, double.faults, double.ca_file,
                              store, lifetimes=double.kubelet.lifetimes,
-                             job_creations=double.job_creations, _set_node=set_node)
+                             job_creations=double.job_creations, _set_node=set_node,
+                             proxy=double.proxy)
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(30)

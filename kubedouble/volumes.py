@@ -35,11 +35,12 @@ TokenIssuer = Callable[[str, str, list[str], int], str]  # (namespace, sa, audie
 
 def field_value(pod: dict[str, Any], path: str) -> str:
     """A downward API fieldRef, for env and volumes alike."""
-    meta = pod["metadata"]
+    meta, status = pod["metadata"], pod.get("status") or {}
     simple = {"metadata.name": meta.get("name"), "metadata.namespace": meta.get("namespace"),
               "metadata.uid": meta.get("uid"), "spec.nodeName": pod["spec"].get("nodeName"),
               "spec.serviceAccountName": pod["spec"].get("serviceAccountName"),
-              "status.podIP": "127.0.0.1", "status.hostIP": "127.0.0.1"}
+              "status.podIP": status.get("podIP"), "status.podIPs": status.get("podIP"),
+              "status.hostIP": status.get("hostIP"), "status.hostIPs": status.get("hostIP")}
     if path in simple:
         return str(simple[path] or "")
     if path in ("metadata.labels", "metadata.annotations"):
