@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .lease import lease_margin, request_timeout_for
+from .projectfs import unwritable_reason
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -90,12 +91,16 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(f"DATA_ROOT must be an absolute path, got {str(data_root)!r}")
     if not data_root.is_dir():
         raise SettingsError(f"DATA_ROOT {str(data_root)!r} is not an existing folder")
+    unwritable = unwritable_reason(data_root)
+    if unwritable is not None:
+        raise SettingsError(unwritable)
     identity = _text(env, "POD_NAME", default_identity())
     if len(identity) > 253:
         raise SettingsError(f"POD_NAME must be at most 253 characters, got {len(identity)}")
     lease_duration = _integer(env, "LEASE_DURATION_SECONDS", 15, minimum=1)
     return Settings(
-        namespace=_dns_name(env, "KUBE_NAMESPACE", None, DNS_LABEL, 63),
+        # POD_NAMESPACE: the downward-API name most charts use for the same value.
+        namespace=_dns_name(env, "KUBE_NAMESPACE", env.get("POD_NAMESPACE") or None, DNS_LABEL, 63),
         data_root=data_root,
         data_pvc=_dns_name(env, "DATA_PVC", "kubeshowcase-data", DNS_SUBDOMAIN, 253),
         max_concurrent_runs=_integer(env, "MAX_CONCURRENT_RUNS", 1, minimum=1),
