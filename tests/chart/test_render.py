@@ -164,7 +164,7 @@ def test_an_existing_claim_replaces_the_chart_claim():
     assert manifests.of_kind("PersistentVolumeClaim") == []
     accounts = [account["metadata"]["labels"]["app.kubernetes.io/component"]
                 for account in manifests.of_kind("ServiceAccount")]
-    assert sorted(accounts) == ["cleanup", "operator"]
+    assert sorted(accounts) == ["cleanup", "migrate", "operator"]
     for component in ("web", "operator"):
         pod = manifests.component("Deployment", component)["spec"]["template"]["spec"]
         assert pod["volumes"][0] == {"name": "data",
