@@ -221,4 +221,5 @@ def test_migrations_can_run_elsewhere():
     manifests = render("default-values.yaml", "web.migrations.enabled=false")
     pod = manifests.component("Deployment", "web")["spec"]["template"]["spec"]
     assert "initContainers" not in pod
-    assert manifests.of_kind("Job") == []
+    assert [job["metadata"]["labels"]["app.kubernetes.io/component"]
+            for job in manifests.of_kind("Job")] == ["secret-key"]
