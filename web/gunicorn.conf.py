@@ -20,7 +20,8 @@ timeout = env_int("GUNICORN_TIMEOUT", 60, minimum=1)
 # In-flight requests get this long after SIGTERM; the pod's terminationGracePeriodSeconds is
 # a little longer so the kubelet's SIGKILL never cuts it short.
 graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 120, minimum=1)
-keepalive = env_int("GUNICORN_KEEPALIVE", 5, minimum=1)
+# Longer than a proxy's upstream keepalive (ingress-nginx: 60 s): it never reuses a closing one.
+keepalive = env_int("GUNICORN_KEEPALIVE", 75, minimum=1)
 # 0: workers are never recycled; set it (with jitter) only against a memory leak.
 max_requests = env_int("GUNICORN_MAX_REQUESTS", 0)
 max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 0)

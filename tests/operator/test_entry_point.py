@@ -4,13 +4,13 @@ settings and an unwritable data volume clearly."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import urllib.request
 from pathlib import Path
 
 from tests.fixtures.operator import REPO, KscCluster
+from tests.demo.stack import free_port
 from tests.read_only import unwritable_folder
 
 
@@ -72,9 +72,3 @@ def test_it_leaves_nothing_behind_when_checking_the_volume(tmp_path: Path) -> No
 
     assert unwritable_reason(tmp_path) is None
     assert list(tmp_path.iterdir()) == []
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

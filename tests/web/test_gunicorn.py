@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.chart.helm import env_of, render
+from tests.demo.stack import free_port
 from tests.test_dockerfiles import IMAGES, final_stage, words
 
 WEB = Path(__file__).resolve().parents[2] / "web"
@@ -39,14 +40,6 @@ def rendered_web_pod(*sets: str) -> dict:
 def image_command() -> list[str]:
     (cmd,) = [words(i.arguments) for i in final_stage(IMAGES["web"].dockerfile) if i.keyword == "CMD"]
     return cmd
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @dataclass
 class Server:
     process: subprocess.Popen[bytes]
@@ -228,3 +221,39 @@ def test_the_default_grace_period_outlasts_gunicorns() -> None:
     graceful = int(gunicorn_env(pod)["GUNICORN_GRACEFUL_TIMEOUT"])
     assert graceful == 120
     assert pod["terminationGracePeriodSeconds"] == graceful + 10
+
+
+def gunicorn_config(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`gunicorn --print-config` as the image runs it: the config file, no GUNICORN_* but `env`
+    (it loads the app too, which needs the web app's own settings)."""
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "gunicorn"), "--print-config"], cwd=WEB,
+        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(WEB), "HOME": str(tmp_path),
+             "SECRET_KEY": "gunicorn-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+             "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "DATA_ROOT": str(tmp_path),
+             "KUBESHOWCASE_HOSTS": "localhost", **env},
+        capture_output=True, text=True, timeout=60)
+
+
+def test_the_image_without_the_chart_has_the_charts_defaults(tmp_path: Path) -> None:
+    result = gunicorn_config(tmp_path, {})
+    assert result.returncode == 0, result.stderr
+    printed = dict(line.split(" = ", 1) for line in result.stdout.splitlines() if " = " in line)
+    settings = {name.strip(): value.strip() for name, value in printed.items()}
+    env = gunicorn_env(rendered_web_pod())
+    assert (settings["workers"], settings["threads"], settings["timeout"],
+            settings["graceful_timeout"], settings["keepalive"], settings["max_requests"],
+            settings["max_requests_jitter"]) == (
+        env["WEB_CONCURRENCY"], env["GUNICORN_THREADS"], env["GUNICORN_TIMEOUT"],
+        env["GUNICORN_GRACEFUL_TIMEOUT"], env["GUNICORN_KEEPALIVE"], env["GUNICORN_MAX_REQUESTS"],
+        env["GUNICORN_MAX_REQUESTS_JITTER"])
+    assert settings["worker_class"] == "gthread"
+    assert settings["control_socket_disable"] == "True"
+    assert settings["bind"] == "['0.0.0.0:8000']"
+    assert settings["wsgi_app"] == "kubeshowcase.wsgi:application"
+
+
+def test_a_bad_setting_stops_gunicorn_with_its_name(tmp_path: Path) -> None:
+    result = gunicorn_config(tmp_path, {"GUNICORN_THREADS": "lots"})
+    assert result.returncode != 0
+    assert "GUNICORN_THREADS must be a whole number; got 'lots'" in result.stderr
