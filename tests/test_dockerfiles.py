@@ -202,8 +202,14 @@ def test_it_runs_as_a_numeric_non_root_user_on_a_pinned_base(name: str) -> None:
 def test_the_web_image_serves_the_wsgi_app_on_8000() -> None:
     stage = final_stage(IMAGES["web"].dockerfile)
     (cmd,) = [words(i.arguments) for i in stage if i.keyword == "CMD"]
-    assert cmd[:2] == ["gunicorn", "kubeshowcase.wsgi:application"]
-    assert cmd[cmd.index("--bind") + 1] == "0.0.0.0:8000"
+    assert cmd == ["gunicorn", "--config", "gunicorn.conf.py"]
+    assert [i.arguments for i in stage if i.keyword == "WORKDIR"] == ["/app"]
+    # COPY web/ /app/ puts the config where that relative name finds it.
+    assert (REPO / "web" / "gunicorn.conf.py").is_file()
+    config = (REPO / "web" / "gunicorn.conf.py").read_text()
+    for line in ('wsgi_app = "kubeshowcase.wsgi:application"', 'bind = ["0.0.0.0:8000"]',
+                 'worker_class = "gthread"', "control_socket_disable = True"):
+        assert line in config
     runs = [i.arguments for i in stage if i.keyword == "RUN"]
     assert any("manage.py collectstatic --noinput" in run for run in runs)
 
@@ -211,16 +217,56 @@ def test_the_web_image_serves_the_wsgi_app_on_8000() -> None:
 def test_the_operator_image_runs_kopf_on_the_package() -> None:
     stage = final_stage(IMAGES["operator"].dockerfile)
     (entrypoint,) = [words(i.arguments) for i in stage if i.keyword == "ENTRYPOINT"]
-    assert entrypoint == [
-        "kopf",
-        "run",
-        "--standalone",
-        "--liveness=http://0.0.0.0:8080/healthz",
-        "-m",
-        "kubeshowcase_operator",
-    ]
+    # __main__ adds run --standalone --namespace $KUBE_NAMESPACE -m kubeshowcase_operator
+    # (tests/operator/test_entry_point.py runs exactly this).
+    assert entrypoint == ["python", "-m", "kubeshowcase_operator",
+                          "--liveness=http://0.0.0.0:8080/healthz"]
+    assert not [i for i in stage if i.keyword == "CMD"]
     env = " ".join(i.arguments for i in stage if i.keyword == "ENV")
     assert "PYTHONPATH=/app" in env
+
+
+def labels(dockerfile: Path) -> dict[str, str]:
+    found = {}
+    for instruction in final_stage(dockerfile):
+        if instruction.keyword == "LABEL":
+            for key, value in re.findall(r'(\S+?)="([^"]*)"', instruction.arguments):
+                found[key] = value
+    return found
+
+
+def build_args(dockerfile: Path) -> dict[str, str]:
+    return dict(i.arguments.partition("=")[::2] for i in final_stage(dockerfile)
+                if i.keyword == "ARG")
+
+
+@pytest.mark.parametrize("name", ["web", "operator"])
+def test_it_carries_the_oci_labels_from_build_args(name: str) -> None:
+    dockerfile = IMAGES[name].dockerfile
+    found = labels(dockerfile)
+    prefix = "org.opencontainers.image."
+    assert found[prefix + "licenses"] == "Apache-2.0"
+    assert found[prefix + "source"] == "https://github.com/kubeshowcase/kubeshowcase"
+    assert found[prefix + "title"] == f"kubeshowcase {name}"
+    # Set per build (the header comment shows how), so they must come from build args.
+    assert found[prefix + "revision"] == "${REVISION}"
+    assert found[prefix + "created"] == "${CREATED}"
+    assert found[prefix + "version"] == "${VERSION}"
+    assert {"REVISION", "CREATED", "VERSION"} <= set(build_args(dockerfile))
+    text = dockerfile.read_text()
+    assert '--build-arg REVISION="$(git rev-parse HEAD)"' in text
+    assert "--build-arg CREATED=" in text
+    # The licence travels with the image.
+    assert "LICENSE" in copy_sources(dockerfile)
+
+
+def test_the_licence_is_apache_2_0_in_full() -> None:
+    text = (REPO / "LICENSE").read_text(encoding="utf-8")
+    assert "Apache License\n                           Version 2.0, January 2004" in text
+    assert "TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION" in text
+    assert "END OF TERMS AND CONDITIONS" in text
+    assert "APPENDIX: How to apply the Apache License to your work." in text
+    assert len(text) > 11000  # the whole text, not a notice pointing at it
 
 
 def test_the_pipeline_image_runs_what_pipeline_yaml_says() -> None:

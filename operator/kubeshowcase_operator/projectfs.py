@@ -313,3 +313,16 @@ def open_project(data_root: Path, project: str) -> Iterator[Folder]:
                                f"project {project!r}: {error.message}") from None
     with Folder(walked.fd, "") as folder:
         yield folder
+
+
+def unwritable_reason(data_root: Path) -> str | None:
+    """None when a file can be made (O_EXCL) and removed at DATA_ROOT, else why not, for people:
+    the operator writes every run's log and handshake files there."""
+    try:
+        with Folder(os.open(data_root, FOLDER_FLAGS & ~os.O_NOFOLLOW), str(data_root)) as root:
+            NewFile(root, ".writable-check").discard()
+    except OSError as error:
+        return (f"DATA_ROOT {str(data_root)!r} is not writable by uid {os.getuid()} gid "
+                f"{os.getgid()} ({error.strerror}): the data volume must be mounted read-write "
+                "and owned or group-writable by this user (the chart's podSecurityContext.fsGroup)")
+    return None

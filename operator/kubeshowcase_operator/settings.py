@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .lease import lease_margin, request_timeout_for
 from .placement import PlacementError, PodDefaults, load_pod_defaults
+from .projectfs import unwritable_reason
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -105,6 +106,9 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(f"DATA_ROOT must be an absolute path, got {str(data_root)!r}")
     if not data_root.is_dir():
         raise SettingsError(f"DATA_ROOT {str(data_root)!r} is not an existing folder")
+    unwritable = unwritable_reason(data_root)
+    if unwritable is not None:
+        raise SettingsError(unwritable)
     identity = _text(env, "POD_NAME", default_identity())
     if len(identity) > 253:
         raise SettingsError(f"POD_NAME must be at most 253 characters, got {len(identity)}")
@@ -116,7 +120,8 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
     run_as_user = _integer(env, "PIPELINE_RUN_AS_USER", 1000, minimum=1)
     run_as_group = _integer(env, "PIPELINE_RUN_AS_GROUP", run_as_user, minimum=1)
     return Settings(
-        namespace=_dns_name(env, "KUBE_NAMESPACE", None, DNS_LABEL, 63),
+        # POD_NAMESPACE: the downward-API name most charts use for the same value.
+        namespace=_dns_name(env, "KUBE_NAMESPACE", env.get("POD_NAMESPACE") or None, DNS_LABEL, 63),
         data_root=data_root,
         data_pvc=_dns_name(env, "DATA_PVC", "kubeshowcase-data", DNS_SUBDOMAIN, 253),
         max_concurrent_runs=_integer(env, "MAX_CONCURRENT_RUNS", 1, minimum=1),

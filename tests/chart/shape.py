@@ -25,6 +25,7 @@ API_VERSIONS = {
     "CustomResourceDefinition": "apiextensions.k8s.io/v1",
     "Deployment": "apps/v1",
     "Ingress": "networking.k8s.io/v1",
+    "Job": "batch/v1",
     "NetworkPolicy": "networking.k8s.io/v1",
     "PersistentVolumeClaim": "v1",
     "Pod": "v1",

@@ -23,12 +23,16 @@ def test_it_runs_manage_py_cleanup_like_the_web_pods(scenario):
     assert container["command"] == ["python", "manage.py", "cleanup"]
     assert container["image"] == web_container["image"]
     assert container["imagePullPolicy"] == web_container["imagePullPolicy"]
-    assert container["volumeMounts"] == web_container["volumeMounts"]
-    assert pod["volumes"] == web["volumes"]
+    # The web pod's token is a volume of its web container only; the cleanup pod's is automounted.
+    assert container["volumeMounts"] == [mount for mount in web_container["volumeMounts"]
+                                         if mount["name"] != "api-token"]
+    assert pod["volumes"] == [volume for volume in web["volumes"] if volume["name"] != "api-token"]
     assert pod["securityContext"] == web["securityContext"]
     assert container["securityContext"] == web_container["securityContext"]
     env, web_env = env_of(container), env_of(web_container)
-    assert {name: env[name] for name in env if name != "STAGING_MAX_AGE_HOURS"} == web_env
+    assert {name: env[name] for name in env if name != "STAGING_MAX_AGE_HOURS"} == {
+        name: value for name, value in web_env.items()
+        if not name.startswith("GUNICORN_") and name != "WEB_CONCURRENCY"}
     assert env["STAGING_MAX_AGE_HOURS"] == "24"
     for field in ("nodeSelector", "affinity", "tolerations"):
         assert pod.get(field) == web.get(field), field

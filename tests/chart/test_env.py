@@ -35,11 +35,61 @@ def operator_env(manifests):
     return env_of(pod["containers"][0])
 
 
+def migrate_job(manifests):
+    job = manifests.component("Job", "migrate")
+    return job, job["spec"]["template"]["spec"]
+
+
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_web_and_migrate_share_one_environment(scenario):
-    containers = web_containers(render(scenario))
-    assert containers["migrate"]["env"] == containers["web"]["env"]
+def test_migrations_get_the_database_only(scenario):
+    manifests = render(scenario)
+    containers = web_containers(manifests)
     assert WEB_ALWAYS <= set(env_of(containers["web"]))
+    _, job_pod = migrate_job(manifests)
+    for container in (containers["wait-for-schema"], job_pod["containers"][0]):
+        # migrate needs no SECRET_KEY (settings.py makes a throwaway one), token or data volume.
+        assert set(env_of(container)) == {"DATABASE_URL"}
+        assert env_of(container)["DATABASE_URL"] == env_of(containers["web"])["DATABASE_URL"]
+        assert [mount["name"] for mount in container["volumeMounts"]] == ["tmp"]
+
+
+def test_extra_env_reaches_the_migrators_too():
+    manifests = render("default-values.yaml", "web.extraEnv[0].name=TZ", "web.extraEnv[0].value=UTC")
+    _, job_pod = migrate_job(manifests)
+    for container in (web_containers(manifests)["wait-for-schema"], job_pod["containers"][0],
+                      web_containers(manifests)["web"]):
+        assert env_of(container)["TZ"] == "UTC"
+
+
+def test_gunicorn_settings_come_from_values():
+    env = web_env(render("default-values.yaml", "web.gunicorn.workers=3", "web.gunicorn.threads=16",
+                         "web.gunicorn.timeout=90", "web.gunicorn.gracefulTimeout=300",
+                         "web.gunicorn.keepAlive=65", "web.gunicorn.maxRequests=1000",
+                         "web.gunicorn.maxRequestsJitter=100"))
+    assert {name: value for name, value in env.items()
+            if name.startswith("GUNICORN_") or name == "WEB_CONCURRENCY"} == {
+        "WEB_CONCURRENCY": "3", "GUNICORN_THREADS": "16", "GUNICORN_TIMEOUT": "90",
+        "GUNICORN_GRACEFUL_TIMEOUT": "300", "GUNICORN_KEEPALIVE": "65",
+        "GUNICORN_MAX_REQUESTS": "1000", "GUNICORN_MAX_REQUESTS_JITTER": "100"}
+    pod = render("default-values.yaml", "web.gunicorn.gracefulTimeout=300").component(
+        "Deployment", "web")["spec"]["template"]["spec"]
+    assert pod["terminationGracePeriodSeconds"] == 310
+
+
+def test_only_the_web_container_gets_an_api_token():
+    manifests = render("default-values.yaml")
+    pod = manifests.component("Deployment", "web")["spec"]["template"]["spec"]
+    assert pod["automountServiceAccountToken"] is False
+    token_mounts = {container["name"]: [m["mountPath"] for m in container["volumeMounts"]
+                                        if m["name"] == "api-token"]
+                    for container in [*pod["initContainers"], *pod["containers"]]}
+    assert token_mounts == {"wait-for-schema": [],
+                            "web": ["/var/run/secrets/kubernetes.io/serviceaccount"]}
+    (volume,) = [v for v in pod["volumes"] if v["name"] == "api-token"]
+    sources = volume["projected"]["sources"]
+    assert sources[0] == {"serviceAccountToken": {"path": "token", "expirationSeconds": 3607}}
+    assert {"key": "ca.crt", "path": "ca.crt"} in sources[1]["configMap"]["items"]
+    assert sources[2]["downwardAPI"]["items"][0]["path"] == "namespace"
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
@@ -86,7 +136,7 @@ def test_web_settings_follow_values():
 
 def test_explicit_hosts_scheme_and_guests_win():
     env = web_env(render("ingress-sso-values.yaml", "web.hosts={a.example.org,b.example.org}",
-                        "web.scheme=http", "web.allowGuests=true", "web.workers=5"))
+                        "web.scheme=http", "web.allowGuests=true", "web.gunicorn.workers=5"))
     assert env["KUBESHOWCASE_HOSTS"] == "a.example.org b.example.org"
     assert env["KUBESHOWCASE_SCHEME"] == "http"
     assert env["ALLOW_GUESTS"] == "true"
@@ -155,14 +205,16 @@ def test_data_root_and_claim_follow_an_existing_claim():
 def test_commands():
     manifests = render("default-values.yaml")
     containers = web_containers(manifests)
-    assert containers["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
-    assert containers["web"]["command"][:4] == ["gunicorn", "kubeshowcase.wsgi:application",
-                                                "--bind", "0.0.0.0:8000"]
+    assert containers["wait-for-schema"]["command"] == [
+        "python", "manage.py", "migrate", "--check", "--noinput"]
+    _, job_pod = migrate_job(manifests)
+    assert job_pod["containers"][0]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    # The images' own entry points (tests/test_dockerfiles.py): no override to drift from them.
+    assert "command" not in containers["web"] and "args" not in containers["web"]
     operator = manifests.component("Deployment", "operator")["spec"]["template"]["spec"]["containers"][0]
-    assert operator["command"] == ["kopf", "run", "--standalone", "--namespace", "$(KUBE_NAMESPACE)",
-                                   "--liveness=http://0.0.0.0:8080/healthz", "-m", "kubeshowcase_operator"]
-    # $(KUBE_NAMESPACE) is expanded by the kubelet only from the container's own env.
-    assert "KUBE_NAMESPACE" in env_of(operator)
+    assert "command" not in operator and "args" not in operator
+    # The image's entry point finds its namespace here (KUBE_NAMESPACE, else POD_NAMESPACE).
+    assert env_of(operator)["KUBE_NAMESPACE"] == FIELD_NAMESPACE
 
 
 def test_probes():
@@ -177,6 +229,8 @@ def test_probes():
 
 
 def test_migrations_can_run_elsewhere():
-    pod = render("default-values.yaml", "web.migrations.enabled=false").component(
-        "Deployment", "web")["spec"]["template"]["spec"]
+    manifests = render("default-values.yaml", "web.migrations.enabled=false")
+    pod = manifests.component("Deployment", "web")["spec"]["template"]["spec"]
     assert "initContainers" not in pod
+    assert [job["metadata"]["labels"]["app.kubernetes.io/component"]
+            for job in manifests.of_kind("Job")] == ["secret-key"]

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.chart.helm import NAMESPACE, RELEASE, SCENARIOS, containers_of, notes, render
+from tests.chart.helm import NAMESPACE, RELEASE, SCENARIOS, containers_of, env_of, notes, render
 from tests.chart.shape import shape_problems
 
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -52,7 +52,7 @@ def test_it_renders_both_components():
         for kind in ("Deployment", "ServiceAccount", "Role", "RoleBinding"):
             assert manifests.component(kind, component)
     assert manifests.component("Service", "web")
-    assert manifests.component("Secret", "web")
+    assert manifests.component("Job", "secret-key")  # makes the Secret with SECRET_KEY
     assert manifests.of_kind("Ingress") == []
 
 
@@ -93,6 +93,10 @@ def test_pods_use_only_what_exists(manifests):
     """Volumes, ports, service accounts, secrets and claims that a pod names are rendered or named in values."""
     claims = {claim["metadata"]["name"] for claim in manifests.of_kind("PersistentVolumeClaim")}
     secrets = {secret["metadata"]["name"] for secret in manifests.of_kind("Secret")}
+    # ...and the one the SECRET_KEY hook Job makes.
+    secrets |= {env_of(job["spec"]["template"]["spec"]["containers"][0])["SECRET_NAME"]
+                for job in manifests.of_kind("Job")
+                if job["metadata"]["labels"]["app.kubernetes.io/component"] == "secret-key"}
     accounts = {account["metadata"]["name"] for account in manifests.of_kind("ServiceAccount")}
     # Objects a scenario names but expects the admin to have created.
     external = {"kubeshowcase-database", "kubeshowcase-django", "lab-imaging-data", "kubeshowcase-web-sa",
@@ -164,7 +168,7 @@ def test_an_existing_claim_replaces_the_chart_claim():
     assert manifests.of_kind("PersistentVolumeClaim") == []
     accounts = [account["metadata"]["labels"]["app.kubernetes.io/component"]
                 for account in manifests.of_kind("ServiceAccount")]
-    assert sorted(accounts) == ["cleanup", "operator", "pipeline"]
+    assert sorted(accounts) == ["cleanup", "migrate", "operator", "pipeline", "secret-key"]
     for component in ("web", "operator"):
         pod = manifests.component("Deployment", component)["spec"]["template"]["spec"]
         assert pod["volumes"][0] == {"name": "data",
@@ -192,11 +196,11 @@ def test_images_default_to_the_app_version():
     assert operator["spec"]["template"]["spec"]["containers"][0]["image"] == "ghcr.io/kubeshowcase/operator:0.2.0-rc1"
 
 
-def test_the_secret_key_secret_is_skipped_for_an_existing_one():
+def test_the_secret_key_hook_is_skipped_for_an_existing_secret():
     manifests = render("ingress-sso-values.yaml")
     assert manifests.of_kind("Secret") == []
-    generated = render("default-values.yaml").component("Secret", "web")
-    assert len(generated["data"]["secret-key"]) > 64
+    assert [job["metadata"]["labels"]["app.kubernetes.io/component"]
+            for job in manifests.of_kind("Job")] == ["migrate"]
 
 
 def test_notes_say_how_to_reach_the_app_and_warn_about_guests():

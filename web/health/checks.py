@@ -1,5 +1,9 @@
 """Readiness checks: each answers None when fine, or a reason for the log when not.
 
+Only what this pod itself needs to serve: the database and a writable data volume. Not the
+Kubernetes API: an API blip would take every web pod out of service at once, while most pages
+(projects, uploads, downloads) do not need it; the runs pages say when it fails.
+
 The reason may carry internal detail (exception text, addresses), so it goes to the log only;
 /readyz shows no more than the failing checks' names.
 """
@@ -11,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection
+
+from projects.volume import unwritable_reason
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +38,18 @@ def database_reachable() -> str | None:
     return None
 
 
-# Apps add theirs from AppConfig.ready() (the runs app adds the Kubernetes API check).
-READINESS_CHECKS: dict[str, ReadinessCheck] = {"database": database_reachable}
+def data_volume_writable() -> str | None:
+    try:
+        return unwritable_reason()
+    except Exception as error:  # DATA_ROOT unset or not a folder: also "not ready"
+        return f"{type(error).__name__}: {error}"
+
+
+# Apps may add theirs from AppConfig.ready(), for what every request of this pod depends on.
+READINESS_CHECKS: dict[str, ReadinessCheck] = {
+    "database": database_reachable,
+    "data-volume": data_volume_writable,
+}
 
 
 def register(check: ReadinessCheck, name: str | None = None) -> ReadinessCheck:

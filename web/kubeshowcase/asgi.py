@@ -11,3 +11,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kubeshowcase.settings")
 
 application = get_asgi_application()
 require_for_serving(settings.MISSING_FOR_SERVING)
+
+from projects.volume import require_writable  # noqa: E402 (needs the apps loaded above)
+
+require_writable()

@@ -275,6 +275,7 @@ INSTALLED_APPS = [
     "health",
     "runs",
     "results",
+    "schema",  # overrides `migrate`: under an advisory lock (issue #9)
 ]
 
 MIDDLEWARE = [

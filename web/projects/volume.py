@@ -8,6 +8,9 @@ two folders no pipeline ever mounts (a pipeline pod mounts only its project as s
 
 from __future__ import annotations
 
+import os
+import secrets
+
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -41,3 +44,30 @@ def open_cache(purpose: str, owner_slug: str) -> Dir:
     """The web app's own derived files for one owner, outside every project."""
     with open_data_root() as root:
         return root.ensure_dir([CACHE, purpose, owner_slug], mode=0o700)
+
+
+def unwritable_reason() -> str | None:
+    """None when a file can be made (O_EXCL) and removed at DATA_ROOT, else why not, for people.
+
+    Everything the web app stores starts with such a create, so this is the one test that
+    tells a read-only or wrongly owned volume apart before a user's upload finds out.
+    """
+    probe = f".writable-check-{secrets.token_hex(8)}"
+    try:
+        with open_data_root() as root:
+            root.create(probe, mode=0o600).close()
+            root.unlink(probe)
+    except OSError as error:
+        return (
+            f"DATA_ROOT {settings.DATA_ROOT} is not writable by uid {os.getuid()} "
+            f"gid {os.getgid()} ({error.strerror}): the data volume must be mounted read-write "
+            "and owned or group-writable by this user (the chart's podSecurityContext.fsGroup)"
+        )
+    return None
+
+
+def require_writable() -> None:
+    """Refuse to start serving on a data volume that cannot be written (wsgi/asgi call it)."""
+    reason = unwritable_reason()
+    if reason is not None:
+        raise ImproperlyConfigured(reason)

@@ -202,19 +202,3 @@ def job_pod_log(job_name: str, tail_lines: int) -> str | None:
         _namespace(),
         tail_lines=tail_lines,
     )
-
-
-def reachable() -> str | None:
-    """For /readyz: None when the API answers (PipelineRuns listable), else a short reason."""
-    if not configured():
-        return None  # runs are off by configuration, which is not a readiness problem
-    try:
-        _call(
-            "answer the readiness check",
-            _custom().list_namespaced_custom_object,
-            GROUP, VERSION, _namespace(), RUNS,
-            limit=1,
-        )
-    except KubeError as error:
-        return f"kubernetes: {error}"
-    return None

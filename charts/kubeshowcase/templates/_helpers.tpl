@@ -193,8 +193,6 @@ The web app's environment, shared by gunicorn and the migrate init container.
   value: {{ include "kubeshowcase.web.scheme" . | quote }}
 - name: ALLOW_GUESTS
   value: {{ $web.allowGuests | quote }}
-- name: WEB_CONCURRENCY
-  value: {{ $web.workers | int64 | quote }}
 {{- with $web.demoUsers }}
 - name: DEMO_USERS
   value: {{ join " " . | quote }}
@@ -256,6 +254,42 @@ The web app's environment, shared by gunicorn and the migrate init container.
   value: {{ . | quote }}
 {{- end }}
 {{- with $web.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+gunicorn's settings (web/gunicorn.conf.py reads them), for the web container only.
+*/}}
+{{- define "kubeshowcase.web.gunicornEnv" -}}
+{{- $gunicorn := .Values.web.gunicorn -}}
+- name: WEB_CONCURRENCY
+  value: {{ $gunicorn.workers | int64 | quote }}
+- name: GUNICORN_THREADS
+  value: {{ $gunicorn.threads | int64 | quote }}
+- name: GUNICORN_TIMEOUT
+  value: {{ $gunicorn.timeout | int64 | quote }}
+- name: GUNICORN_GRACEFUL_TIMEOUT
+  value: {{ $gunicorn.gracefulTimeout | int64 | quote }}
+- name: GUNICORN_KEEPALIVE
+  value: {{ $gunicorn.keepAlive | int64 | quote }}
+- name: GUNICORN_MAX_REQUESTS
+  value: {{ $gunicorn.maxRequests | int64 | quote }}
+- name: GUNICORN_MAX_REQUESTS_JITTER
+  value: {{ $gunicorn.maxRequestsJitter | int64 | quote }}
+{{- end }}
+
+{{/*
+The migrate containers' environment: only the database (migrate needs no SECRET_KEY, data
+volume or API token; settings.py lets commands that never serve run without them).
+*/}}
+{{- define "kubeshowcase.web.migrateEnv" -}}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "web.database.existingSecret is required: name a Secret holding the PostgreSQL URL (the chart does not ship PostgreSQL)" .Values.web.database.existingSecret }}
+      key: {{ .Values.web.database.key }}
+{{- with .Values.web.extraEnv }}
 {{ toYaml . }}
 {{- end }}
 {{- end }}

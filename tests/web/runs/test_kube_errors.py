@@ -1,4 +1,5 @@
-"""An unreachable or unconfigured Kubernetes API is a message on the page, and /readyz says so."""
+"""An unreachable or unconfigured Kubernetes API is a message on the pages that need it, and
+never a readiness failure: an API blip must not take every web pod out of service (issue #9)."""
 
 from __future__ import annotations
 
@@ -53,15 +54,15 @@ def test_changes_are_refused_when_runs_cannot_be_checked(alice: Actor, dead_api:
     assert not (cells / "n").exists()
 
 
-def test_readyz_checks_the_api(cluster: Cluster, db) -> None:  # noqa: ANN001
-    assert Client().get("/readyz").status_code == 200
-
-
-def test_readyz_fails_without_the_api(dead_api: None, db) -> None:  # noqa: ANN001
-    response = Client().get("/readyz")
-    assert response.status_code == 503
-    # The check's name only: the reason (addresses, exception text) goes to the log.
-    assert response.content == b"not ready: kubernetes\n"
+def test_readyz_stays_ready_without_the_api_while_its_pages_say_so(
+    alice: Actor, dead_api: None  # noqa: ANN001
+) -> None:
+    alice.project("cells")
+    assert Client().get("/readyz").content == b"ready\n"
+    page = alice.client.get(reverse("runs-queue"))
+    assert "The Kubernetes API cannot be reached" in page.content.decode()
+    # What does not need the API keeps working on the same pod.
+    assert alice.client.get(reverse("projects-detail", args=["cells"])).status_code == 200
 
 
 def test_without_configuration_runs_are_off_but_projects_work(

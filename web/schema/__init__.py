@@ -1,0 +1,1 @@
+"""The database schema: `manage.py migrate` under a PostgreSQL advisory lock."""
