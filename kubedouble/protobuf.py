@@ -25,16 +25,28 @@ def reader(api_version: str, kind: str) -> Callable[[bytes], dict[str, Any]]:
 
 
 def decode(body: bytes, api_version: str, kind: str) -> dict[str, Any]:
-    """The JSON form of a protobuf body; 400 for bytes that do not decode (as the handler's
-    transformDecodeError), 415 for a kind without a vendored message."""
+    """The JSON form of a protobuf body; 400 for bytes that do not decode, worded as the
+    handler's transformDecodeError; 415 for a kind without a vendored message."""
     schema = protoschema.vendored()
     try:
         sent_version, sent_kind, raw = protodecode.envelope(body)
-        version, kind = sent_version or api_version, sent_kind or kind
-        message = protodecode.message_for(schema, version, kind)
-        if message is None:
-            raise errors.unsupported_media_type(CONTENT_TYPE)
+    except protodecode.ProtobufError as problem:
+        raise errors.bad_request(f"the object provided is unrecognized (must be of type {kind}):"
+                                 f" {problem} ({_summary(body)})") from None
+    version, sent_kind = sent_version or api_version, sent_kind or kind
+    message = protodecode.message_for(schema, version, sent_kind)
+    if message is None:
+        raise errors.unsupported_media_type(errors.CUSTOM_MEDIA_TYPES)
+    try:
         fields = protodecode.Decoder(schema).fields(message, raw)
     except protodecode.ProtobufError as problem:
-        raise errors.bad_request(f"the request body is not valid: {problem}") from None
-    return {"apiVersion": version, "kind": kind} | fields
+        raise errors.bad_request(f"{sent_kind} in version \"{version.rpartition('/')[2]}\" "
+                                 f"cannot be handled as a {kind}: {problem}") from None
+    return {"apiVersion": version, "kind": sent_kind} | fields
+
+
+def _summary(body: bytes, limit: int = 30) -> str:
+    """rest.go summarizeData: the first bytes, in hex."""
+    if not body:
+        return "<empty>"
+    return body[:limit].hex() + (" ..." if len(body) > limit else "")

@@ -69,7 +69,11 @@ def wire_fields(data: bytes) -> list[tuple[int, int, Any]]:
 def envelope(body: bytes) -> tuple[str, str, bytes]:
     """(apiVersion, kind, raw message) of an enveloped body."""
     if not body.startswith(MAGIC):
-        raise ProtobufError("the body does not start with the Kubernetes protobuf prefix")
+        prefix = " ".join(str(b) for b in MAGIC)  # Go's %v of a []byte
+        raise ProtobufError("provided data does not appear to be a protobuf message, expected "
+                            f"prefix [{prefix}]")
+    if body == MAGIC:
+        raise ProtobufError("empty body")
     unknown = _fields_by_name(body[len(MAGIC):], {1: "typeMeta", 2: "raw"})
     type_meta = _fields_by_name(unknown.get("typeMeta", b""), {1: "apiVersion", 2: "kind"})
     return (_text(type_meta.get("apiVersion", b"")), _text(type_meta.get("kind", b"")),

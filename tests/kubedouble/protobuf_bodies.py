@@ -70,14 +70,30 @@ class Encoder:
             return delimited(1, json.dumps(value).encode())
         fields = list(message.fields.values())
         if len(fields) == 1 and fields[0].name == "items" and fields[0].repeated:
-            value = {"items": value}
+            return b"".join(self.single(fields[0], item) for item in value)
         out = b""
         for spec in sorted(fields, key=lambda f: f.number):
-            if spec.name in value:
-                out += self.field(spec, value[spec.name])
-        unknown = set(value) - {f.name for f in fields} - {"apiVersion", "kind"}
+            tags = message.go_tags.get(spec.name, "").split(",")
+            key = next((t[5:] for t in tags if t.startswith("json=")), spec.name)
+            if "inline" in tags:  # an embedded struct takes its fields from this object
+                embedded = self.schema.messages[spec.type]
+                mine = {k: v for k, v in value.items() if k in self.json_names(embedded)}
+                out += delimited(spec.number, self.message(embedded, mine))
+            elif key in value:
+                out += self.field(spec, value[key])
+        unknown = set(value) - self.json_names(message) - {"apiVersion", "kind"}
         assert not unknown, f"{name} has no fields {unknown}"
         return out
+
+    def json_names(self, message: Message) -> set[str]:
+        names: set[str] = set()
+        for spec in message.fields.values():
+            tags = message.go_tags.get(spec.name, "").split(",")
+            if "inline" in tags:
+                names |= self.json_names(self.schema.messages[spec.type])
+            else:
+                names.add(next((t[5:] for t in tags if t.startswith("json=")), spec.name))
+        return names
 
     def field(self, spec: Field, value: Any) -> bytes:
         if spec.map_key is not None:
