@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 
 from tests.kubedouble.conformance import Row, Step
+from tests.kubedouble.conformance.apiserver_strictness import config_map
 from tests.kubedouble.protobuf_bodies import delimited, encode, enveloped, tag, varint
 
 PROTOBUF = {"Content-Type": "application/vnd.kubernetes.protobuf"}
@@ -28,10 +29,6 @@ RUNS = "/apis/kubeshowcase.io/v1alpha1/namespaces/{ns}/pipelineruns"
 BUILTIN_TYPES = ("the body of the request was in an unknown format - accepted media types "
                  "include: application/json, application/yaml, "
                  "application/vnd.kubernetes.protobuf")
-
-
-def config_map(name: str = "cfg", **fields: object) -> dict:
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, **fields}
 
 
 def _pod() -> bytes:
