@@ -34,15 +34,16 @@ def decode(body: bytes, api_version: str, kind: str) -> dict[str, Any]:
         raise errors.bad_request(f"the object provided is unrecognized (must be of type {kind}):"
                                  f" {problem} ({_summary(body)})") from None
     version, sent_kind = sent_version or api_version, sent_kind or kind
-    message = protodecode.message_for(schema, version, sent_kind)
-    if message is None:
-        raise errors.unsupported_media_type(errors.CUSTOM_MEDIA_TYPES)
     try:
-        fields = protodecode.Decoder(schema).fields(message, raw)
+        return protodecode.object_fields(schema, version, sent_kind, raw)
+    except LookupError:
+        raise errors.unsupported_media_type(errors.CUSTOM_MEDIA_TYPES) from None
+    except RecursionError:  # a message nested deeper than Python's stack: refuse, not 500
+        raise errors.bad_request(f"{sent_kind} in version \"{version.rpartition('/')[2]}\" "
+                                 f"cannot be handled as a {kind}: nested too deeply") from None
     except protodecode.ProtobufError as problem:
         raise errors.bad_request(f"{sent_kind} in version \"{version.rpartition('/')[2]}\" "
                                  f"cannot be handled as a {kind}: {problem}") from None
-    return {"apiVersion": version, "kind": sent_kind} | fields
 
 
 def _summary(body: bytes, limit: int = 30) -> str:

@@ -265,7 +265,10 @@ def _raw_json(decoder: Decoder, message: Message, data: bytes) -> Any:
     if not raw:
         return None
     if raw.startswith(MAGIC):  # an object embedded as protobuf: decode it the same way
-        return decode_object(decoder.schema, raw)
+        try:
+            return decode_object(decoder.schema, raw)
+        except LookupError as problem:
+            raise ProtobufError(str(problem)) from None
     try:
         return json.loads(raw)
     except ValueError as problem:
@@ -304,13 +307,17 @@ def message_for(schema: Schema, api_version: str, kind: str) -> Message | None:
             or schema.message(f"{META}.{kind}"))
 
 
-def decode_object(schema: Schema, body: bytes) -> dict[str, Any]:
-    """An enveloped object as its JSON: apiVersion and kind from the envelope, then its fields.
+def object_fields(schema: Schema, api_version: str, kind: str, raw: bytes) -> dict[str, Any]:
+    """An object's message as its JSON, apiVersion and kind first.
 
     Raises ProtobufError for bytes that do not decode, LookupError for a kind the schema lacks.
     """
-    api_version, kind, raw = envelope(body)
     message = message_for(schema, api_version, kind)
     if message is None:
         raise LookupError(f"no protobuf message for {api_version}, Kind={kind}")
     return {"apiVersion": api_version, "kind": kind} | Decoder(schema).fields(message, raw)
+
+
+def decode_object(schema: Schema, body: bytes) -> dict[str, Any]:
+    """An enveloped object as its JSON (see object_fields)."""
+    return object_fields(schema, *envelope(body))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from kubernetes import client
 
 from kubedouble.testing import ApiServerHandle
 from tests.kubedouble.helpers import http, kubectl
+from tests.kubedouble.protobuf_bodies import enveloped
 
 
 def test_kubectl_create_configmap_sends_protobuf_and_the_double_stores_it(kube_env,
@@ -86,7 +88,6 @@ def test_kubectl_create_job_from_an_image(kube_env, kube_client):
 
 
 def test_a_custom_resource_sent_as_protobuf_gets_415(apiserver: ApiServerHandle):
-    from tests.kubedouble.protobuf_bodies import enveloped
     body = enveloped("kubeshowcase.io/v1alpha1", "PipelineRun", b"")
     answer = http(apiserver, "POST", "/apis/kubeshowcase.io/v1alpha1/namespaces/kubeshowcase/"
                                      "pipelineruns", data=body,
@@ -114,9 +115,11 @@ def _tiny_chart(env: dict[str, str], root: Path) -> Path:
     subprocess.run(["helm", "create", "tiny"], cwd=root, env=env, check=True,
                    capture_output=True)
     chart = root / "tiny"
-    for path in (chart / "templates").iterdir():
-        if path.name != "_helpers.tpl":
-            subprocess.run(["rm", "-rf", str(path)], check=True)
+    for path in (chart / "templates").iterdir():  # keep only the helpers, then a ConfigMap
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.name != "_helpers.tpl":
+            path.unlink()
     (chart / "templates" / "configmap.yaml").write_text(CONFIGMAP)
     (chart / "values.yaml").write_text(TINY_CHART_VALUES)
     return chart

@@ -135,8 +135,15 @@ DEPLOYMENT = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name"
                                     "spec": {"containers": [{"name": "web", "image": "x"}]}}}}
 
 
-@pytest.mark.parametrize("obj", [SECRET, POD, JOB, DEPLOYMENT],
-                         ids=["secret", "pod", "job", "deployment"])
+# Subresources' kinds: pods/eviction and deployments/scale
+EVICTION = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": "web"},
+            "deleteOptions": {"gracePeriodSeconds": 5, "dryRun": ["All"]}}
+SCALE = {"apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": {"name": "web"},
+         "spec": {"replicas": 3}, "status": {"replicas": 1, "selector": "app=web"}}
+
+
+@pytest.mark.parametrize("obj", [SECRET, POD, JOB, DEPLOYMENT, EVICTION, SCALE],
+                         ids=["secret", "pod", "job", "deployment", "eviction", "scale"])
 def test_an_object_sent_as_protobuf_reads_as_its_json(obj: dict):
     assert _decode(obj) == obj
 
@@ -242,6 +249,17 @@ def test_bytes_that_do_not_decode_are_a_bad_request(body: bytes, message: str):
     with pytest.raises(errors.ApiError) as raised:
         protobuf.decode(body, *CM)
     assert raised.value.code == 400 and message in raised.value.status()["message"]
+
+
+def test_a_message_nested_too_deeply_is_a_bad_request():
+    revision = b""  # a ControllerRevision's data (a RawExtension) holding one, 3000 times
+    for _ in range(3000):
+        revision = delimited(2, delimited(1, enveloped("apps/v1", "ControllerRevision",
+                                                       revision)))
+    with pytest.raises(errors.ApiError) as raised:
+        protobuf.decode(enveloped("apps/v1", "ControllerRevision", revision), "apps/v1",
+                        "ControllerRevision")
+    assert raised.value.code == 400 and "nested too deeply" in raised.value.status()["message"]
 
 
 def test_a_kind_without_a_message_is_an_unsupported_media_type():
