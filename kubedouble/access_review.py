@@ -21,6 +21,8 @@ from .store import Store
 API_VERSION = "authorization.k8s.io/v1"
 ACCESS_REVIEW_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
 RULES_REVIEW_PATH = "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews"
+REVIEW_KINDS = {ACCESS_REVIEW_PATH: "SelfSubjectAccessReview",
+                RULES_REVIEW_PATH: "SelfSubjectRulesReview"}
 
 
 def _body(body: Any, kind: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from .faults import Faults
 from .kubelet import Kubelet
 from .operations import Cluster
 from .request_options import JSON, delete_options, flag, number, read_body, write_options
+from .resources import Resource
 from .routing import Route, parse_path
 from .selectors import Selector, parse_field_selector, parse_label_selector
 from .store import dumps
@@ -130,7 +131,9 @@ class Api:
         if route is None and request.path in reviews:
             if request.method != "POST":
                 raise errors.method_not_allowed()
-            body = await read_body(request, protobuf=protobuf.review)
+            kind = access_review.REVIEW_KINDS[request.path]
+            body = await read_body(request, protobuf=protobuf.reader(access_review.API_VERSION,
+                                                                     kind))
             return respond(reviews[request.path](self.cluster.store, request[USER], body), 201)
         if route is None:
             return await self.discovery(request)
@@ -142,7 +145,7 @@ class Api:
             if method == "GET":
                 return self.list(request, route)
             if method == "POST" and (route.namespace or not route.resource.namespaced):
-                body = await read_body(request)
+                body = await read_body(request, protobuf=_object_reader(route.resource))
                 created = self.cluster.create(route.resource, route.namespace or "", body,
                                               **write_options(request, "CreateOptions"))
                 return respond(created, 201)
@@ -154,7 +157,8 @@ class Api:
         if (route.subresource == "token" and route.resource.qualified == "serviceaccounts"
                 and method == "POST"):
             account = self.cluster.get(route.resource, route.namespace or "", route.name)
-            body = await read_body(request, protobuf=protobuf.token_request)
+            body = await read_body(request, protobuf=protobuf.reader(
+                "authentication.k8s.io/v1", "TokenRequest"))
             return respond(authn.token_request(self.authenticator, account, body), 201)
         if route.subresource is not None and route.subresource not in route.resource.subresources:
             raise errors.ApiError(404, "NotFound", "the server could not find the requested "
@@ -164,13 +168,15 @@ class Api:
             return respond(self.cluster.get(route.resource, namespace, route.name))
         if method == "PUT":
             replaced = self.cluster.replace(
-                route.resource, namespace, route.name, await read_body(request),
+                route.resource, namespace, route.name,
+                await read_body(request, protobuf=_object_reader(route.resource)),
                 subresource=route.subresource, **write_options(request, "UpdateOptions"))
             return respond(replaced)
         if method == "PATCH":
             content_type = request.headers.get("Content-Type", "").split(";")[0].strip()
-            if content_type not in patching.PATCH_TYPES:
-                raise errors.unsupported_media_type(content_type)
+            if content_type not in patching.PATCH_TYPES:  # protobuf is no patch type
+                raise errors.unsupported_media_type(
+                    patching.accepted_patch_types(route.resource.custom))
             uid = (self.cluster.store.get(route.resource.qualified, namespace, route.name)
                    or {}).get("metadata", {}).get("uid")
             patched = self.cluster.patch(
@@ -269,6 +275,11 @@ class Api:
                         "apiVersion": route.resource.api_version,
                         "metadata": {"resourceVersion": str(self.cluster.store.rv)},
                         "items": deleted})
+
+
+def _object_reader(resource: Resource) -> Callable[[bytes], Any] | None:
+    """Built-in kinds read protobuf bodies; custom resources have none (415)."""
+    return None if resource.custom else protobuf.reader(resource.api_version, resource.kind)
 
 
 def make_app(cluster: Cluster, kubelet: Kubelet | None, faults: Faults,

@@ -100,11 +100,16 @@ def method_not_allowed() -> ApiError:
     )
 
 
-def unsupported_media_type(content_type: str) -> ApiError:
-    message = (
-        "the body of the request was in an unknown format - accepted media types include: "
-        f"application/json, application/yaml (got {content_type})"
-    )
+# k8s.io/apimachinery's CodecFactory serves these (CBOR only behind a feature gate);
+# custom resources have no protobuf.
+CUSTOM_MEDIA_TYPES = ("application/json", "application/yaml")
+BUILTIN_MEDIA_TYPES = (*CUSTOM_MEDIA_TYPES, "application/vnd.kubernetes.protobuf")
+
+
+def unsupported_media_type(accepted: tuple[str, ...] = CUSTOM_MEDIA_TYPES) -> ApiError:
+    """k8s.io/apiserver/pkg/endpoints/handlers/negotiation/errors.go errUnsupportedMediaType."""
+    message = ("the body of the request was in an unknown format - accepted media types "
+               f"include: {', '.join(accepted)}")
     return ApiError(415, "UnsupportedMediaType", message)
 
 

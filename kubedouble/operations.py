@@ -177,10 +177,7 @@ class Cluster:
             raise errors.bad_request("the patch must be a JSON object")
         elif content_type == patching.STRATEGIC:
             if resource.custom:
-                raise errors.ApiError(415, "UnsupportedMediaType",
-                                      f"the body of the request was in an unknown format - "
-                                      f"accepted media types include: {patching.JSON_PATCH}, "
-                                      f"{patching.MERGE}, {patching.APPLY}")
+                raise errors.unsupported_media_type(patching.accepted_patch_types(True))
             patched = patching.strategic_merge_patch(existing, patch)
         elif content_type == patching.APPLY:
             with apply.applying(resource, patch, subresource):
@@ -191,7 +188,7 @@ class Cluster:
         elif content_type == patching.MERGE:
             patched = patching.merge_patch(existing, patch)
         else:
-            raise errors.unsupported_media_type(content_type)
+            raise errors.unsupported_media_type(patching.accepted_patch_types(resource.custom))
         return self._update(resource, existing, typed(resource, patched), subresource,
                             field_validation, dry_run)
 

@@ -13,6 +13,12 @@ STRATEGIC = "application/strategic-merge-patch+json"
 APPLY = "application/apply-patch+yaml"
 PATCH_TYPES = (MERGE, JSON_PATCH, STRATEGIC, APPLY)
 
+
+def accepted_patch_types(custom: bool) -> tuple[str, ...]:
+    """What a PATCH accepts, in the order a 415 lists them (k8s.io/apiserver installer.go;
+    custom resources have no strategic merge)."""
+    return (JSON_PATCH, MERGE, APPLY) if custom else (JSON_PATCH, MERGE, STRATEGIC, APPLY)
+
 # List-element keys the built-in kinds merge on (containers, env, volumes, volumeMounts, ports...).
 _MERGE_KEYS = ("name", "mountPath", "containerPort", "type", "ip", "devicePath")
 

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from . import errors, field_errors
+from . import errors, field_errors, protobuf
 
 JSON = "application/json"
 # genericapiserver's MaxRequestBodyBytes (3 MiB): larger bodies are refused before decoding.
@@ -34,7 +34,8 @@ async def read_body(request: web.Request,
                     protobuf: Callable[[bytes], Any] | None = None) -> Any:
     """The decoded JSON or YAML body (None when empty); 413 past the limit, 415, 400.
 
-    A protobuf body is read with `protobuf` when the caller can (TokenRequest), else 415."""
+    A protobuf body is read with `protobuf` (a built-in kind's reader, kubedouble.protobuf),
+    else 415 (custom resources)."""
     raw = b""
     while chunk := await request.content.read(1 << 16):
         raw += chunk
@@ -47,7 +48,8 @@ async def read_body(request: web.Request,
     if "protobuf" in content_type and protobuf is not None:
         return protobuf(raw)
     if "protobuf" in content_type or "cbor" in content_type:
-        raise errors.unsupported_media_type(content_type)
+        raise errors.unsupported_media_type(
+            errors.CUSTOM_MEDIA_TYPES if protobuf is None else errors.BUILTIN_MEDIA_TYPES)
     try:
         return yaml.safe_load(raw) if "yaml" in content_type else json.loads(raw)
     except (ValueError, yaml.YAMLError) as problem:
@@ -76,7 +78,8 @@ def dry_run(request: web.Request, options_kind: str) -> bool:
 
 async def delete_options(request: web.Request) -> dict[str, Any]:
     """DeleteOptions from the body, overridden by the query (as the real handler merges them)."""
-    found = await read_body(request) or {}
+    found = await read_body(request, protobuf=protobuf.reader("meta.k8s.io/v1",
+                                                              "DeleteOptions")) or {}
     if not isinstance(found, dict):
         raise errors.bad_request("DeleteOptions must be an object")
     options = dict(found)

@@ -13,9 +13,7 @@ from tests.kubedouble.helpers import http, kubectl
 
 
 def test_kubectl_mints_and_uses_service_account_tokens(kube_env, tmp_path):
-    # kubectl's `create serviceaccount` speaks protobuf, which the double does not: apply.
-    kubectl(kube_env, "apply", "-f", "-", stdin="apiVersion: v1\nkind: ServiceAccount\n"
-                                                "metadata: {name: robot}\n")
+    kubectl(kube_env, "create", "serviceaccount", "robot")  # a protobuf body
     token = kubectl(kube_env, "create", "token", "robot", "--duration=15m").stdout.strip()
     claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
     assert claims["sub"] == "system:serviceaccount:kubeshowcase:robot"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kubedouble import protobuf, rbac_validation
+from kubedouble import rbac_validation
 from kubedouble.authn import ADMIN, service_account_user
 from kubedouble.authz import applies_to_user, authorize, forbidden, rule_allows
 from kubedouble.ownerrefs_admission import new_blocking_refs
@@ -244,22 +244,3 @@ def _owned(*refs: dict) -> dict:
 ])
 def test_only_newly_blocking_references_need_finalizers_access(new, old, blocking):
     assert [r["uid"] for r in new_blocking_refs(new, old)] == blocking
-
-
-def _field(number: int, payload: bytes) -> bytes:
-    return bytes([number << 3 | 2, len(payload)]) + payload
-
-
-def test_a_protobuf_access_review_reads_as_its_json():
-    attributes = _field(1, b"ns") + _field(2, b"get") + _field(5, b"pods") + _field(6, b"log")
-    review = _field(2, _field(1, attributes))
-    type_meta = _field(1, b"authorization.k8s.io/v1") + _field(2, b"SelfSubjectAccessReview")
-    body = protobuf.MAGIC + _field(1, type_meta) + _field(2, review)
-    assert protobuf.review(body) == {
-        "apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
-        "spec": {"resourceAttributes": {"namespace": "ns", "verb": "get", "resource": "pods",
-                                        "subresource": "log"}}}
-    rules = _field(2, _field(1, b"ns"))
-    type_meta = _field(1, b"authorization.k8s.io/v1") + _field(2, b"SelfSubjectRulesReview")
-    assert protobuf.review(protobuf.MAGIC + _field(1, type_meta) + _field(2, rules))["spec"] == {
-        "namespace": "ns"}
