@@ -10,7 +10,8 @@ import uuid
 from typing import Any
 
 from . import (apply, builtin_types, builtin_validation, cel, defaults, errors, graceful,
-               immutability, ownerrefs_admission, patching, validation)
+               immutability, kinds, ownerrefs_admission, patching, storage_admission,
+               validation)
 from .bodies import check_size, clone, decoded, random_suffix, typed, without
 from .clock import now
 from .gc import GarbageCollector
@@ -78,6 +79,7 @@ class Cluster:
             meta["generation"] = 1
         if "status" in resource.subresources:
             obj.pop("status", None)
+        storage_admission.admit(self, resource, obj)
         self._prepare_new(resource, obj, field_validation)
         ownerrefs_admission.validate(self, resource, obj, None, None)
         apply.track(resource, None, obj, None)
@@ -122,6 +124,7 @@ class Cluster:
                    "customresourcedefinitions.apiextensions.k8s.io": defaults.prepare_crd}
         causes = prepare[resource.qualified](obj) if resource.qualified in prepare else []
         causes += builtin_validation.causes(resource, obj)
+        causes += kinds.prepare_new(resource.qualified, obj)
         if causes:
             raise errors.invalid(resource.kind_group, obj["metadata"]["name"], causes)
         self._check_schema(resource, obj, field_validation)
@@ -267,6 +270,7 @@ class Cluster:
                                        "is being deleted", "FieldValueForbidden")])
         causes = immutability.update_causes(resource, result, existing, subresource)
         causes += builtin_validation.causes(resource, result, kind_rules=subresource is None)
+        causes += kinds.update_causes(resource.qualified, result, existing, subresource)
         if resource.qualified == "customresourcedefinitions.apiextensions.k8s.io":
             causes += defaults.prepare_crd(result)
         if causes:

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from . import errors, patching, rbac_bootstrap
+from . import errors, patching, rbac_bootstrap, volumebinding
 from .app import ServerSettings, make_app
 from .authn import ADMIN_TOKEN, API_AUDIENCES, Authenticator
 from .faults import Faults
@@ -118,6 +118,7 @@ class KubeDouble:
                 for crd in cluster.store.items(crds.qualified):
                     cluster.table.register_crd(crd)
         rbac_bootstrap.ensure(cluster)
+        volumebinding.ensure_storage(cluster, config.volumes, config.namespace)
         if config.crd_dir is not None:
             for crd in load_crd_files(config.crd_dir):
                 apply_object(cluster, crd, "")
@@ -129,6 +130,8 @@ class KubeDouble:
     async def start(self) -> str:
         self._load()
         self._tasks.append(asyncio.ensure_future(self.cluster.gc.run()))
+        binder = volumebinding.VolumeBinder(self.cluster, self.config.scratch / "provisioned")
+        self._tasks.append(asyncio.ensure_future(binder.run()))
         if self.config.run_jobs:
             scheduler = Scheduler(self.cluster, self.config.node)
             self._tasks.append(asyncio.ensure_future(scheduler.run()))

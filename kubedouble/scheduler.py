@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from . import apply, errors
+from . import apply, errors, volumebinding
 from .clock import now
 from .operations import Cluster
 from .quantities import quantity
@@ -98,13 +98,17 @@ class Scheduler:
     async def run(self) -> None:
         apply.act_as("kube-scheduler")
         watcher = Watcher(self.pods.qualified, None, Selector())
+        # A claim bound (or made) may let a waiting pod in (the real queue's PVC events).
+        claims = Watcher(volumebinding.CLAIMS, None, Selector(), wakeup=watcher.wakeup)
         self.cluster.store.subscribe(watcher, None)
+        self.cluster.store.subscribe(claims, None)
         for pod in self.cluster.store.items(self.pods.qualified):
             self._consider(pod)
         try:
             while True:
-                retry = False
-                for event in await watcher.next_batch():
+                pod_events, claim_events = await volumebinding.next_batches(watcher, claims)
+                retry = bool(claim_events)
+                for event in pod_events:
                     phase = (event.obj.get("status") or {}).get("phase")
                     if event.type == "DELETED" or phase in TERMINAL:
                         retry = True  # room may have been freed
@@ -120,6 +124,7 @@ class Scheduler:
                 await asyncio.sleep(0)
         finally:
             self.cluster.store.unsubscribe(watcher)
+            self.cluster.store.unsubscribe(claims)
 
     def _bound(self) -> list[dict[str, Any]]:
         return [p for p in self.cluster.store.items(self.pods.qualified)
@@ -133,6 +138,13 @@ class Scheduler:
                 or spec.get("schedulerName", SCHEDULER) != SCHEDULER
                 or (pod.get("status") or {}).get("phase") in TERMINAL):
             self._waiting.discard(key)
+            return
+        problem = volumebinding.claim_problem(pod, {
+            c["metadata"]["name"]: c for c in self.cluster.store.items(volumebinding.CLAIMS,
+                                                                      meta["namespace"])})
+        if problem is not None:
+            self._waiting.add(key)
+            self._refuse(pod, volumebinding.unschedulable_message(problem))
             return
         short, ever = insufficient(pod, self._bound(), self.capacity)
         if short:
