@@ -102,13 +102,18 @@ def _budget_row(budget: Obj) -> list[Any]:
             _created(budget)]
 
 
+def _go_bool(value: bool | None) -> str:
+    """printBoolPtr: True, False or <unset>."""
+    return "<unset>" if value is None else ("True" if value else "False")
+
+
 def _cronjob_row(cronjob: Obj) -> list[Any]:
     spec, status = cronjob.get("spec") or {}, cronjob.get("status") or {}
     job_spec = (spec.get("jobTemplate") or {}).get("spec") or {}
     containers = ((job_spec.get("template") or {}).get("spec") or {}).get("containers") or []
     last = status.get("lastScheduleTime")
     return [spec.get("schedule", ""), spec.get("timeZone") or "<none>",
-            bool(spec.get("suspend", False)), len(status.get("active") or []),
+            _go_bool(spec.get("suspend")), len(status.get("active") or []),
             t.age(last) if last else "<none>", _created(cronjob),
             ",".join(c.get("name", "") for c in containers),
             ",".join(c.get("image", "") for c in containers),
