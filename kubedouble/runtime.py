@@ -90,7 +90,7 @@ class KubeDouble:
         self.authenticator = Authenticator(
             lambda namespace, name: self.cluster.store.get("serviceaccounts", namespace, name))
         self.kubelet = Kubelet(self.cluster, KubeletSettings(
-            volumes=config.volumes, job_env=config.job_env, scratch=config.scratch,
+            job_env=config.job_env, scratch=config.scratch,
             images=config.images, container_log_max_bytes=config.container_log_max_bytes),
             issue_token=self._issue_token)
         # Every Job as it was created (soak tests count a run's Jobs by its uid).

@@ -12,10 +12,10 @@ validation.go (ValidateStorageClass, ValidateStorageClassUpdate).
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any
 
 from . import field_errors as fe
+from .immutability import spec_diff
 from .quantities import quantity
 
 Causes = list[dict[str, str]]
@@ -105,17 +105,6 @@ def claim_causes(claim: dict[str, Any]) -> Causes:
     return causes
 
 
-def _go_diff(old: dict[str, Any], new: dict[str, Any], struct: str) -> str:
-    """A cmp.Diff-like listing of the fields that changed (the real message appends one)."""
-    lines = [f"  {struct}{{"]
-    for key in sorted(set(old) | set(new)):
-        if old.get(key) != new.get(key):
-            for sign, side in (("-", old), ("+", new)):
-                if key in side:
-                    lines.append(f"{sign} \t{key}: {json.dumps(side[key], sort_keys=True)},")
-    return "\n".join([*lines, "  }"])
-
-
 def claim_update_causes(new: dict[str, Any], old: dict[str, Any]) -> Causes:
     """ValidatePersistentVolumeClaimUpdate: a bound claim may grow its storage request and
     change its volumeAttributesClassName; nothing else; volumeName may be set once."""
@@ -131,8 +120,8 @@ def claim_update_causes(new: dict[str, Any], old: dict[str, Any]) -> Causes:
             if key in before:
                 compared[key] = before[key]
     if compared != before:
-        return [fe.forbidden("spec", f"{PVC_IMMUTABLE}\n"
-                                     f"{_go_diff(before, compared, 'core.PersistentVolumeClaimSpec')}")]
+        diff = spec_diff(before, compared, "core.PersistentVolumeClaimSpec")
+        return [fe.forbidden("spec", f"{PVC_IMMUTABLE}\n{diff}")]
     new_size = ((spec.get("resources") or {}).get("requests") or {}).get("storage")
     old_size = ((before.get("resources") or {}).get("requests") or {}).get("storage")
     if new_size is not None and old_size is not None:
@@ -189,8 +178,8 @@ def volume_update_causes(new: dict[str, Any], old: dict[str, Any]) -> Causes:
     if source != old_source:
         causes.append(fe.forbidden("spec.persistentvolumesource",
                                    "spec.persistentvolumesource is immutable after creation\n"
-                                   + _go_diff(old_source, source,
-                                              "core.PersistentVolumeSource")))
+                                   + spec_diff(old_source, source,
+                                               "core.PersistentVolumeSource")))
     for key in ("volumeMode", "nodeAffinity"):
         if spec.get(key) != before.get(key):
             causes.append(fe.invalid(f"spec.{key}", spec.get(key), "field is immutable"))
