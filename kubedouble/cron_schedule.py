@@ -1,14 +1,15 @@
 """A CronJob's schedule parsed as the real server parses it: github.com/robfig/cron/v3
 ParseStandard (five fields, names for months and weekdays, `@hourly`-style descriptors and
-`@every <duration>`, an optional `TZ=`/`CRON_TZ=` prefix), with that parser's error words."""
+`@every <duration>`, an optional `TZ=`/`CRON_TZ=` prefix), with that parser's error words, and
+the scheduled times the CronJob controller derives from it (mostRecentScheduleTime)."""
 
 from __future__ import annotations
 
 import re
 import zoneinfo
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 MONTHS = {name: number for number, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 WEEKDAYS = {name: number for number, name in enumerate(
@@ -94,10 +95,43 @@ def _range(expr: str, bounds: Bounds) -> set[int]:
     return set(range(start, end + 1, step))
 
 
-def parse(spec: str) -> tuple[set[int], ...] | str:
-    """The five fields' values, or the descriptor; CronError with the parser's words."""
+@dataclass(frozen=True)
+class Schedule:
+    """Parsed fields (minute, hour, day of month, month, weekday), or a fixed interval."""
+
+    fields: tuple[frozenset[int], ...] = ()
+    any_day_of_month: bool = False  # the field was `*`/`?`: robfig ANDs the day fields then
+    any_weekday: bool = False
+    every_seconds: float | None = None
+    location: str = ""  # a TZ= prefix
+
+    def matches(self, moment: datetime) -> bool:
+        """Whether a whole minute (in the schedule's zone) is one of the schedule's times."""
+        minute, hour, days, months, weekdays = self.fields
+        if moment.minute not in minute or moment.hour not in hour or moment.month not in months:
+            return False
+        day, weekday = moment.day in days, (moment.isoweekday() % 7) in weekdays
+        if self.any_day_of_month or self.any_weekday:
+            return day and weekday
+        return day or weekday
+
+
+DESCRIBED = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *",
+             "@weekly": "0 0 * * 0", "@daily": "0 0 * * *", "@midnight": "0 0 * * *",
+             "@hourly": "0 * * * *"}
+_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+
+
+def _seconds(duration: str) -> float:
+    return sum(float(number) * _UNITS[unit]
+               for number, unit in re.findall(r"([0-9.]+)(ns|us|µs|ms|s|m|h)", duration))
+
+
+def parse(spec: str) -> Schedule:
+    """The schedule, or CronError with the parser's words."""
     if not spec:
         raise CronError("empty spec string")
+    location = ""
     if spec.startswith(("TZ=", "CRON_TZ=")):
         space, equals = spec.find(" "), spec.find("=")
         location = spec[equals + 1:space] if space > 0 else spec[equals + 1:]
@@ -107,15 +141,20 @@ def parse(spec: str) -> tuple[set[int], ...] | str:
             raise CronError(f"provided bad location {location}: {problem}") from None
         spec = spec[space:].strip() if space > 0 else ""
     if spec.startswith("@"):
-        if spec in DESCRIPTORS:
-            return spec
+        if spec in DESCRIBED:
+            return _fields(DESCRIBED[spec], location)
         if spec.startswith("@every "):
             duration = spec[len("@every "):]
             if not _DURATION.fullmatch(duration.lstrip("+-")) or duration in ("", "."):
                 raise CronError(f'failed to parse duration {spec}: time: invalid duration '
                                 f'"{duration}"')
-            return spec
+            return Schedule(every_seconds=max(1.0, float(int(_seconds(duration)))),
+                            location=location)
         raise CronError(f"unrecognized descriptor: {spec}")
+    return _fields(spec, location)
+
+
+def _fields(spec: str, location: str) -> Schedule:
     fields = spec.split()
     if len(fields) != len(FIELDS):
         raise CronError(f"expected exactly 5 fields, found {len(fields)}: {_go_list(fields)}")
@@ -124,5 +163,27 @@ def parse(spec: str) -> tuple[set[int], ...] | str:
         chosen: set[int] = set()
         for expr in [part for part in text.split(",") if part]:
             chosen |= _range(expr, bounds)
-        values.append(chosen)
-    return tuple(values)
+        values.append(frozenset(chosen))
+    return Schedule(tuple(values), any_day_of_month=fields[2] in ("*", "?"),
+                    any_weekday=fields[4] in ("*", "?"), location=location)
+
+
+def most_recent(schedule: Schedule, after: datetime, now: datetime,
+                zone: str = "") -> tuple[datetime | None, int]:
+    """The latest scheduled time in (after, now] and how many there were (at most 101 are
+    counted, as mostRecentScheduleTime stops at 100 missed), times in `zone` (UTC if none)."""
+    if schedule.every_seconds is not None:
+        step = timedelta(seconds=schedule.every_seconds)
+        count = int((now - after) / step)
+        return (after + count * step if count else None), min(count, 101)
+    tz = zoneinfo.ZoneInfo(schedule.location or zone) if (schedule.location or zone) not in (
+        "", "UTC", "Local") else UTC
+    moment = now.astimezone(tz).replace(second=0, microsecond=0)
+    floor = after.astimezone(tz)
+    latest, count = None, 0
+    while moment > floor and count <= 100 and moment > now.astimezone(tz) - timedelta(days=366):
+        if schedule.matches(moment):
+            latest = latest or moment
+            count += 1
+        moment -= timedelta(minutes=1)
+    return latest, count

@@ -17,6 +17,7 @@ from .app import ServerSettings, make_app
 from .authn import ADMIN_TOKEN, API_AUDIENCES, Authenticator
 from .faults import Faults
 from .images import ImageStore
+from .cronjobcontroller import CronJobController
 from .jobcontroller import JobController, JobControllerSettings
 from .kubelet import Kubelet, KubeletSettings
 from .lifetimes import CreationLog
@@ -138,6 +139,8 @@ class KubeDouble:
             self._tasks.append(asyncio.ensure_future(self.kubelet.run()))
             controller = JobController(self.cluster, self.config.jobs)
             self._tasks.append(asyncio.ensure_future(controller.run()))
+            cronjobs = CronJobController(self.cluster)
+            self._tasks.append(asyncio.ensure_future(cronjobs.run()))
         if self.config.state_file is not None:
             self._tasks.append(asyncio.ensure_future(
                 autosave(self.config.state_file, self.cluster.store)))

@@ -201,3 +201,30 @@ def test_the_charts_claim_ingress_network_policies_and_cronjob_are_accepted(kube
     result = kubectl(kube_env, "apply", "--dry-run=server", "-n", NAMESPACE, "-f", "-",
                      stdin=_yaml(*chosen))
     assert result.stdout.count("created (server dry run)") == len(chosen), result.stdout
+
+
+def test_a_cronjob_runs_its_job_on_schedule(kube_env, kube_client):
+    batch = client.BatchV1Api(kube_client)
+    body = {**OTHERS[2], "spec": {**OTHERS[2]["spec"], "schedule": "@every 2s",
+                                  "timeZone": None}}
+    cronjob = batch.create_namespaced_cron_job(NS, body)
+    job = wait_until(lambda: next(iter(batch.list_namespaced_job(NS).items), None), 30,
+                     "the scheduled Job")
+    assert job.metadata.name.startswith("cleanup-")
+    minutes = int(job.metadata.name.removeprefix("cleanup-"))
+    assert abs(minutes * 60 - cronjob.metadata.creation_timestamp.timestamp()) < 120
+    owner = job.metadata.owner_references[0]
+    assert (owner.kind, owner.uid, owner.controller) == ("CronJob", cronjob.metadata.uid, True)
+
+    def succeeded() -> Any:
+        found = batch.read_namespaced_cron_job("cleanup", NS)
+        return found.status.last_successful_time and not found.status.active and found
+
+    done = wait_until(succeeded, 60, "the Job to complete and leave status.active")
+    assert done.status.last_schedule_time is not None
+    reasons = kubectl(kube_env, "get", "events", "--field-selector",
+                      "involvedObject.kind=CronJob", "-o",
+                      "jsonpath={.items[*].reason}").stdout.split()
+    assert reasons[:2] == ["SuccessfulCreate", "SawCompletedJob"]
+    row = _lines(kube_env, "cj", "cleanup")[1]
+    assert row[1:5] == ["@every", "2s", "<none>", "False"] and row[5] == "0"

@@ -4,11 +4,12 @@ of volume binding."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from kubedouble import cron_schedule, kind_tables, kinds, volumebinding
+from kubedouble import cron_schedule, cronjobcontroller, kind_tables, kinds, volumebinding
 from kubedouble.label_selectors import format_selector, selector_causes
 
 Obj = dict[str, Any]
@@ -296,9 +297,84 @@ def test_cron_schedules_parse_as_robfig_cron(spec, error):
 
 
 def test_cron_fields_expand():
-    minutes, hours, days, months, weekdays = cron_schedule.parse("*/20 9-17/4 1 feb sun,sat")
-    assert (minutes, hours, days, months, weekdays) == (
-        {0, 20, 40}, {9, 13, 17}, {1}, {2}, {0, 6})
+    schedule = cron_schedule.parse("*/20 9-17/4 1 feb sun,sat")
+    assert schedule.fields == ({0, 20, 40}, {9, 13, 17}, {1}, {2}, {0, 6})
+    assert not schedule.any_day_of_month and not schedule.any_weekday
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def test_day_fields_are_ored_unless_one_is_a_star():
+    either = cron_schedule.parse("0 0 13 * fri")  # the 13th, or any Friday
+    assert either.matches(_utc("2026-11-13T00:00"))  # a Friday the 13th
+    assert either.matches(_utc("2026-11-06T00:00"))  # a Friday
+    assert either.matches(_utc("2026-12-13T00:00"))  # a Sunday the 13th
+    assert not either.matches(_utc("2026-11-07T00:00"))
+    fridays = cron_schedule.parse("0 0 * * fri")
+    assert not fridays.matches(_utc("2026-12-13T00:00"))
+
+
+def test_the_most_recent_scheduled_time():
+    hourly = cron_schedule.parse("@hourly")
+    latest, count = cron_schedule.most_recent(hourly, _utc("2026-12-01T10:30"),
+                                              _utc("2026-12-01T13:10"))
+    assert (latest, count) == (_utc("2026-12-01T13:00"), 3)
+    assert cron_schedule.most_recent(hourly, _utc("2026-12-01T13:00"),
+                                     _utc("2026-12-01T13:59")) == (None, 0)
+    paris = cron_schedule.parse("0 3 * * *")  # 03:00 in Paris is 02:00 UTC in winter
+    latest, _ = cron_schedule.most_recent(paris, _utc("2026-12-01T00:00"),
+                                          _utc("2026-12-01T12:00"), "Europe/Paris")
+    assert latest.astimezone(UTC) == _utc("2026-12-01T02:00")
+    every = cron_schedule.parse("@every 90s")
+    assert cron_schedule.most_recent(every, _utc("2026-12-01T00:00"),
+                                     _utc("2026-12-01T00:04")) == (_utc("2026-12-01T00:03"), 2)
+
+
+# The CronJob controller's decisions (cronjob_controllerv2.go, utils.go) ---------------------
+def _cronjob(**spec: Any) -> Obj:
+    body = cronjob(**spec)
+    body["metadata"].update(namespace="ns", uid="cj-uid", creationTimestamp="2026-12-01T10:00:00Z")
+    body["spec"]["jobTemplate"]["metadata"] = {"labels": {"app": "cleanup"}}
+    return body
+
+
+def test_a_scheduled_job_is_named_for_its_minute_and_owned():
+    scheduled = _utc("2026-12-01T13:00")
+    job = cronjobcontroller.job_for(_cronjob(), scheduled)
+    assert job["metadata"]["name"] == f"cj-{int(scheduled.timestamp()) // 60}"
+    assert job["metadata"]["labels"] == {"app": "cleanup"}
+    assert job["metadata"]["annotations"] == {
+        "batch.kubernetes.io/cronjob-scheduled-timestamp": "2026-12-01T13:00:00Z"}
+    assert job["metadata"]["ownerReferences"] == [{
+        "apiVersion": "batch/v1", "kind": "CronJob", "name": "cj", "uid": "cj-uid",
+        "controller": True, "blockOwnerDeletion": True}]
+
+
+def test_a_due_time_honours_the_starting_deadline():
+    now = _utc("2026-12-01T13:05")
+    assert cronjobcontroller.due_time(_cronjob(), now, None) == _utc("2026-12-01T13:00")
+    late = _cronjob(startingDeadlineSeconds=60)
+    assert cronjobcontroller.due_time(late, now, None) is None
+    done = _cronjob()
+    done["status"] = {"lastScheduleTime": "2026-12-01T13:00:00Z"}
+    assert cronjobcontroller.due_time(done, now, None) is None
+
+
+def _finished(name: str, kind: str, started: str) -> Obj:
+    return {"metadata": {"name": name}, "status": {"startTime": started, "conditions": [
+        {"type": kind, "status": "True"}]}}
+
+
+def test_history_beyond_the_limits_goes_oldest_first():
+    jobs = [_finished("a", "Complete", "2026-12-01T10:00:00Z"),
+            _finished("b", "Complete", "2026-12-01T11:00:00Z"),
+            _finished("c", "Failed", "2026-12-01T09:00:00Z"),
+            {"metadata": {"name": "running"}, "status": {}}]
+    doomed = cronjobcontroller.history_to_delete(
+        _cronjob(successfulJobsHistoryLimit=1, failedJobsHistoryLimit=0), jobs)
+    assert [j["metadata"]["name"] for j in doomed] == ["a", "c"]
 
 
 # Selectors -------------------------------------------------------------------------------
