@@ -77,9 +77,8 @@ def test_kubectl_prints_the_new_kinds_as_it_does(kube_env):
     assert " ".join(cronjobs[0]) == "NAME SCHEDULE TIMEZONE SUSPEND ACTIVE LAST SCHEDULE AGE"
     assert cronjobs[1][:8] == ["cleanup", "17", "*", "*", "*", "*", "Europe/Berlin", "False"]
     assert _lines(kube_env, "netpol")[1][:2] == ["deny", "app=web"]
-    # Applied again unchanged: the defaults the server added are no change. (kubectl sends the
-    # PDB a no-op selector patch, "configured": the double's OpenAPI offers no strategic merge,
-    # so kubectl falls back to a JSON merge patch.)
+    # Applied again unchanged: the defaults the server added are no change. (kubectl always
+    # sends a PDB its selector again, whose patch strategy is "replace": "configured".)
     again = kubectl(kube_env, "apply", "-f", "-", stdin=_yaml(CLAIM, *OTHERS)).stdout
     for name in ("persistentvolumeclaim/scratch", "cronjob.batch/cleanup",
                  "ingress.networking.k8s.io/web", "networkpolicy.networking.k8s.io/deny"):
