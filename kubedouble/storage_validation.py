@@ -24,6 +24,8 @@ VOLUME_MODES = ["Block", "Filesystem"]
 PV_RECLAIM_POLICIES = ["Delete", "Recycle", "Retain"]
 SC_RECLAIM_POLICIES = ["Delete", "Retain"]
 BINDING_MODES = ["Immediate", "WaitForFirstConsumer"]
+HOST_PATH_TYPES = ["", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate", "File",
+                   "FileOrCreate", "Socket"]
 # The PersistentVolume sources the double knows how to back with a local folder, and the rest
 # of the API's, so "one source" is checked against all of them.
 PV_SOURCES = ("hostPath", "local", "nfs", "csi", "iscsi", "fc", "rbd", "cephfs", "cinder",
@@ -154,8 +156,16 @@ def volume_causes(volume: dict[str, Any]) -> Causes:
         causes.append(fe.forbidden(f"spec.{sources[1]}", "may not specify more than 1 volume "
                                                           "type"))
     for key in ("hostPath", "local"):
-        if isinstance(spec.get(key), dict) and not spec[key].get("path"):
+        source = spec.get(key)
+        if not isinstance(source, dict):
+            continue
+        if not source.get("path"):
             causes.append(fe.required(f"spec.{key}.path"))
+        elif ".." in source["path"].split("/"):
+            causes.append(fe.invalid(f"spec.{key}.path", source["path"], "must not contain '..'"))
+    host_path_type = (spec.get("hostPath") or {}).get("type")
+    if host_path_type is not None and host_path_type not in HOST_PATH_TYPES:
+        causes.append(fe.not_supported("spec.hostPath.type", host_path_type, HOST_PATH_TYPES))
     if spec.get("local") is not None and not spec.get("nodeAffinity"):
         causes.append(fe.required("spec.nodeAffinity", "Local volume requires node affinity"))
     policy = spec.get("persistentVolumeReclaimPolicy")
