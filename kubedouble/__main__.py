@@ -45,7 +45,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--crds", default=env("KUBEDOUBLE_CRDS", "crds"),
                         help="folder of CustomResourceDefinition YAML files")
     parser.add_argument("--volume", action="append", default=_env_list("KUBEDOUBLE_VOLUMES"),
-                        metavar="CLAIM=/local/dir", help="map a PVC claim to a local folder")
+                        metavar="CLAIM=/local/dir",
+                        help="a pre-provisioned PVC of the namespace, bound to this folder")
     parser.add_argument("--job-env", action="append", default=_env_list("KUBEDOUBLE_JOB_ENV"),
                         metavar="NAME=VALUE", help="extra environment for job processes")
     parser.add_argument("--kubeconfig-out", default=env("KUBEDOUBLE_KUBECONFIG_OUT"))

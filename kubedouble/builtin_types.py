@@ -32,6 +32,12 @@ MODELS = {
     "clusterrolebindings.rbac.authorization.k8s.io": "V1ClusterRoleBinding",
     "priorityclasses.scheduling.k8s.io": "V1PriorityClass",
     "services": "V1Service", "endpointslices.discovery.k8s.io": "V1EndpointSlice",
+    "persistentvolumeclaims": "V1PersistentVolumeClaim",
+    "persistentvolumes": "V1PersistentVolume", "storageclasses.storage.k8s.io": "V1StorageClass",
+    "ingresses.networking.k8s.io": "V1Ingress",
+    "ingressclasses.networking.k8s.io": "V1IngressClass",
+    "networkpolicies.networking.k8s.io": "V1NetworkPolicy",
+    "poddisruptionbudgets.policy": "V1PodDisruptionBudget", "cronjobs.batch": "V1CronJob",
 }
 # Fields whose Go type is int64 (the client says only "int"); the others are int32.
 INT64_FIELDS = {"activeDeadlineSeconds", "terminationGracePeriodSeconds", "runAsUser",

@@ -38,6 +38,9 @@ def _default_pod_spec(spec: dict[str, Any], restart_policy: str | None) -> None:
                     requests.setdefault(name, value)
 
 
+default_pod_spec = _default_pod_spec  # for templates inside other kinds (CronJobs)
+
+
 def _same(one: Any, other: Any) -> bool:
     try:
         return quantity(one) == quantity(other)

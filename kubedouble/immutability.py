@@ -40,14 +40,15 @@ def metadata_causes(new: dict[str, Any], old: dict[str, Any]) -> Causes:
     return _immutable("metadata.uid", new.get("uid", ""), old.get("uid", ""))
 
 
-def _spec_diff(old: dict[str, Any], new: dict[str, Any]) -> str:
+def spec_diff(old: dict[str, Any], new: dict[str, Any], struct: str = "core.PodSpec") -> str:
+    """The changed fields, listed as the cmp.Diff the real messages append."""
     lines = []
     for key in sorted(set(old) | set(new)):
         if old.get(key) != new.get(key):
             for sign, side in (("-", old), ("+", new)):
                 if key in side:
                     lines.append(f"{sign} \t{key}: {json.dumps(side[key], sort_keys=True)},")
-    return "\n".join(["  core.PodSpec{", *lines, "  }"])
+    return "\n".join([f"  {struct}{{", *lines, "  }"])
 
 
 def _pod(new: dict[str, Any], old: dict[str, Any]) -> Causes:
@@ -87,7 +88,7 @@ def _pod(new: dict[str, Any], old: dict[str, Any]) -> Causes:
     if munged != before:
         causes.append(fe.forbidden("spec", "pod updates may not change fields other than "
                                            f"{UPDATABLE_POD_SPEC_FIELDS}\n"
-                                           f"{_spec_diff(before, munged)}"))
+                                           f"{spec_diff(before, munged)}"))
     return causes
 
 

@@ -35,6 +35,7 @@ from .scheduler import NODE
 from .selectors import Selector
 from .store import Watcher
 from .termination import Termination, signal_group
+from .volumebinding import claim_folders
 from .volumes import MountFailed, TokenIssuer, VolumeWriter, pod_folders
 
 LOST = "kubedouble restarted while the container ran"
@@ -302,7 +303,8 @@ class Kubelet:
         lookup = self._lookup_in(run.pod["metadata"]["namespace"])
         while self._wanted(run):
             try:
-                return pod_folders(run.pod, self._writer, self.settings.volumes, lookup)
+                claims = claim_folders(self.cluster, run.pod["metadata"]["namespace"])
+                return pod_folders(run.pod, self._writer, claims, lookup)
             except MountFailed as problem:
                 self._event(run, "Warning", "FailedMount", problem.message)
             await self._pause(run, self.settings.retry_seconds)

@@ -10,8 +10,8 @@ import uuid
 from typing import Any
 
 from . import (apply, builtin_types, builtin_validation, cel, defaults, errors, graceful,
-               immutability, ownerrefs_admission, patching, priority_admission, services,
-               validation)
+               immutability, kinds, ownerrefs_admission, patching, priority_admission,
+               services, storage_admission, validation)
 from .bodies import check_size, clone, decoded, random_suffix, typed, without
 from .clock import now
 from .gc import GarbageCollector
@@ -80,6 +80,7 @@ class Cluster:
             meta["generation"] = 1
         if "status" in resource.subresources:
             obj.pop("status", None)
+        storage_admission.admit(self, resource, obj)
         self._prepare_new(resource, obj, field_validation)
         ownerrefs_admission.validate(self, resource, obj, None, None)
         apply.track(resource, None, obj, None)
@@ -125,6 +126,7 @@ class Cluster:
                    "services": lambda o: services.prepare_create(o, self.store.items("services"))}
         causes = prepare[resource.qualified](obj) if resource.qualified in prepare else []
         causes += builtin_validation.causes(resource, obj)
+        causes += kinds.prepare_new(resource.qualified, obj)
         if causes:
             raise errors.invalid(resource.kind_group, obj["metadata"]["name"], causes)
         self._check_schema(resource, obj, field_validation)
@@ -269,6 +271,7 @@ class Cluster:
         if resource.qualified == "services" and subresource is None:
             causes += services.prepare_update(result, existing, self.store.items("services"))
         causes += builtin_validation.causes(resource, result, kind_rules=subresource is None)
+        causes += kinds.update_causes(resource.qualified, result, existing, subresource)
         if resource.qualified == "customresourcedefinitions.apiextensions.k8s.io":
             causes += defaults.prepare_crd(result)
         if causes:

@@ -17,7 +17,6 @@ from .termination import Termination
 
 @dataclass
 class KubeletSettings:
-    volumes: dict[str, Path] = field(default_factory=dict)  # PVC claim → local folder
     job_env: dict[str, str] = field(default_factory=dict)
     scratch: Path = Path("/tmp/kubedouble")
     images: ImageStore = field(default_factory=ImageStore)

@@ -12,12 +12,13 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from . import errors, patching, podnet, priorityclasses, rbac_bootstrap, services
+from . import errors, patching, podnet, priorityclasses, rbac_bootstrap, services, volumebinding
 from .app import ServerSettings, make_app
 from .authn import ADMIN_TOKEN, API_AUDIENCES, Authenticator
 from .endpointslices import EndpointSliceController
 from .faults import Faults
 from .images import ImageStore
+from .cronjobcontroller import CronJobController
 from .jobcontroller import JobController, JobControllerSettings
 from .kubelet import Kubelet, KubeletSettings
 from .lifetimes import CreationLog
@@ -93,7 +94,7 @@ class KubeDouble:
             lambda namespace, name: self.cluster.store.get("serviceaccounts", namespace, name))
         addresses = podnet.AddressPool()  # the pods' and the proxied Services' addresses
         self.kubelet = Kubelet(self.cluster, KubeletSettings(
-            volumes=config.volumes, job_env=config.job_env, scratch=config.scratch,
+            job_env=config.job_env, scratch=config.scratch,
             images=config.images, container_log_max_bytes=config.container_log_max_bytes),
             issue_token=self._issue_token, addresses=addresses)
         self.proxy = KubeProxy(self.cluster.store, addresses, podnet.names_file(config.scratch))
@@ -124,6 +125,7 @@ class KubeDouble:
                     cluster.table.register_crd(crd)
         rbac_bootstrap.ensure(cluster)
         priorityclasses.ensure(cluster)
+        volumebinding.ensure_storage(cluster, config.volumes, config.namespace)
         if config.crd_dir is not None:
             for crd in load_crd_files(config.crd_dir):
                 apply_object(cluster, crd, "")
@@ -135,6 +137,8 @@ class KubeDouble:
     async def start(self) -> str:
         self._load()
         self._tasks.append(asyncio.ensure_future(self.cluster.gc.run()))
+        binder = volumebinding.VolumeBinder(self.cluster, self.config.scratch / "provisioned")
+        self._tasks.append(asyncio.ensure_future(binder.run()))
         if self.config.run_jobs:
             self.scheduler = Scheduler(self.cluster, self.config.node)
             self._tasks.append(asyncio.ensure_future(self.scheduler.run()))
@@ -144,6 +148,8 @@ class KubeDouble:
             slices = EndpointSliceController(self.cluster)
             self._tasks.append(asyncio.ensure_future(slices.run()))
             self._tasks.append(asyncio.ensure_future(self.proxy.run()))
+            cronjobs = CronJobController(self.cluster)
+            self._tasks.append(asyncio.ensure_future(cronjobs.run()))
         if self.config.state_file is not None:
             self._tasks.append(asyncio.ensure_future(
                 autosave(self.config.state_file, self.cluster.store)))

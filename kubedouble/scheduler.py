@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from . import apply, errors
+from . import apply, errors, volumebinding
 from .clock import now
 from .nodeaffinity import default_labels, filter_failure
 from .operations import Cluster
@@ -124,13 +124,17 @@ class Scheduler:
     async def run(self) -> None:
         apply.act_as("kube-scheduler")
         watcher = Watcher(self.pods.qualified, None, Selector())
+        # A claim bound (or made) may let a waiting pod in (the real queue's PVC events).
+        claims = Watcher(volumebinding.CLAIMS, None, Selector(), wakeup=watcher.wakeup)
         self.cluster.store.subscribe(watcher, None)
+        self.cluster.store.subscribe(claims, None)
         for pod in self.cluster.store.items(self.pods.qualified):
             self._consider(pod)
         try:
             while True:
-                retry = False
-                for event in await watcher.next_batch():
+                pod_events, claim_events = await volumebinding.next_batches(watcher, claims)
+                retry = bool(claim_events)
+                for event in pod_events:
                     phase = (event.obj.get("status") or {}).get("phase")
                     if event.type == "DELETED" or phase in TERMINAL:
                         retry = True  # room may have been freed
@@ -141,6 +145,7 @@ class Scheduler:
                 await asyncio.sleep(0)
         finally:
             self.cluster.store.unsubscribe(watcher)
+            self.cluster.store.unsubscribe(claims)
 
     def _retry(self) -> None:
         for key in sorted(self._waiting):
@@ -162,6 +167,13 @@ class Scheduler:
                 or spec.get("schedulerName", SCHEDULER) != SCHEDULER
                 or (pod.get("status") or {}).get("phase") in TERMINAL):
             self._waiting.discard(key)
+            return
+        problem = volumebinding.claim_problem(pod, {
+            c["metadata"]["name"]: c for c in self.cluster.store.items(volumebinding.CLAIMS,
+                                                                      meta["namespace"])})
+        if problem is not None:
+            self._waiting.add(key)
+            self._refuse(pod, volumebinding.unschedulable_message(problem))
             return
         failure = filter_failure(spec, NODE, self.labels, self.taints)
         if failure:

@@ -261,6 +261,11 @@ _BUILTIN["priorityclasses.scheduling.k8s.io"] = (
     lambda o: [o.get("value", 0), bool(o.get("globalDefault")),
                age(o["metadata"].get("creationTimestamp")), o.get("preemptionPolicy", "")])
 
+col, AGE = _col, _AGE  # for kind_tables, which adds the storage, network, policy and CronJob kinds
+from .kind_tables import TABLES, name_cell  # noqa: E402 (it needs the two names above)
+
+_BUILTIN |= TABLES
+
 
 def columns_and_cells(resource: Resource) -> tuple[list[dict], Callable[[dict], list[Any]]]:
     if resource.printer_columns:
@@ -278,7 +283,7 @@ def render_table(resource: Resource, objects: list[dict[str, Any]], *, api_versi
     columns, cells = columns_and_cells(resource)
     rows = []
     for obj in objects:
-        row: dict[str, Any] = {"cells": [obj["metadata"]["name"], *cells(obj)]}
+        row: dict[str, Any] = {"cells": [name_cell(resource.qualified, obj), *cells(obj)]}
         if include_object == "Object":
             row["object"] = obj
         elif include_object != "None":

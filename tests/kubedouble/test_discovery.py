@@ -23,7 +23,7 @@ def test_resource_lists_carry_verbs_scope_names_and_subresources(apiserver):
     assert core["pods/log"]["kind"] == "Pod" and core["pods/log"]["verbs"] == ["get"]
     assert "watch" in core["events"]["verbs"]
     batch = {r["name"]: r for r in http(apiserver, "GET", "/apis/batch/v1").json()["resources"]}
-    assert set(batch) == {"jobs", "jobs/status"}
+    assert set(batch) == {"jobs", "jobs/status", "cronjobs", "cronjobs/status"}
     document = http(apiserver, "GET", "/apis/kubeshowcase.io/v1alpha1").json()
     assert document["groupVersion"] == "kubeshowcase.io/v1alpha1"
     runs = {r["name"]: r for r in document["resources"]}

@@ -171,13 +171,13 @@ def test_logs_follow_and_tail(apiserver):
 def test_logs_of_a_pod_that_has_not_started(apiserver, data_root):
     body = job("waits", [PY, "-c", "pass"], container={
         "volumeMounts": [{"name": "data", "mountPath": "/project"}]},
-        pod={"volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "unmapped"}}]})
+        pod={"volumes": [{"name": "data", "configMap": {"name": "absent"}}]})
     _run(apiserver, body)
     pod = wait_until(lambda: next(iter(_pods(apiserver, "waits")), None), 30, "the pod")
     events = wait_until(lambda: http(apiserver, "GET", "/api/v1/namespaces/kubeshowcase/events"
                                      "?fieldSelector=reason%3DFailedMount").json()["items"],
                         30, "a FailedMount event")
-    assert 'persistentVolumeClaim "unmapped" is not mapped' in events[0]["message"]
+    assert 'configmap "absent" not found' in events[0]["message"]
     assert events[0]["involvedObject"]["name"] == pod["metadata"]["name"]
     assert _pods(apiserver, "waits")[0]["status"]["phase"] == "Pending"
     response = http(apiserver, "GET", f"{PODS}/{pod['metadata']['name']}/log")
