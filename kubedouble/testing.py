@@ -12,6 +12,7 @@ from typing import Any
 
 from .app import ServerSettings
 from .authn import ADMIN_TOKEN
+from .authz_log import DecisionLog
 from .faults import Faults
 from .images import Image, ImageStore
 from .jobcontroller import JobControllerSettings
@@ -37,6 +38,10 @@ class ApiServerHandle:
     lifetimes: Lifetimes = field(default_factory=Lifetimes)
     job_creations: CreationLog = field(
         default_factory=lambda: CreationLog("jobs.batch", None, Selector()))
+    # The authorizer's decisions for every user outside system:masters (`decisions.all()`).
+    decisions: DecisionLog = field(default_factory=DecisionLog)
+    # Kubeconfigs of other users, by a name the caller chose (the tests: the chart's accounts).
+    kubeconfigs: dict[str, Path] = field(default_factory=dict)
 
     def add_image(self, reference: str, image: Image) -> None:
         """Give the node one more image (pods waiting in ImagePullBackOff retry it)."""
@@ -125,7 +130,8 @@ def start_apiserver(*, crd_dir: Path | None, volumes: dict[str, Path], tmp_dir: 
     try:
         yield ApiServerHandle(double.url, config_path, namespace, double.faults, double.ca_file,
                              store, lifetimes=double.kubelet.lifetimes,
-                             job_creations=double.job_creations)
+                             job_creations=double.job_creations,
+                             decisions=double.cluster.decisions)
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(30)
