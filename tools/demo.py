@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # the chart's accounts, rendered as the tests render them
+
+from tests.fixtures import chart_accounts  # noqa: E402
 NAMESPACE = "kubeshowcase"
 DATA_PVC = "kubeshowcase-data"
 # Two ordinary accounts, so a newcomer can see one user queued behind another.
@@ -46,6 +49,10 @@ class DemoPaths:
     @property
     def kubeconfig(self) -> Path:
         return self.root / "kubeconfig"
+
+    def component_kubeconfig(self, component: str) -> Path:
+        """The operator's or the web app's own: its chart ServiceAccount's token."""
+        return self.root / f"{component}-kubeconfig"
 
     @property
     def api_state(self) -> Path:
@@ -203,7 +210,7 @@ def web_env(paths: DemoPaths, database_url: str, host: str, port: int) -> dict[s
             "SECRET_KEY": secret_key(paths),
             "DATABASE_URL": database_url,
             "DATA_ROOT": str(paths.data),
-            "KUBECONFIG": str(paths.kubeconfig),
+            "KUBECONFIG": str(paths.component_kubeconfig("web")),
             "KUBE_NAMESPACE": NAMESPACE,
             "KUBESHOWCASE_HOSTS": f"{host} localhost 127.0.0.1",
             "KUBESHOWCASE_SCHEME": "http",
@@ -213,6 +220,24 @@ def web_env(paths: DemoPaths, database_url: str, host: str, port: int) -> dict[s
         }
     )
     return env
+
+
+def write_component_kubeconfigs(paths: DemoPaths) -> None:
+    """As an admin would: `kubectl create token` for each of the chart's component accounts
+    (installed from the chart's own templates), each in a kubeconfig of its own."""
+    import yaml
+
+    env = dict(base_env(), KUBECONFIG=str(paths.kubeconfig))
+    for component, account in chart_accounts.account_names().items():
+        token = subprocess.run(
+            ["kubectl", "create", "token", account, "--namespace", NAMESPACE,
+             f"--duration={chart_accounts.TOKEN_SECONDS}s"],
+            env=env, capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+        config = yaml.safe_load(paths.kubeconfig.read_text())
+        config["users"][0]["user"] = {"token": token}
+        path = paths.component_kubeconfig(component)
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
+        path.chmod(0o600)
 
 
 def manage(env: dict[str, str], *args: str) -> None:
@@ -269,18 +294,20 @@ def run(host: str, port: int, api_port: int, state_dir: Path) -> int:
                 "--images", str(paths.images),
                 "--kubeconfig-out", str(paths.kubeconfig),
                 "--apply", str(REPO / "pipelines" / "nuclei" / "pipeline.yaml"),
+                "--apply", str(chart_accounts.write_manifests(paths.root)),
                 "--state", str(paths.api_state),
             ],
             env,
         )
         wait_for_line(paths.logs / "apiserver.log", "kubedouble listening on", api, timeout=60)
+        write_component_kubeconfigs(paths)
 
         step("starting the operator (kopf run)")
         env = base_env()
         env.update(
             {
                 "PYTHONPATH": str(REPO / "operator"),
-                "KUBECONFIG": str(paths.kubeconfig),
+                "KUBECONFIG": str(paths.component_kubeconfig("operator")),
                 "KUBE_NAMESPACE": NAMESPACE,
                 "DATA_ROOT": str(paths.data),
                 "DATA_PVC": DATA_PVC,
