@@ -38,8 +38,9 @@ def test_nothing_is_cluster_wide(scenario):
 
 @pytest.mark.parametrize("component", COMPONENTS)
 def test_each_role_is_bound_to_its_own_account_only(component):
-    [binding] = [doc for doc in chart_accounts.rendered() if doc["kind"] == "RoleBinding"
-                 and doc["roleRef"]["name"] == chart_accounts.roles()[component]["metadata"]["name"]]
+    role = chart_accounts.roles()[component]["metadata"]["name"]
+    [binding] = [doc for doc in chart_accounts.rendered()
+                 if doc["kind"] == "RoleBinding" and doc["roleRef"]["name"] == role]
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": f"kubeshowcase-{component}",
                                     "namespace": chart_accounts.NAMESPACE}]
 

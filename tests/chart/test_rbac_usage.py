@@ -3,13 +3,19 @@ against what a component used; and how one double's decisions are gathered."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
-from kubernetes import client
+from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
-from kubernetes import config
 
 from kubedouble.authz_log import Decision
 from tests.fixtures import chart_accounts
+from tests.fixtures.apiserver import REPO
 from tests.fixtures.rbac_audit import Audit
 from tests.fixtures.rbac_usage import Permission, granted, uncovered, unused
 
@@ -135,25 +141,27 @@ def test_denied_on_purpose(apiserver):
 '''
 
 
-def test_the_plugin_fails_a_denied_test_and_an_unused_grant(tmp_path) -> None:
+def run_plugin_session(folder: Path, *args: str,
+                       audit: str | None) -> subprocess.CompletedProcess[str]:
+    """pytest on PLUGIN_TESTS in `folder` with the audit plugin; KSC_RBAC_AUDIT=`audit`."""
+    (folder / "conftest.py").write_text(PLUGIN_CONFTEST)
+    (folder / "test_plugin.py").write_text(PLUGIN_TESTS)
+    env = {key: value for key, value in os.environ.items() if key != "KSC_RBAC_AUDIT"}
+    env.update({"KSC_RBAC_USAGE_FILE": str(folder / "usage.json"),
+                "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])})
+    if audit is not None:
+        env["KSC_RBAC_AUDIT"] = audit
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:django",
+         "--rootdir", str(folder), "-c", os.devnull, *args, str(folder)],
+        cwd=folder, env=env, capture_output=True, text=True, timeout=240)
+
+
+def test_the_plugin_fails_a_denied_test_and_an_unused_grant(tmp_path: Path) -> None:
     """A pytest session of its own: one test denied by surprise, one on purpose, and (forced
     to audit) grants nobody used."""
-    import json
-    import os
-    import subprocess
-    import sys
-
-    from tests.fixtures.apiserver import REPO
-
-    (tmp_path / "conftest.py").write_text(PLUGIN_CONFTEST)
-    (tmp_path / "test_plugin.py").write_text(PLUGIN_TESTS)
+    result = run_plugin_session(tmp_path, audit="1")
     usage = tmp_path / "usage.json"
-    env = {**os.environ, "KSC_RBAC_AUDIT": "1", "KSC_RBAC_USAGE_FILE": str(usage),
-           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:django",
-         "--rootdir", str(tmp_path), "-c", os.devnull, str(tmp_path)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "2 passed, 1 error" in result.stdout, result.stdout  # test_denied's at teardown
     assert "ERROR at teardown of test_denied " in result.stdout
@@ -162,3 +170,10 @@ def test_the_plugin_fails_a_denied_test_and_an_unused_grant(tmp_path) -> None:
     report = json.loads(usage.read_text())
     assert len(report["denials"]) == 2 and report["wholeSuite"] is True
     assert "create jobs (batch)" in report["components"]["operator"]["unused"]
+
+
+def test_a_session_of_some_tests_only_is_not_audited_for_unused_grants(tmp_path: Path) -> None:
+    result = run_plugin_session(tmp_path, "-k", "on_purpose", audit=None)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed, 1 deselected" in result.stdout
+    assert json.loads((tmp_path / "usage.json").read_text())["wholeSuite"] is False
