@@ -104,12 +104,21 @@ class Supervisor:
                 proc.wait()
 
 
-def wait_for_line(path: Path, needle: str, proc: subprocess.Popen, timeout: float) -> str:
-    """Wait until a child's log contains `needle`; return that line."""
+def log_size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
+
+
+def wait_for_line(path: Path, needle: str, proc: subprocess.Popen, timeout: float,
+                  after: int = 0) -> str:
+    """Wait until a child's log contains `needle` past byte `after` (logs are appended to,
+    start after start); return that line."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if path.exists():
-            for line in path.read_text(errors="replace").splitlines():
+            with path.open("rb") as log:
+                log.seek(after)
+                text = log.read().decode(errors="replace")
+            for line in text.splitlines():
                 if needle in line:
                     return line
         if proc.poll() is not None:
@@ -229,10 +238,13 @@ def write_component_kubeconfigs(paths: DemoPaths) -> None:
 
     env = dict(base_env(), KUBECONFIG=str(paths.kubeconfig))
     for component, account in chart_accounts.account_names().items():
-        token = subprocess.run(
+        created = subprocess.run(
             ["kubectl", "create", "token", account, "--namespace", NAMESPACE,
              f"--duration={chart_accounts.TOKEN_SECONDS}s"],
-            env=env, capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+            env=env, capture_output=True, text=True, timeout=60)
+        if created.returncode != 0:
+            raise RuntimeError(f"kubectl create token {account}: {created.stderr.strip()}")
+        token = created.stdout.strip()
         config = yaml.safe_load(paths.kubeconfig.read_text())
         config["users"][0]["user"] = {"token": token}
         path = paths.component_kubeconfig(component)
@@ -284,6 +296,8 @@ def run(host: str, port: int, api_port: int, state_dir: Path) -> int:
         write_images(paths.images)
         env = base_env()
         env["PYTHONPATH"] = str(REPO)
+        api_log = paths.logs / "apiserver.log"
+        logged_before = log_size(api_log)
         api = supervisor.start(
             "apiserver",
             [
@@ -299,7 +313,7 @@ def run(host: str, port: int, api_port: int, state_dir: Path) -> int:
             ],
             env,
         )
-        wait_for_line(paths.logs / "apiserver.log", "kubedouble listening on", api, timeout=60)
+        wait_for_line(api_log, "kubedouble listening on", api, timeout=60, after=logged_before)
         write_component_kubeconfigs(paths)
 
         step("starting the operator (kopf run)")
