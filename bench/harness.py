@@ -21,6 +21,7 @@ import psutil
 from kubedouble.faults import FaultRule
 from kubedouble.store import DEFAULT_HISTORY_SECONDS
 from kubedouble.testing import ApiServerHandle, start_apiserver
+from tests.fixtures import chart_accounts
 from tests.fixtures.apiserver import DATA_CLAIM, node_images
 from tests.fixtures.operator import GROUP, VERSION
 
@@ -197,7 +198,7 @@ def running_operator(handle: ApiServerHandle, data_root: Path, workdir: Path,
                      log_name: str = "operator.log", **settings: str) -> Iterator[OperatorProcess]:
     env = dict(os.environ)
     env.update({
-        "KUBECONFIG": str(handle.kubeconfig),
+        "KUBECONFIG": str(handle.kubeconfigs["operator"]),  # the chart's operator account
         "PYTHONPATH": os.pathsep.join([str(REPO / "operator"), env.get("PYTHONPATH", "")]),
         "KUBE_NAMESPACE": handle.namespace,
         "DATA_ROOT": str(data_root),
@@ -224,8 +225,12 @@ def double(workdir: Path, watch_history_seconds: float = DEFAULT_HISTORY_SECONDS
     its watch history is compacted after `watch_history_seconds`."""
     data_root = workdir / "data"
     data_root.mkdir(parents=True, exist_ok=True)
-    # The node has the images the test suite's pods use (the operator fixture's Pipelines).
+    # The node has the images the test suite's pods use (the operator fixture's Pipelines);
+    # the chart's accounts and Roles are there, the operator runs with its own.
+    accounts = chart_accounts.write_manifests(workdir / "chart-accounts")
     with start_apiserver(crd_dir=REPO / "crds", volumes={DATA_CLAIM: data_root},
                          images=node_images(), tmp_dir=workdir / "kubedouble",
-                         watch_history_seconds=watch_history_seconds) as handle:
+                         watch_history_seconds=watch_history_seconds,
+                         apply_files=[accounts]) as handle:
+        chart_accounts.issue_kubeconfigs(handle, workdir / "accounts")
         yield handle, data_root

@@ -60,7 +60,8 @@ def workspace(keep: Path | None) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def run(settings: SoakSettings, workdir: Path) -> list[PhaseFigures]:
+def run(settings: SoakSettings, workdir: Path) -> tuple[list[PhaseFigures], list[str]]:
+    """The phases' figures, and every request of the operator's account the double denied."""
     with double(workdir, WATCH_HISTORY_SECONDS) as (handle, data_root), \
             contextlib.ExitStack() as operators:
         def launch(**env: str) -> Any:
@@ -70,10 +71,14 @@ def run(settings: SoakSettings, workdir: Path) -> list[PhaseFigures]:
         script.write_text(TEST_PIPELINE)
         client = handle.api_client()
         try:
-            return soak(KscCluster(client, handle.namespace, data_root), handle, launch, script,
-                        settings)
+            results = soak(KscCluster(client, handle.namespace, data_root), handle, launch,
+                           script, settings)
         finally:
             client.close()
+        operators.close()  # stopped: their last requests are in the record
+        denied = [f"{d.user} {d.verb} {d.resource}{'/' + d.subresource if d.subresource else ''}"
+                  for d in handle.decisions.denied()]
+        return results, denied
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,14 +93,17 @@ def main(argv: list[str] | None = None) -> int:
     settings = SoakSettings(runs=options.runs, kills=options.kills, seed=options.seed,
                             limits=tuple(int(part) for part in options.limits.split(",")))
     with workspace(options.workdir) as workdir:
-        results = run(settings, workdir)
+        results, denied = run(settings, workdir)
     print(report(results))
+    for denial in denied:
+        print(f"denied by the chart's RBAC: {denial}")
     if options.json:
         options.json.write_text(json.dumps(
             {"settings": {"runs": settings.runs, "limits": settings.limits,
                           "kills": settings.kills, "seed": settings.seed},
-             "phases": [result.as_json() for result in results]}, indent=2, default=str))
-    return 1 if any(result.problems() for result in results) else 0
+             "phases": [result.as_json() for result in results], "denied": denied},
+            indent=2, default=str))
+    return 1 if denied or any(result.problems() for result in results) else 0
 
 
 if __name__ == "__main__":

@@ -159,6 +159,15 @@ def authorize(store: Store, user: UserInfo, attributes: Attributes) -> tuple[boo
     return False, f"RBAC: {listed}"
 
 
+def authorize_recorded(cluster: Any, user: UserInfo, attributes: Attributes) -> tuple[bool, str]:
+    """`authorize` for a request (or an admission check it leads to), its decision recorded in
+    `cluster.decisions` for users outside system:masters; access reviews are not recorded."""
+    allowed, reason = authorize(cluster.store, user, attributes)
+    if PRIVILEGED_GROUP not in user.groups:
+        cluster.decisions.record(user.name, attributes, allowed)
+    return allowed, reason
+
+
 # Denial ------------------------------------------------------------------------------------
 def forbidden_message(user: UserInfo, attributes: Attributes) -> str:
     if not attributes.resource_request:
@@ -198,7 +207,7 @@ def middleware(cluster: Any) -> Any:
         user = request[USER]
         if PRIVILEGED_GROUP not in user.groups:
             attributes = resolve(request.method, request.path, request.query)
-            allowed, reason = authorize(cluster.store, user, attributes)
+            allowed, reason = authorize_recorded(cluster, user, attributes)
             if not allowed:
                 raise forbidden(user, attributes, reason)
         return await handler(request)

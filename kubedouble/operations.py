@@ -12,6 +12,7 @@ from typing import Any
 from . import (apply, builtin_types, builtin_validation, cel, defaults, errors, graceful,
                immutability, kinds, ownerrefs_admission, patching, priority_admission,
                services, storage_admission, validation)
+from .authz_log import DecisionLog
 from .bodies import check_size, clone, decoded, random_suffix, typed, without
 from .clock import now
 from .gc import GarbageCollector
@@ -28,6 +29,7 @@ class Cluster:
     def __init__(self, table: ResourceTable | None = None, store: Store | None = None) -> None:
         self.table = table or ResourceTable()
         self.store = store or Store()
+        self.decisions = DecisionLog()  # the authorizer's, for users outside system:masters
         self.gc = GarbageCollector(self)
         self.namespaces = NamespaceController(self)
         namespaces = self.resource("", "v1", NS)

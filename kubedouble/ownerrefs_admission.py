@@ -19,7 +19,7 @@ from aiohttp import web
 
 from . import errors
 from .authn import USER, UserInfo
-from .authz import PRIVILEGED_GROUP, authorize
+from .authz import PRIVILEGED_GROUP, authorize_recorded
 from .requestinfo import Attributes
 from .resources import Resource
 
@@ -60,9 +60,8 @@ def validate(cluster: Any, resource: Resource, new: dict[str, Any],
         return
     meta = new["metadata"]
     namespace, name = meta.get("namespace", ""), meta.get("name", "")
-    store = cluster.store
     if old is not None:
-        allowed, reason = authorize(store, user, Attributes(
+        allowed, reason = authorize_recorded(cluster, user, Attributes(
             verb="delete", resource_request=True, api_group=resource.group,
             api_version=resource.version, namespace=namespace, resource=resource.plural,
             subresource=subresource or "", name=name))
@@ -78,7 +77,7 @@ def validate(cluster: Any, resource: Resource, new: dict[str, Any],
                 f"for APIVersion {ref.get('apiVersion', '')} Kind {ref.get('kind', '')}: no "
                 f'matches for kind "{ref.get("kind", "")}" in version '
                 f'"{ref.get("apiVersion", "")}"'))
-        allowed, reason = authorize(store, user, Attributes(
+        allowed, reason = authorize_recorded(cluster, user, Attributes(
             verb="update", resource_request=True, api_group=owner.group,
             api_version=owner.version, namespace=namespace, resource=owner.plural,
             subresource="finalizers", name=ref.get("name", "")))

@@ -14,6 +14,7 @@ from typing import Any
 
 from .app import ServerSettings
 from .authn import ADMIN_TOKEN
+from .authz_log import DecisionLog
 from .faults import Faults
 from .images import Image, ImageStore
 from .jobcontroller import JobControllerSettings
@@ -41,6 +42,10 @@ class ApiServerHandle:
         default_factory=lambda: CreationLog("jobs.batch", None, Selector()))
     _set_node: Callable[..., None] | None = None
     proxy: Any = None  # the double's kube-proxy (kubedouble/proxy.py), for service_url
+    # The authorizer's decisions for every user outside system:masters (`decisions.all()`).
+    decisions: DecisionLog = field(default_factory=DecisionLog)
+    # Kubeconfigs of other users, by a name the caller chose (the tests: the chart's accounts).
+    kubeconfigs: dict[str, Path] = field(default_factory=dict)
 
     def set_node(self, labels: dict[str, str | None] | None = None,
                  taints: list[dict[str, Any]] | None = None) -> None:
@@ -157,7 +162,7 @@ def start_apiserver(*, crd_dir: Path | None, volumes: dict[str, Path], tmp_dir: 
         yield ApiServerHandle(double.url, config_path, namespace, double.faults, double.ca_file,
                              store, lifetimes=double.kubelet.lifetimes,
                              job_creations=double.job_creations, _set_node=set_node,
-                             proxy=double.proxy)
+                             proxy=double.proxy, decisions=double.cluster.decisions)
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(30)

@@ -7,6 +7,7 @@ import os
 import pytest
 
 pytest_plugins = [
+    "tests.fixtures.rbac_audit",  # first: the apiserver fixture hands it each double's record
     "tests.fixtures.apiserver",
     "tests.fixtures.postgres",
     "tests.fixtures.operator",

@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # the chart's accounts, rendered as the tests render them
+
+from tests.fixtures import chart_accounts  # noqa: E402
 NAMESPACE = "kubeshowcase"
 DATA_PVC = "kubeshowcase-data"
 # Two ordinary accounts, so a newcomer can see one user queued behind another.
@@ -46,6 +49,10 @@ class DemoPaths:
     @property
     def kubeconfig(self) -> Path:
         return self.root / "kubeconfig"
+
+    def component_kubeconfig(self, component: str) -> Path:
+        """The operator's or the web app's own: its chart ServiceAccount's token."""
+        return self.root / f"{component}-kubeconfig"
 
     @property
     def api_state(self) -> Path:
@@ -97,12 +104,21 @@ class Supervisor:
                 proc.wait()
 
 
-def wait_for_line(path: Path, needle: str, proc: subprocess.Popen, timeout: float) -> str:
-    """Wait until a child's log contains `needle`; return that line."""
+def log_size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
+
+
+def wait_for_line(path: Path, needle: str, proc: subprocess.Popen, timeout: float,
+                  after: int = 0) -> str:
+    """Wait until a child's log contains `needle` past byte `after` (logs are appended to,
+    start after start); return that line."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if path.exists():
-            for line in path.read_text(errors="replace").splitlines():
+            with path.open("rb") as log:
+                log.seek(after)
+                text = log.read().decode(errors="replace")
+            for line in text.splitlines():
                 if needle in line:
                     return line
         if proc.poll() is not None:
@@ -203,7 +219,7 @@ def web_env(paths: DemoPaths, database_url: str, host: str, port: int) -> dict[s
             "SECRET_KEY": secret_key(paths),
             "DATABASE_URL": database_url,
             "DATA_ROOT": str(paths.data),
-            "KUBECONFIG": str(paths.kubeconfig),
+            "KUBECONFIG": str(paths.component_kubeconfig("web")),
             "KUBE_NAMESPACE": NAMESPACE,
             "KUBESHOWCASE_HOSTS": f"{host} localhost 127.0.0.1",
             "KUBESHOWCASE_SCHEME": "http",
@@ -213,6 +229,27 @@ def web_env(paths: DemoPaths, database_url: str, host: str, port: int) -> dict[s
         }
     )
     return env
+
+
+def write_component_kubeconfigs(paths: DemoPaths) -> None:
+    """As an admin would: `kubectl create token` for each of the chart's component accounts
+    (installed from the chart's own templates), each in a kubeconfig of its own."""
+    import yaml
+
+    env = dict(base_env(), KUBECONFIG=str(paths.kubeconfig))
+    for component, account in chart_accounts.account_names().items():
+        created = subprocess.run(
+            ["kubectl", "create", "token", account, "--namespace", NAMESPACE,
+             f"--duration={chart_accounts.TOKEN_SECONDS}s"],
+            env=env, capture_output=True, text=True, timeout=60)
+        if created.returncode != 0:
+            raise RuntimeError(f"kubectl create token {account}: {created.stderr.strip()}")
+        token = created.stdout.strip()
+        config = yaml.safe_load(paths.kubeconfig.read_text())
+        config["users"][0]["user"] = {"token": token}
+        path = paths.component_kubeconfig(component)
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
+        path.chmod(0o600)
 
 
 def manage(env: dict[str, str], *args: str) -> None:
@@ -259,6 +296,8 @@ def run(host: str, port: int, api_port: int, state_dir: Path) -> int:
         write_images(paths.images)
         env = base_env()
         env["PYTHONPATH"] = str(REPO)
+        api_log = paths.logs / "apiserver.log"
+        logged_before = log_size(api_log)
         api = supervisor.start(
             "apiserver",
             [
@@ -269,18 +308,20 @@ def run(host: str, port: int, api_port: int, state_dir: Path) -> int:
                 "--images", str(paths.images),
                 "--kubeconfig-out", str(paths.kubeconfig),
                 "--apply", str(REPO / "pipelines" / "nuclei" / "pipeline.yaml"),
+                "--apply", str(chart_accounts.write_manifests(paths.root)),
                 "--state", str(paths.api_state),
             ],
             env,
         )
-        wait_for_line(paths.logs / "apiserver.log", "kubedouble listening on", api, timeout=60)
+        wait_for_line(api_log, "kubedouble listening on", api, timeout=60, after=logged_before)
+        write_component_kubeconfigs(paths)
 
         step("starting the operator (kopf run)")
         env = base_env()
         env.update(
             {
                 "PYTHONPATH": str(REPO / "operator"),
-                "KUBECONFIG": str(paths.kubeconfig),
+                "KUBECONFIG": str(paths.component_kubeconfig("operator")),
                 "KUBE_NAMESPACE": NAMESPACE,
                 "DATA_ROOT": str(paths.data),
                 "DATA_PVC": DATA_PVC,

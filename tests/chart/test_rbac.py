@@ -1,60 +1,32 @@
-"""Web and operator get exactly the namespaced permissions they need, and nothing cluster-wide."""
+"""Web, operator and cleanup get namespaced Roles only, the same whatever the values; what each
+Role grants is checked against what the component used by the suite's RBAC audit
+(tests/fixtures/rbac_audit.py: a grant the whole suite never used fails it)."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.chart.helm import CI_DIR, SCENARIOS, render
+from tests.fixtures import chart_accounts
+from tests.fixtures.rbac_usage import granted
 
-WEB_RULES = {
-    ("kubeshowcase.io", "pipelines"): {"get", "list", "watch"},
-    ("kubeshowcase.io", "pipelineruns"): {"create", "get", "list", "watch", "patch"},
-    ("", "pods"): {"get", "list"},
-    ("", "pods/log"): {"get"},
-    ("", "events"): {"list"},
-}
-# manage.py cleanup removes expired guests' runs (their Jobs go by owner reference).
-CLEANUP_RULES = {
-    ("kubeshowcase.io", "pipelineruns"): {"list", "delete"},
-}
-OPERATOR_RULES = {
-    ("kubeshowcase.io", "pipelineruns"): {"get", "list", "watch", "patch", "update"},
-    ("kubeshowcase.io", "pipelineruns/status"): {"get", "patch", "update"},
-    ("kubeshowcase.io", "pipelineruns/finalizers"): {"update"},
-    ("kubeshowcase.io", "pipelines"): {"get", "list", "watch"},
-    ("batch", "jobs"): {"create", "get", "list", "watch", "patch", "delete"},
-    ("", "pods"): {"get", "list", "watch", "delete"},
-    ("", "pods/log"): {"get"},
-    ("", "events"): {"create", "patch"},
-    ("coordination.k8s.io", "leases"): {"get", "create", "update", "patch"},
-}
+COMPONENTS = ("web", "operator", "cleanup")
 
 
-def granted(role):
-    """(apiGroup, resource) -> verbs, failing on anything a rule could hide (wildcards, names)."""
-    grants: dict[tuple[str, str], set[str]] = {}
-    for rule in role["rules"]:
+@pytest.mark.parametrize("scenario", SCENARIOS)
+@pytest.mark.parametrize("component", COMPONENTS)
+def test_every_scenario_grants_what_the_audited_roles_grant(scenario, component):
+    # The suite runs (and audits) the Roles of the default values; no value widens them.
+    rules = render(scenario).component("Role", component)["rules"]
+    assert rules == chart_accounts.roles()[component]["rules"]
+
+
+@pytest.mark.parametrize("component", COMPONENTS)
+def test_rules_name_their_groups_resources_and_verbs(component):
+    # No wildcard and no resourceNames: what a rule grants is what it says.
+    for rule in chart_accounts.roles()[component]["rules"]:
         assert set(rule) == {"apiGroups", "resources", "verbs"}, rule
-        for group in rule["apiGroups"]:
-            for resource in rule["resources"]:
-                assert "*" not in (group, resource) and "*" not in rule["verbs"], rule
-                grants.setdefault((group, resource), set()).update(rule["verbs"])
-    return grants
-
-
-@pytest.mark.parametrize("scenario", SCENARIOS)
-def test_web_role_is_exactly_what_the_web_app_needs(scenario):
-    assert granted(render(scenario).component("Role", "web")) == WEB_RULES
-
-
-@pytest.mark.parametrize("scenario", SCENARIOS)
-def test_operator_role_is_exactly_what_the_operator_needs(scenario):
-    assert granted(render(scenario).component("Role", "operator")) == OPERATOR_RULES
-
-
-@pytest.mark.parametrize("scenario", SCENARIOS)
-def test_cleanup_role_may_only_list_and_delete_runs(scenario):
-    assert granted(render(scenario).component("Role", "cleanup")) == CLEANUP_RULES
+        assert not {"*"} & {*rule["apiGroups"], *rule["resources"], *rule["verbs"]}, rule
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
@@ -67,10 +39,18 @@ def test_nothing_is_cluster_wide(scenario):
     assert len(manifests.of_kind("Role")) == len(manifests.of_kind("RoleBinding")) == expected
 
 
+@pytest.mark.parametrize("component", COMPONENTS)
+def test_each_role_is_bound_to_its_own_account_only(component):
+    role = chart_accounts.roles()[component]["metadata"]["name"]
+    [binding] = [doc for doc in chart_accounts.rendered()
+                 if doc["kind"] == "RoleBinding" and doc["roleRef"]["name"] == role]
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": f"kubeshowcase-{component}",
+                                    "namespace": chart_accounts.NAMESPACE}]
+
+
 def test_no_secret_access_for_anyone():
     # SECRET_KEY and DATABASE_URL reach the pods through env; no component reads Secrets itself.
     # Only the pre-install hook that makes SECRET_KEY may (tests/chart/test_secret_key.py).
-    manifests = render("default-values.yaml")
-    for role in manifests.of_kind("Role"):
-        if role["metadata"]["labels"]["app.kubernetes.io/component"] != "secret-key":
-            assert not [key for key in granted(role) if key[1] == "secrets"]
+    for name, role in chart_accounts.roles().items():
+        if name != "secret-key":
+            assert not [p for p in granted(role["rules"]) if p.resource == "secrets"], name

@@ -15,6 +15,7 @@ import yaml
 from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
 
+from kubedouble.authz_log import Decision
 from tests.chart.helm import CHART, CI_DIR, run_helm
 from tests.kubedouble.helpers import KSR, kubectl, pipeline_run
 from tests.waiting import wait_until
@@ -251,8 +252,9 @@ subjects:
     assert admin.read_cluster_role("kubeshowcase:reader").rules[0].verbs == ["get"]
     wide = kubectl(kube_env, "get", "rolebindings", "-o", "wide").stdout.splitlines()
     assert wide[0].split() == ["NAME", "ROLE", "AGE", "USERS", "GROUPS", "SERVICEACCOUNTS"]
-    assert wide[1].split()[:2] == ["reader", "ClusterRole/kubeshowcase:reader"]
-    assert wide[1].split()[-1] == "robot"
+    [reader] = [row.split() for row in wide[1:] if row.startswith("reader ")]  # and the chart's
+    assert reader[:2] == ["reader", "ClusterRole/kubeshowcase:reader"]
+    assert reader[-1] == "robot"
     roles = kubectl(kube_env, "get", "clusterroles").stdout.splitlines()
     assert roles[0].split() == ["NAME", "CREATED", "AT"]
     moved = kubectl(kube_env, "apply", "-f", "-", check=False, stdin=manifest.replace(
@@ -331,20 +333,15 @@ def test_the_chart_roles_apply_and_grant_their_accounts_what_they_list(kube_env,
 
 
 def test_the_chart_operator_account_may_create_the_job_the_operator_builds(
-        kube_env, tmp_path, apiserver, kube_client):
+        tmp_path, apiserver, kube_client):
     """blockOwnerDeletion on the run's Job needs update on pipelineruns/finalizers
-    (OwnerReferencesPermissionEnforcement): the chart's operator Role grants it."""
+    (OwnerReferencesPermissionEnforcement): the chart's operator Role (in every test's double,
+    tests/fixtures/chart_accounts.py) grants it."""
     from kubeshowcase_operator.jobs import job_for_run
     from kubeshowcase_operator.views import PipelineView, RunView
     from tests.operator.bodies import settings_for
 
-    docs = _render_chart_rbac(tmp_path)
-    kubectl(kube_env, "apply", "-f", str(tmp_path / "rbac.yaml"))
-    [account] = [d["subjects"][0]["name"] for d in docs if d["kind"] == "RoleBinding"
-                 and d["roleRef"]["name"].endswith("-operator")]
-    token = apiserver.service_account_token(NS, account)
-    operator = config.new_client_from_config(config_file=str(
-        apiserver.kubeconfig_for(token, tmp_path / "operator-kubeconfig")))
+    operator = config.new_client_from_config(config_file=str(apiserver.kubeconfigs["operator"]))
     run = client.CustomObjectsApi(kube_client).create_namespaced_custom_object(
         *KSR[:2], NS, KSR[2], pipeline_run("run-1"))
     settings = settings_for(tmp_path)  # namespace kubeshowcase (NS)
@@ -353,3 +350,23 @@ def test_the_chart_operator_account_may_create_the_job_the_operator_builds(
     assert body["metadata"]["ownerReferences"][0]["blockOwnerDeletion"] is True
     created = client.BatchV1Api(operator).create_namespaced_job(NS, body)
     assert created.metadata.owner_references[0].uid == run["metadata"]["uid"]
+    user = "system:serviceaccount:kubeshowcase:kubeshowcase-operator"
+    assert Decision(user, "update", "kubeshowcase.io", "pipelineruns", "finalizers", NS,
+                    True) in apiserver.decisions.all()  # asked by the admission plugin
+
+
+def test_the_double_records_each_decision_for_users_outside_system_masters(
+        robot, admin, apiserver, kube_client):
+    before = set(apiserver.decisions.all())
+    client.CoreV1Api(kube_client).list_namespaced_pod(NS)  # the admin's: not recorded
+    refused(lambda: client.CoreV1Api(robot).list_namespaced_pod(NS))
+    review = {"spec": {"resourceAttributes": {"namespace": NS, "verb": "delete",
+                                              "resource": "secrets"}}}
+    client.AuthorizationV1Api(robot).create_self_subject_access_review(review)
+    added = set(apiserver.decisions.all()) - before
+    assert added == {
+        Decision(ROBOT, "list", "", "pods", "", NS, False),
+        # The review itself is a request; the access it asks about is no decision.
+        Decision(ROBOT, "create", "authorization.k8s.io", "selfsubjectaccessreviews", "", "",
+                 True)}
+    assert apiserver.decisions.counts()[Decision(ROBOT, "list", "", "pods", "", NS, False)] == 1

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 from typing import Any
 
+from kubeshowcase_operator.kubeapi import Connection
 from kubeshowcase_operator.settings import Settings
+from tests.fixtures.chart_accounts import token_of
 
 
 def run_body(name: str = "run-1", *, phase: str | None = None,
@@ -85,3 +88,12 @@ def settings_for(data_root: Path) -> Settings:
         pipeline_run_as_user=1000, lease_name="kubeshowcase-operator",
         lease_duration_seconds=15, identity="operator-0",
     )
+
+
+def operator_connection(apiserver: Any) -> Connection:
+    """The operator's own connection to `apiserver`, as the chart's operator account: for
+    tests whose code stands for the operator in-process."""
+    token = token_of(apiserver.kubeconfigs["operator"])
+    return Connection(host=apiserver.url,
+                      ssl_context=ssl.create_default_context(cafile=apiserver.ca_file),
+                      authorization=lambda: f"Bearer {token}")

@@ -33,10 +33,9 @@ class StallProxy:
         self.url = f"https://127.0.0.1:{port}"
         return self
 
-    def kubeconfig(self, apiserver: Any, path: Path) -> Path:
-        """A kubeconfig like the double's own, through this proxy (same CA, same token)."""
-        path.write_text(kubeconfig(self.url, apiserver.namespace, apiserver.ca_file,
-                                   apiserver.token))
+    def kubeconfig(self, apiserver: Any, path: Path, token: str) -> Path:
+        """A kubeconfig like the double's own with `token`, through this proxy (same CA)."""
+        path.write_text(kubeconfig(self.url, apiserver.namespace, apiserver.ca_file, token))
         return path
 
     def stall(self) -> None:

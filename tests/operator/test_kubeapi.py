@@ -55,8 +55,9 @@ def test_it_authenticates_with_the_kubeconfig_token(apiserver, kube_env) -> None
     # As the operator process does: KUBECONFIG is read when the client library is imported.
     # The double, like kube-apiserver, answers 401 to a request without a known token.
     env = {k: v for k, v in kube_env.items() if k != "KUBERNETES_SERVICE_HOST"}
+    env["KUBECONFIG"] = str(apiserver.kubeconfigs["operator"])
     env["PYTHONPATH"] = os.pathsep.join([str(REPO / "operator"), str(REPO)])
     result = subprocess.run([sys.executable, "-c", WHOAMI], env=env, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "kubernetes-admin"
+    assert result.stdout.strip() == "system:serviceaccount:kubeshowcase:kubeshowcase-operator"

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import ssl
 import sys
 from typing import Any
 
 import pytest
 
 from kubedouble.faults import FaultRule
-from kubeshowcase_operator.kubeapi import ApiError, Connection, KubeApi, Paths
+from kubeshowcase_operator.kubeapi import ApiError, KubeApi, Paths
 from tests.kubedouble.helpers import http, job, wait_until
+from tests.operator.bodies import operator_connection
 
 PRINTS = "import sys\nsys.stdout.write('0123456789' * 20000)\n"  # 200,000 bytes
 
@@ -27,9 +27,7 @@ def pod_log(apiserver: Any) -> tuple[Connection, str]:
         done = [p for p in pods["items"] if p["status"].get("phase") == "Succeeded"]
         return done[0]["metadata"]["name"] if done else None
 
-    connection = Connection(host=apiserver.url,
-                            ssl_context=ssl.create_default_context(cafile=apiserver.ca_file),
-                            authorization=lambda: f"Bearer {apiserver.token}")
+    connection = operator_connection(apiserver)
     return connection, paths.pod_log(wait_until(finished_pod, 30, "the pod to finish"))
 
 

@@ -5,7 +5,6 @@ data volume without the lease."""
 from __future__ import annotations
 
 import asyncio
-import ssl
 import sys
 import time
 from pathlib import Path
@@ -15,10 +14,12 @@ import pytest
 
 from kubedouble.faults import FaultRule
 from kubeshowcase_operator.jobs import Handshake
-from kubeshowcase_operator.kubeapi import Connection, KubeApi, NotLeader, Paths
+from kubeshowcase_operator.kubeapi import KubeApi, NotLeader, Paths
 from kubeshowcase_operator.lease import LeaderElector, lease_margin, request_timeout_for
 from kubeshowcase_operator.projectfiles import prepare
+from tests.fixtures.chart_accounts import token_of
 from tests.fixtures.operator import KscCluster, max_overlap, read_journal, wait_until
+from tests.operator.bodies import operator_connection
 from tests.operator.stall_proxy import StallProxy
 
 
@@ -48,9 +49,7 @@ def test_prepare_changes_nothing_once_the_lease_is_gone(tmp_path: Path) -> None:
 
 def test_a_leader_that_cannot_renew_knows_by_its_own_clock(apiserver: Any) -> None:
     """No request needs to come back for it to know (here: no renewal is even sent)."""
-    connection = Connection(host=apiserver.url,
-                            ssl_context=ssl.create_default_context(cafile=apiserver.ca_file),
-                            authorization=lambda: f"Bearer {apiserver.token}")
+    connection = operator_connection(apiserver)
     moments: dict[str, float] = {}
 
     async def main() -> None:
@@ -83,8 +82,9 @@ def test_a_stalled_leader_stops_its_work_and_another_takes_over(
     journal = tmp_path / "journal"
     ksc.project()
     ksc.create_pipeline("test", command=[sys.executable, str(pipeline_script)])
-    first = operator_factory(POD_NAME="operator-a",
-                             KUBECONFIG=str(proxy.kubeconfig(apiserver, tmp_path / "via-proxy")))
+    via_proxy = proxy.kubeconfig(apiserver, tmp_path / "via-proxy",
+                                 token_of(apiserver.kubeconfigs["operator"]))
+    first = operator_factory(POD_NAME="operator-a", KUBECONFIG=str(via_proxy))
     ksc.create_run("run-1", args={"journal": str(journal)})
     ksc.create_run("run-2", args={"journal": str(journal)})
     # run-1's status cannot be written: operator-a keeps trying, an action under way.

@@ -4,21 +4,20 @@ lagging cache) fails and re-reads instead of overwriting what is there."""
 from __future__ import annotations
 
 import asyncio
-import ssl
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 import pytest
 
-from kubeshowcase_operator.kubeapi import ApiError, Connection, KubeApi, Paths
+from kubeshowcase_operator.kubeapi import ApiError, KubeApi, Paths
 from kubeshowcase_operator.model import Model
 from kubeshowcase_operator.preconditions import expectations, merged, phase_change, superseded
 from kubeshowcase_operator.status import Outcome, finished_status, queued_status, running_status
 from kubeshowcase_operator.views import RunView
 from kubeshowcase_operator.writer import RunWriter, Superseded
 from tests.fixtures.operator import KscCluster
-from tests.operator.bodies import run_body
+from tests.operator.bodies import operator_connection, run_body
 
 T = TypeVar("T")
 NOW = datetime(2025, 1, 1, 10, 1, tzinfo=timezone.utc)
@@ -65,9 +64,7 @@ def test_a_new_run_changed_meanwhile_is_news() -> None:
 
 # Against the double ------------------------------------------------------------------------
 def with_writer(apiserver: Any, work: Callable[[RunWriter, KubeApi], Awaitable[T]]) -> T:
-    connection = Connection(host=apiserver.url,
-                            ssl_context=ssl.create_default_context(cafile=apiserver.ca_file),
-                            authorization=lambda: f"Bearer {apiserver.token}")
+    connection = operator_connection(apiserver)
 
     async def main() -> T:
         api = KubeApi(connection)

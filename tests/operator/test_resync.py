@@ -14,19 +14,20 @@ from typing import Any
 import pytest
 
 from kubedouble.faults import FaultRule
-from kubedouble.testing import start_apiserver
-from tests.fixtures.apiserver import DATA_CLAIM, REPO, node_images
+from tests.fixtures.apiserver import DATA_CLAIM, REPO, audited_apiserver, node_images
 from tests.fixtures.operator import KscCluster, read_journal, wait_until
 
 
 @pytest.fixture
-def apiserver(tmp_path: Path, data_root: Path, crd_dir: Path) -> Iterator[Any]:
+def apiserver(request: pytest.FixtureRequest, chart_accounts_file: Path, tmp_path: Path,
+              data_root: Path, crd_dir: Path) -> Iterator[Any]:
     """The usual double (the node has the usual images: an unknown one never pulls), with a
     watch history compacted after one second."""
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    with start_apiserver(crd_dir=crd_dir, volumes={DATA_CLAIM: data_root},
-                         job_env={"PYTHONPATH": str(REPO), "PATH": path}, images=node_images(),
-                         tmp_dir=tmp_path / "kubedouble", watch_history_seconds=1.0) as handle:
+    with audited_apiserver(request, chart_accounts_file, tmp_path, crd_dir=crd_dir,
+                           volumes={DATA_CLAIM: data_root},
+                           job_env={"PYTHONPATH": str(REPO), "PATH": path},
+                           images=node_images(), watch_history_seconds=1.0) as handle:
         yield handle
 
 

@@ -16,8 +16,7 @@ import pytest
 from bench.soak import report
 from bench.soak_driver import SoakSettings, soak
 from bench.soak_plan import Mix
-from kubedouble.testing import start_apiserver
-from tests.fixtures.apiserver import DATA_CLAIM, REPO, node_images
+from tests.fixtures.apiserver import DATA_CLAIM, REPO, audited_apiserver, node_images
 from tests.fixtures.operator import KscCluster
 
 SHORT = SoakSettings(runs=20, limits=(1, 2), kills=3, seed=8, fault_every=1.0,
@@ -26,11 +25,12 @@ SHORT = SoakSettings(runs=20, limits=(1, 2), kills=3, seed=8, fault_every=1.0,
 
 
 @pytest.fixture
-def apiserver(tmp_path: Path, data_root: Path, crd_dir: Path) -> Iterator[Any]:
+def apiserver(request: pytest.FixtureRequest, chart_accounts_file: Path, tmp_path: Path,
+              data_root: Path, crd_dir: Path) -> Iterator[Any]:
     """The usual double, its watch history compacted after 3 s (a watch gap ends in 410)."""
-    with start_apiserver(crd_dir=crd_dir, volumes={DATA_CLAIM: data_root},
-                         job_env={"PYTHONPATH": str(REPO)}, images=node_images(),
-                         tmp_dir=tmp_path / "kubedouble", watch_history_seconds=3.0) as handle:
+    with audited_apiserver(request, chart_accounts_file, tmp_path, crd_dir=crd_dir,
+                           volumes={DATA_CLAIM: data_root}, job_env={"PYTHONPATH": str(REPO)},
+                           images=node_images(), watch_history_seconds=3.0) as handle:
         yield handle
 
 

@@ -33,7 +33,8 @@ def data_root(web_settings) -> Path:  # noqa: ANN001
 
 @pytest.fixture
 def cluster(apiserver, kube_client, web_settings, db) -> Cluster:  # noqa: ANN001
-    web_settings.KUBECONFIG = str(apiserver.kubeconfig)
+    """`manage.py cleanup` runs as the chart's cleanup CronJob does, with its account."""
+    web_settings.KUBECONFIG = str(apiserver.kubeconfigs["cleanup"])
     web_settings.KUBE_NAMESPACE = apiserver.namespace
     return Cluster(kube_client, apiserver.namespace)
 

@@ -81,8 +81,9 @@ class Cluster:
 
 @pytest.fixture
 def cluster(apiserver, kube_client, web_settings) -> Cluster:  # noqa: ANN001
-    """The double with pipelines/nuclei/pipeline.yaml applied; the web app pointed at it."""
-    web_settings.KUBECONFIG = str(apiserver.kubeconfig)
+    """The double with pipelines/nuclei/pipeline.yaml applied; the web app pointed at it with
+    the chart's web account (`cluster` itself acts as the admin, or as the operator would)."""
+    web_settings.KUBECONFIG = str(apiserver.kubeconfigs["web"])
     web_settings.KUBE_NAMESPACE = apiserver.namespace
     found = Cluster(kube_client, apiserver.namespace)
     pipeline = yaml.safe_load(NUCLEI_PIPELINE.read_text())

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from kubedouble.testing import start_apiserver
+from tests.fixtures.apiserver import audited_apiserver
 from tests.web.browser.conftest import (  # noqa: F401 (fixtures)
     create_project,
     page,
@@ -26,14 +26,17 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def site(postgres_database_factory, tmp_path_factory: pytest.TempPathFactory
+def site(request: pytest.FixtureRequest, chart_accounts_file: Path, postgres_database_factory,
+         tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[tuple[str, Cluster, Path]]:  # noqa: ANN001
-    """(base URL, the cluster, DATA_ROOT): gunicorn with KUBECONFIG for a double with nuclei."""
+    """(base URL, the cluster, DATA_ROOT): gunicorn with the web account's KUBECONFIG for a
+    double with nuclei."""
     root = tmp_path_factory.mktemp("runs-site")
     (root / "data").mkdir()
-    with start_apiserver(crd_dir=REPO / "crds", volumes={"kubeshowcase-data": root / "data"},
-                         tmp_dir=root / "kubedouble", apply_files=[NUCLEI_PIPELINE]) as api:
-        extra = {"KUBECONFIG": str(api.kubeconfig), "KUBE_NAMESPACE": api.namespace,
+    with audited_apiserver(request, chart_accounts_file, root, crd_dir=REPO / "crds",
+                           volumes={"kubeshowcase-data": root / "data"},
+                           apply_files=[NUCLEI_PIPELINE]) as api:
+        extra = {"KUBECONFIG": str(api.kubeconfigs["web"]), "KUBE_NAMESPACE": api.namespace,
                  "USER_MAX_QUEUED_RUNS": "50"}
         with serve_web(postgres_database_factory, root, extra) as url:
             api_client = api.api_client()
