@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
-from tests.chart.helm import SCENARIOS, env_of, render
+from tests.chart.helm import CI_DIR, SCENARIOS, env_of, render
 
 WEB_ALWAYS = {"SECRET_KEY", "DATABASE_URL", "DATA_ROOT", "KUBE_NAMESPACE", "KUBESHOWCASE_HOSTS",
               "KUBESHOWCASE_SCHEME", "ALLOW_GUESTS", "WEB_CONCURRENCY"}
@@ -46,9 +47,12 @@ def test_migrations_get_the_database_only(scenario):
     containers = web_containers(manifests)
     assert WEB_ALWAYS <= set(env_of(containers["web"]))
     _, job_pod = migrate_job(manifests)
+    extra = {item["name"] for item in
+             (yaml.safe_load((CI_DIR / scenario).read_text()).get("web") or {}).get("extraEnv", [])}
     for container in (containers["wait-for-schema"], job_pod["containers"][0]):
-        # migrate needs no SECRET_KEY (settings.py makes a throwaway one), token or data volume.
-        assert set(env_of(container)) == {"DATABASE_URL"}
+        # migrate needs no SECRET_KEY (settings.py makes a throwaway one), token or data volume:
+        # the database and what the admin adds to every web container (web.extraEnv).
+        assert set(env_of(container)) == {"DATABASE_URL"} | extra
         assert env_of(container)["DATABASE_URL"] == env_of(containers["web"])["DATABASE_URL"]
         assert [mount["name"] for mount in container["volumeMounts"]] == ["tmp"]
 
