@@ -47,14 +47,16 @@ def test_every_hook_object_runs_before_install_and_upgrade_and_goes_when_done() 
     manifests = render("default-values.yaml")
     hooks = [obj for obj in manifests.objects
              if obj["metadata"]["labels"].get("app.kubernetes.io/component") == "secret-key"]
-    assert sorted(obj["kind"] for obj in hooks) == ["Job", "Role", "RoleBinding", "ServiceAccount"]
+    assert sorted(obj["kind"] for obj in hooks) == ["Job", "NetworkPolicy", "Role", "RoleBinding",
+                                                    "ServiceAccount"]
     for obj in hooks:
         annotations = obj["metadata"]["annotations"]
         assert annotations["helm.sh/hook"] == "pre-install,pre-upgrade"
         assert annotations["helm.sh/hook-delete-policy"] == "before-hook-creation,hook-succeeded"
     weights = {obj["kind"]: int(obj["metadata"]["annotations"]["helm.sh/hook-weight"])
                for obj in hooks}
-    # Its account and rights exist before the Job; the key before the migrate Job.
+    # Its NetworkPolicy, account and rights exist before the Job; the key before the migrate Job.
+    assert weights["NetworkPolicy"] < weights["Job"]
     assert weights["ServiceAccount"] == weights["Role"] == weights["RoleBinding"] < weights["Job"]
     migrate = manifests.component("Job", "migrate")
     assert weights["Job"] < int(migrate["metadata"]["annotations"]["helm.sh/hook-weight"])
