@@ -30,6 +30,7 @@ MODELS = {
     "clusterroles.rbac.authorization.k8s.io": "V1ClusterRole",
     "rolebindings.rbac.authorization.k8s.io": "V1RoleBinding",
     "clusterrolebindings.rbac.authorization.k8s.io": "V1ClusterRoleBinding",
+    "deployments.apps": "V1Deployment", "replicasets.apps": "V1ReplicaSet",
 }
 # Fields whose Go type is int64 (the client says only "int"); the others are int32.
 INT64_FIELDS = {"activeDeadlineSeconds", "terminationGracePeriodSeconds", "runAsUser",

@@ -9,7 +9,7 @@ import time
 import uuid
 from typing import Any
 
-from . import (apply, builtin_types, builtin_validation, cel, defaults, errors, graceful,
+from . import (apply, apps_validation, builtin_types, builtin_validation, cel, defaults, errors, graceful,
                immutability, ownerrefs_admission, patching, validation)
 from .bodies import check_size, clone, decoded, random_suffix, typed, without
 from .clock import now
@@ -119,7 +119,8 @@ class Cluster:
                      field_validation: str | None) -> None:
         prepare = {"jobs.batch": defaults.prepare_job, "pods": defaults.prepare_pod,
                    NS: defaults.prepare_namespace,
-                   "customresourcedefinitions.apiextensions.k8s.io": defaults.prepare_crd}
+                   "customresourcedefinitions.apiextensions.k8s.io": defaults.prepare_crd,
+                   **apps_validation.PREPARE}
         causes = prepare[resource.qualified](obj) if resource.qualified in prepare else []
         causes += builtin_validation.causes(resource, obj)
         if causes:
@@ -265,6 +266,8 @@ class Cluster:
             raise errors.invalid(resource.kind_group, name, [errors.cause(
                 "metadata.finalizers", "Forbidden: no new finalizers can be added if the object "
                                        "is being deleted", "FieldValueForbidden")])
+        if subresource is None and resource.qualified in apps_validation.DEFAULTS:
+            apps_validation.DEFAULTS[resource.qualified](result)  # a new template gets defaults
         causes = immutability.update_causes(resource, result, existing, subresource)
         causes += builtin_validation.causes(resource, result, kind_rules=subresource is None)
         if resource.qualified == "customresourcedefinitions.apiextensions.k8s.io":

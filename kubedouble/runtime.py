@@ -1,4 +1,5 @@
-"""One running double: store, API, kubelet and Job controller wired together on one event loop."""
+"""One running double: store, API, kubelet and the Job, ReplicaSet and Deployment controllers
+wired together on one event loop."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from . import errors, patching, rbac_bootstrap
 from .app import ServerSettings, make_app
 from .authn import ADMIN_TOKEN, API_AUDIENCES, Authenticator
 from .faults import Faults
+from .deploymentcontroller import DeploymentController
 from .images import ImageStore
 from .jobcontroller import JobController, JobControllerSettings
 from .kubelet import Kubelet, KubeletSettings
@@ -23,6 +25,7 @@ from .lifetimes import CreationLog
 from .logbuffer import DEFAULT_MAX_BYTES
 from .operations import Cluster
 from .persistence import autosave, load_state, save_state
+from .rscontroller import ReplicaSetController
 from .resources import load_crd_files
 from .scheduler import NodeCapacity, Scheduler
 from .selectors import Selector
@@ -135,6 +138,9 @@ class KubeDouble:
             self._tasks.append(asyncio.ensure_future(self.kubelet.run()))
             controller = JobController(self.cluster, self.config.jobs)
             self._tasks.append(asyncio.ensure_future(controller.run()))
+            for workload in (ReplicaSetController(self.cluster),
+                             DeploymentController(self.cluster)):
+                self._tasks.append(asyncio.ensure_future(workload.run()))
         if self.config.state_file is not None:
             self._tasks.append(asyncio.ensure_future(
                 autosave(self.config.state_file, self.cluster.store)))
