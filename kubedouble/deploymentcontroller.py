@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +34,7 @@ from .selectors import Selector
 from .store import Watcher
 from .workqueue import Key, WorkQueue
 
+log = logging.getLogger(__name__)
 COMPONENT = "deployment-controller"
 Deployment = dict[str, Any]
 
@@ -61,6 +63,9 @@ class DeploymentController:
                     self.queue.forget(key)
                 except errors.ApiError:
                     self.queue.retry(key)  # a conflicting write: sync again from the store
+                except Exception:  # a bug here must not stop every other sync
+                    log.exception("syncing %s/%s failed", *key)
+                    self.queue.retry(key)
         finally:
             for feeder in feeders:
                 feeder.cancel()

@@ -265,9 +265,9 @@ def scale_sizes(deployment: dict[str, Any], new_rs: ReplicaSet | None,
         return {only["metadata"]["name"]: desired} if replicas(only) != desired else {}
     if is_saturated(deployment, new_rs):
         return {rs["metadata"]["name"]: 0 for rs in old_rss if replicas(rs) > 0}
-    if not is_rolling(deployment):
-        return {}
     active = [rs for rs in [*old_rss, new_rs] if rs is not None and replicas(rs) > 0]
+    if not is_rolling(deployment) or not active:
+        return {}
     to_add = desired + max_surge(deployment) - sum(replicas(rs) for rs in active)
     if to_add == 0:
         return {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ from .selectors import Selector
 from .store import Watcher
 from .workqueue import Key, WorkQueue
 
+log = logging.getLogger(__name__)
 COMPONENT = "replicaset-controller"
 
 
@@ -49,6 +51,9 @@ class ReplicaSetController:
                     self.queue.forget(key)
                 except errors.ApiError:
                     self.queue.retry(key)  # a conflicting write or a refused create
+                except Exception:  # a bug here must not stop every other sync
+                    log.exception("syncing %s/%s failed", *key)
+                    self.queue.retry(key)
         finally:
             for feeder in feeders:
                 feeder.cancel()
