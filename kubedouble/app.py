@@ -164,7 +164,14 @@ class Api:
         if route.subresource == "scale":
             return await self.scale(request, route)
         if method == "GET":
-            return respond(self.cluster.get(route.resource, namespace, route.name))
+            found = self.cluster.get(route.resource, namespace, route.name)
+            version = table_version(request.headers.get("Accept", ""))
+            if version and route.subresource is None:  # `kubectl get KIND NAME`
+                return respond(render_table(
+                    route.resource, [found], api_version=version,
+                    include_object=request.query.get("includeObject", "Metadata"),
+                    resource_version=found["metadata"].get("resourceVersion", "")))
+            return respond(found)
         if method == "PUT":
             replaced = self.cluster.replace(
                 route.resource, namespace, route.name, await read_body(request),
