@@ -13,9 +13,7 @@ The arithmetic is in rollout and deploymentstatus; pods are the ReplicaSet contr
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,11 +28,9 @@ from .rollout import (REVISION, REVISION_HISTORY, ReplicaSet, controller_ref,
                       copied_annotations, equal_ignore_hash, find_new, history_to_delete,
                       is_scaling_event, max_revision, new_rs_body, new_rs_new_replicas,
                       old_scale_down, replica_annotations, replicas, revision_of, scale_sizes)
-from .selectors import Selector
-from .store import Watcher
-from .workqueue import Key, WorkQueue
+from .store import Event
+from .workqueue import Key, WorkQueue, serve
 
-log = logging.getLogger(__name__)
 COMPONENT = "deployment-controller"
 Deployment = dict[str, Any]
 
@@ -48,45 +44,23 @@ class DeploymentController:
         self.queue = WorkQueue()
 
     async def run(self) -> None:
-        watchers = [Watcher(r.qualified, None, Selector())
-                    for r in (self.deployments, self.replica_sets, self.pods)]
-        for watcher in watchers:
-            self.cluster.store.subscribe(watcher, None)
         for deployment in self.cluster.store.items(self.deployments.qualified):
             self.queue.add(_key(deployment))
-        feeders = [asyncio.ensure_future(self._feed(w)) for w in watchers]
-        try:
-            while True:
-                key = await self.queue.get()
-                try:
-                    self.reconcile(*key)
-                    self.queue.forget(key)
-                except errors.ApiError:
-                    self.queue.retry(key)  # a conflicting write: sync again from the store
-                except Exception:  # a bug here must not stop every other sync
-                    log.exception("syncing %s/%s failed", *key)
-                    self.queue.retry(key)
-        finally:
-            for feeder in feeders:
-                feeder.cancel()
-            for watcher in watchers:
-                self.cluster.store.unsubscribe(watcher)
-            self.queue.close()
+        kinds = (self.deployments.qualified, self.replica_sets.qualified, self.pods.qualified)
+        await serve(self.cluster.store, kinds, self.queue, self._changed, self.reconcile)
 
-    async def _feed(self, watcher: Watcher) -> None:
-        while True:
-            for event in await watcher.next_batch():
-                obj = event.obj
-                if obj["kind"] == "Deployment":
-                    self.queue.add(_key(obj))
-                elif obj["kind"] == "ReplicaSet":
-                    self._replica_set_changed(obj)
-                else:  # a pod: Recreate waits for the old ones to go
-                    ref = controller_of(obj)
-                    found = self.cluster.store.by_uid(ref.get("uid", "")) if ref else None
-                    rs = self.cluster.store.get(*found) if found else None
-                    if rs is not None and rs["kind"] == "ReplicaSet":
-                        self._replica_set_changed(rs)
+    def _changed(self, event: Event) -> None:
+        obj = event.obj
+        if obj["kind"] == "Deployment":
+            self.queue.add(_key(obj))
+        elif obj["kind"] == "ReplicaSet":
+            self._replica_set_changed(obj)
+        else:  # a pod: Recreate waits for the old ones to go
+            ref = controller_of(obj)
+            found = self.cluster.store.by_uid(ref.get("uid", "")) if ref else None
+            rs = self.cluster.store.get(*found) if found else None
+            if rs is not None and rs["kind"] == "ReplicaSet":
+                self._replica_set_changed(rs)
 
     def _replica_set_changed(self, rs: ReplicaSet) -> None:
         ref = controller_of(rs)

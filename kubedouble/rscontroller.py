@@ -9,9 +9,7 @@ no longer active, so the next sync replaces them. The decisions are in replicase
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,11 +18,9 @@ from .operations import Cluster, clone
 from .replicasetpolicy import (available_in, claims, controller_of, is_active, pods_to_delete,
                                replica_set_status)
 from .rollout import controller_ref
-from .selectors import Selector
-from .store import Watcher
-from .workqueue import Key, WorkQueue
+from .store import Event
+from .workqueue import Key, WorkQueue, serve
 
-log = logging.getLogger(__name__)
 COMPONENT = "replicaset-controller"
 
 
@@ -36,38 +32,16 @@ class ReplicaSetController:
         self.queue = WorkQueue()
 
     async def run(self) -> None:
-        watchers = [Watcher(r.qualified, None, Selector()) for r in (self.replica_sets,
-                                                                      self.pods)]
-        for watcher in watchers:
-            self.cluster.store.subscribe(watcher, None)
         for rs in self.cluster.store.items(self.replica_sets.qualified):
             self.queue.add(_key(rs))
-        feeders = [asyncio.ensure_future(self._feed(w)) for w in watchers]
-        try:
-            while True:
-                key = await self.queue.get()
-                try:
-                    self.reconcile(*key)
-                    self.queue.forget(key)
-                except errors.ApiError:
-                    self.queue.retry(key)  # a conflicting write or a refused create
-                except Exception:  # a bug here must not stop every other sync
-                    log.exception("syncing %s/%s failed", *key)
-                    self.queue.retry(key)
-        finally:
-            for feeder in feeders:
-                feeder.cancel()
-            for watcher in watchers:
-                self.cluster.store.unsubscribe(watcher)
-            self.queue.close()
+        await serve(self.cluster.store, (self.replica_sets.qualified, self.pods.qualified),
+                    self.queue, self._changed, self.reconcile)
 
-    async def _feed(self, watcher: Watcher) -> None:
-        while True:
-            for event in await watcher.next_batch():
-                if event.obj["kind"] == "ReplicaSet":
-                    self.queue.add(_key(event.obj))
-                else:
-                    self._pod_changed(event.obj)
+    def _changed(self, event: Event) -> None:
+        if event.obj["kind"] == "ReplicaSet":
+            self.queue.add(_key(event.obj))
+        else:
+            self._pod_changed(event.obj)
 
     def _pod_changed(self, pod: dict[str, Any]) -> None:
         """addPod/updatePod/deletePod: the owner syncs; an orphan wakes every ReplicaSet of
