@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.kubedouble.conformance import Row, Step
+from tests.kubedouble.conformance import SA_TOKEN, Row, Step
+from tests.kubedouble.conformance.rbac import USER, granted, rule
 
 DEFAULTS = "pkg/apis/apps/v1/defaults.go SetDefaults_Deployment"
 RS_DEFAULTS = "pkg/apis/apps/v1/defaults.go SetDefaults_ReplicaSet"
@@ -179,6 +180,20 @@ ROWS = [
         setup=(Step("POST", REPLICASETS, replica_set(0)),),
         body={"apiVersion": "autoscaling/v1", "kind": "Scale",
               "metadata": {"name": "r", "resourceVersion": "1"}, "spec": {"replicas": 2}}),
+    Row("scaling needs the deployments/scale subresource in RBAC", "PATCH",
+        f"{DEPLOYMENT}/scale", "plugin/pkg/auth/authorizer/rbac/rbac.go", 403, token=SA_TOKEN,
+        setup=(*granted(rule(["deployments"], ["get", "patch"], groups=["apps"])),
+               Step("POST", DEPLOYMENTS, deployment(0, paused=True))),
+        headers=MERGE, body={"spec": {"replicas": 2}},
+        fields={"message": f'deployments.apps "d" is forbidden: User "{USER}" cannot patch '
+                           'resource "deployments/scale" in API group "apps" in the namespace '
+                           '"{ns}"'}),
+    Row("deployments/scale granted, a ServiceAccount scales", "PATCH", f"{DEPLOYMENT}/scale",
+        "https://kubernetes.io/docs/reference/access-authn-authz/rbac/#referring-to-resources",
+        200, token=SA_TOKEN,
+        setup=(*granted(rule(["deployments/scale"], ["patch"], groups=["apps"])),
+               Step("POST", DEPLOYMENTS, deployment(0, paused=True))),
+        headers=MERGE, body={"spec": {"replicas": 2}}, fields={"spec.replicas": 2}),
     # Discovery and columns
     Row("apps/v1 lists deployments with their short name, category and scale", "GET",
         "/apis/apps/v1", "https://kubernetes.io/docs/reference/using-api/api-concepts/", 200,
