@@ -16,7 +16,7 @@ from typing import Any
 from . import field_errors as fe
 from .builtin_validation import (Causes, annotations_causes, labels_causes, pod_spec_causes,
                                  selector_matches)
-from .defaults import _default_pod_spec
+from .defaults import _container_causes, _default_pod_spec
 
 DEPLOYMENTS, REPLICASETS = "deployments.apps", "replicasets.apps"
 MAX_INT32 = (1 << 31) - 1
@@ -107,6 +107,7 @@ def _selector_and_template(spec: dict[str, Any]) -> Causes:
     causes += labels_causes(meta.get("labels"), "spec.template.labels")
     causes += annotations_causes(meta.get("annotations"), "spec.template.annotations")
     pod_spec = template.get("spec") or {}
+    causes += _container_causes(pod_spec, "spec.template.spec")
     causes += pod_spec_causes(pod_spec, "spec.template.spec")
     policy = pod_spec.get("restartPolicy")
     if policy != "Always":

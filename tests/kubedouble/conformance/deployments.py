@@ -108,6 +108,10 @@ ROWS = [
         body=replica_set(template=pod_template(activeDeadlineSeconds=5)),
         fields=refused("spec.template.spec.activeDeadlineSeconds",
                        "Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported")),
+    Row("a pod template needs containers", "POST", DEPLOYMENTS,
+        "pkg/apis/core/validation/validation.go validateContainers", 422,
+        body=deployment(template={"metadata": {"labels": {"app": "d"}}, "spec": {}}),
+        fields=refused("spec.template.spec.containers", "Required value")),
     Row("replicas are not negative", "POST", DEPLOYMENTS,
         f"{VALIDATION} ValidateDeploymentSpec", 422, body=deployment(-1),
         fields=refused("spec.replicas", "Invalid value: -1: must be greater than or equal "
