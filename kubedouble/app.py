@@ -13,7 +13,8 @@ from typing import Any
 from aiohttp import web
 
 from . import (access_review, apply, authn, authz, discovery, errors, openapi,
-               ownerrefs_admission, patching, podlog, protobuf, warnings_header, watchstream)
+               ownerrefs_admission, patching, podlog, protobuf, scale, warnings_header,
+               watchstream)
 from .authn import USER, Authenticator
 from .faults import Faults
 from .kubelet import Kubelet
@@ -164,6 +165,8 @@ class Api:
             raise errors.ApiError(404, "NotFound", "the server could not find the requested "
                                                    "resource")
         namespace = route.namespace or ""
+        if route.subresource == "scale":
+            return await self.scale(request, route)
         if method == "GET":
             found = self.cluster.get(route.resource, namespace, route.name)
             version = table_version(request.headers.get("Accept", ""))
@@ -193,6 +196,20 @@ class Api:
         if method == "DELETE" and route.subresource is None:
             return await self.delete(request, route)
         raise errors.method_not_allowed()
+
+    async def scale(self, request: web.Request, route: Route) -> web.Response:
+        namespace, name = route.namespace or "", route.name or ""
+        if request.method == "GET":
+            return respond(scale.read(self.cluster, route.resource, namespace, name))
+        if request.method not in ("PUT", "PATCH"):
+            raise errors.method_not_allowed()
+        content_type = (request.headers.get("Content-Type", "").split(";")[0].strip()
+                        if request.method == "PATCH" else None)
+        options = write_options(request, "UpdateOptions" if content_type is None
+                                else "PatchOptions")
+        return respond(scale.write(self.cluster, route.resource, namespace, name,
+                                   await read_body(request), content_type,
+                                   dry_run=options.get("dry_run", False)))
 
     def _selector(self, request: web.Request, route: Route) -> Selector:
         return Selector(parse_label_selector(request.query.get("labelSelector")),

@@ -38,6 +38,7 @@ MODELS = {
     "ingressclasses.networking.k8s.io": "V1IngressClass",
     "networkpolicies.networking.k8s.io": "V1NetworkPolicy",
     "poddisruptionbudgets.policy": "V1PodDisruptionBudget", "cronjobs.batch": "V1CronJob",
+    "deployments.apps": "V1Deployment", "replicasets.apps": "V1ReplicaSet",
 }
 # Fields whose Go type is int64 (the client says only "int"); the others are int32.
 INT64_FIELDS = {"activeDeadlineSeconds", "terminationGracePeriodSeconds", "runAsUser",

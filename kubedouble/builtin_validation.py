@@ -294,5 +294,7 @@ def convert_secret(obj: dict[str, Any]) -> None:
 def causes(resource: Resource, obj: dict[str, Any], *, kind_rules: bool = True) -> Causes:
     """Every create/update error for the object: its metadata, then its kind's own rules
     (not run for status writes, whose strategy keeps the spec)."""
-    rule = KIND_RULES.get(resource.qualified) if kind_rules else None
+    from .apps_validation import KIND_RULES as APPS_RULES  # apps_validation builds on this one
+
+    rule = {**KIND_RULES, **APPS_RULES}.get(resource.qualified) if kind_rules else None
     return metadata_causes(resource, obj["metadata"]) + (rule(obj) if rule else [])

@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from . import field_errors as fe
-from . import priorityclasses, rbac_validation
+from . import apps_validation, priorityclasses, rbac_validation
 from .builtin_validation import Causes
 from .resources import Resource
 
@@ -144,7 +144,7 @@ def _secret(new: dict[str, Any], old: dict[str, Any]) -> Causes:
 
 KIND_RULES = {"pods": _pod, "jobs.batch": _job, "configmaps": _config_map, "secrets": _secret,
               priorityclasses.PRIORITY_CLASSES: priorityclasses.update_causes,
-              **rbac_validation.UPDATE_RULES}
+              **rbac_validation.UPDATE_RULES, **apps_validation.UPDATE_RULES}
 
 
 def update_causes(resource: Resource, new: dict[str, Any], old: dict[str, Any],

@@ -10,7 +10,6 @@ the active pods. The decisions themselves are in jobpolicy.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -46,14 +45,13 @@ from .jobstatus import (
     set_uncounted,
 )
 from .operations import Cluster, clone
-from .selectors import Selector
-from .store import Watcher
+from .store import Event
+from .workqueue import Key, WorkQueue, serve
 
 BACKOFF = ("BackoffLimitExceeded", "Job has reached the specified backoff limit")
 DEADLINE = ("DeadlineExceeded", "Job was active longer than specified deadline")
 COMPLETED = ("CompletionsReached", "Reached expected number of succeeded pods")
 POLICY = "PodFailurePolicy"
-Key = tuple[str, str]
 
 
 @dataclass
@@ -79,75 +77,29 @@ class JobController:
         self.settings = settings or JobControllerSettings()
         self.jobs = cluster.resource("batch", "v1", "jobs")
         self.pods = cluster.resource("", "v1", "pods")
-        self._queue: asyncio.Queue[Key] = asyncio.Queue()
-        self._queued: set[Key] = set()
-        self._timers: dict[Key, asyncio.TimerHandle] = {}
+        self.queue = WorkQueue()
         self._backoff: dict[Key, BackoffRecord] = {}  # the controller's podBackoffStore
-        self._errors: dict[Key, int] = {}  # consecutive failed syncs, for the retry delay
 
     async def run(self) -> None:
-        watchers = [Watcher(r.qualified, None, Selector()) for r in (self.jobs, self.pods)]
-        for watcher in watchers:
-            self.cluster.store.subscribe(watcher, None)
         for job in self.cluster.store.items(self.jobs.qualified):
             self._enqueue(job)
         for pod in self.cluster.store.items(self.pods.qualified):
             self._release_orphan(pod)
-        feeders = [asyncio.ensure_future(self._feed(w)) for w in watchers]
-        try:
-            while True:
-                key = await self._queue.get()
-                self._queued.discard(key)
-                try:
-                    self.reconcile(*key)
-                    self._errors.pop(key, None)
-                except errors.ApiError:
-                    self._retry(key)  # a conflicting write or a refused create
-        finally:
-            for feeder in feeders:
-                feeder.cancel()
-            for watcher in watchers:
-                self.cluster.store.unsubscribe(watcher)
-            for timer in self._timers.values():
-                timer.cancel()
+        await serve(self.cluster.store, (self.jobs.qualified, self.pods.qualified), self.queue,
+                    self._changed, self.reconcile)
 
-    async def _feed(self, watcher: Watcher) -> None:
-        while True:
-            for event in await watcher.next_batch():
-                if event.obj["kind"] == "Job":
-                    self._enqueue(event.obj)
-                    continue
-                if event.type != "DELETED":
-                    self._release_orphan(event.obj)
-                for ref in event.obj["metadata"].get("ownerReferences") or []:
-                    if ref.get("kind") == "Job" and ref.get("controller"):
-                        self._enqueue_key((event.obj["metadata"]["namespace"], ref["name"]))
+    def _changed(self, event: Event) -> None:
+        if event.obj["kind"] == "Job":
+            self._enqueue(event.obj)
+            return
+        if event.type != "DELETED":
+            self._release_orphan(event.obj)
+        for ref in event.obj["metadata"].get("ownerReferences") or []:
+            if ref.get("kind") == "Job" and ref.get("controller"):
+                self.queue.add((event.obj["metadata"]["namespace"], ref["name"]))
 
     def _enqueue(self, job: dict[str, Any]) -> None:
-        self._enqueue_key((job["metadata"]["namespace"], job["metadata"]["name"]))
-
-    def _enqueue_key(self, key: Key) -> None:
-        if key not in self._queued:
-            self._queued.add(key)
-            self._queue.put_nowait(key)
-
-    def _later(self, key: Key, delay: float) -> None:
-        """Sync the Job again after `delay` (an earlier sync already planned is kept: a sync
-        too many changes nothing)."""
-        loop = asyncio.get_running_loop()
-        when = loop.time() + max(delay, 0)
-        timer = self._timers.get(key)
-        if timer is not None and not timer.cancelled() and loop.time() <= timer.when() <= when:
-            return
-        if timer is not None:
-            timer.cancel()
-        self._timers[key] = loop.call_later(max(delay, 0), self._enqueue_key, key)
-
-    def _retry(self, key: Key) -> None:
-        """The work queue's rate limit: 0.5 s doubling per failed sync, at most a minute."""
-        count = self._errors.get(key, 0)
-        self._errors[key] = count + 1
-        self._later(key, min(0.5 * 2 ** count, 60.0))
+        self.queue.add((job["metadata"]["namespace"], job["metadata"]["name"]))
 
     # Reconciliation ------------------------------------------------------------------------
     def reconcile(self, namespace: str, name: str) -> None:
@@ -156,9 +108,7 @@ class JobController:
         if job is None or finished_at(job) is not None:
             self._backoff.pop(key, None)
             if job is None:
-                timer = self._timers.pop(key, None)
-                if timer:
-                    timer.cancel()
+                self.queue.cancel(key)
             else:
                 self._expire(job)
             return
@@ -239,7 +189,7 @@ class JobController:
         if deadline is not None:
             if moment >= deadline:
                 return condition("FailureTarget", *DEADLINE, stamp)
-            self._later(key, (deadline - moment).total_seconds())
+            self.queue.later(key, (deadline - moment).total_seconds())
         return None
 
     def _manage(self, job: dict[str, Any], active: list[dict[str, Any]], counts: dict[str, int],
@@ -266,11 +216,11 @@ class JobController:
         wait = record.remaining(moment, self.settings.pod_failure_backoff_seconds,
                                 self.settings.pod_failure_backoff_max_seconds)
         if wait > 0:
-            self._later((job["metadata"]["namespace"], job["metadata"]["name"]), wait)
+            self.queue.later((job["metadata"]["namespace"], job["metadata"]["name"]), wait)
             return
         for _ in range(missing):
             if not self._create_pod(job):
-                self._retry((job["metadata"]["namespace"], job["metadata"]["name"]))
+                self.queue.retry((job["metadata"]["namespace"], job["metadata"]["name"]))
                 return
             counts["active"] += 1
 
@@ -381,7 +331,7 @@ class JobController:
             return
         left = (done - datetime.now(UTC)).total_seconds() + ttl
         if left > 0:
-            self._later((meta["namespace"], meta["name"]), left)
+            self.queue.later((meta["namespace"], meta["name"]), left)
             return
         with contextlib.suppress(errors.ApiError):
             self.cluster.delete(self.jobs, meta["namespace"], meta["name"],

@@ -9,8 +9,8 @@ import time
 import uuid
 from typing import Any
 
-from . import (apply, builtin_types, builtin_validation, cel, defaults, errors, graceful,
-               immutability, kinds, ownerrefs_admission, patching, priority_admission,
+from . import (apply, apps_validation, builtin_types, builtin_validation, cel, defaults, errors,
+               graceful, immutability, kinds, ownerrefs_admission, patching, priority_admission,
                services, storage_admission, validation)
 from .authz_log import DecisionLog
 from .bodies import check_size, clone, decoded, random_suffix, typed, without
@@ -125,7 +125,8 @@ class Cluster:
         prepare = {"jobs.batch": defaults.prepare_job, "pods": defaults.prepare_pod,
                    NS: defaults.prepare_namespace,
                    "customresourcedefinitions.apiextensions.k8s.io": defaults.prepare_crd,
-                   "services": lambda o: services.prepare_create(o, self.store.items("services"))}
+                   "services": lambda o: services.prepare_create(o, self.store.items("services")),
+                   **apps_validation.PREPARE}
         causes = prepare[resource.qualified](obj) if resource.qualified in prepare else []
         causes += builtin_validation.causes(resource, obj)
         causes += kinds.prepare_new(resource.qualified, obj)
@@ -269,6 +270,8 @@ class Cluster:
             raise errors.invalid(resource.kind_group, name, [errors.cause(
                 "metadata.finalizers", "Forbidden: no new finalizers can be added if the object "
                                        "is being deleted", "FieldValueForbidden")])
+        if subresource is None and resource.qualified in apps_validation.DEFAULTS:
+            apps_validation.DEFAULTS[resource.qualified](result)  # a new template gets defaults
         causes = immutability.update_causes(resource, result, existing, subresource)
         if resource.qualified == "services" and subresource is None:
             causes += services.prepare_update(result, existing, self.store.items("services"))

@@ -64,10 +64,11 @@ class Resource:
         for sub in self.subresources:
             verbs = ["get"] if sub == "log" else ["get", "patch", "update"]
             kind = "Pod" if sub == "log" else self.kind
-            entries.append({
-                "name": f"{self.plural}/{sub}", "singularName": "", "namespaced": self.namespaced,
-                "kind": kind, "verbs": verbs,
-            })
+            entry = {"name": f"{self.plural}/{sub}", "singularName": "",
+                     "namespaced": self.namespaced, "kind": kind, "verbs": verbs}
+            if sub == "scale":  # an autoscaling/v1 Scale, whatever the parent's group
+                entry.update(group="autoscaling", version="v1", kind="Scale")
+            entries.append(entry)
         return entries
 
 
@@ -97,6 +98,10 @@ BUILTINS: tuple[Resource, ...] = (
     _builtin("batch", "v1", "jobs", "Job", categories=("all",), subresources=("status",),
              has_generation=True, default_propagation="Orphan",
              field_labels=("status.successful",)),
+    _builtin("apps", "v1", "deployments", "Deployment", short_names=("deploy",),
+             categories=("all",), subresources=("status", "scale"), has_generation=True),
+    _builtin("apps", "v1", "replicasets", "ReplicaSet", short_names=("rs",),
+             categories=("all",), subresources=("status", "scale"), has_generation=True),
     _builtin("events.k8s.io", "v1", "events", "Event", short_names=("ev",),
              field_labels=("regarding.kind", "regarding.namespace", "regarding.name",
                            "regarding.uid", "reason", "reportingController", "type")),

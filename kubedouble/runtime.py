@@ -1,4 +1,5 @@
-"""One running double: store, API, kubelet and Job controller wired together on one event loop."""
+"""One running double: store, API, kubelet and the Job, ReplicaSet and Deployment controllers
+wired together on one event loop."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from .app import ServerSettings, make_app
 from .authn import ADMIN_TOKEN, API_AUDIENCES, Authenticator
 from .endpointslices import EndpointSliceController
 from .faults import Faults
+from .deploymentcontroller import DeploymentController
 from .images import ImageStore
 from .cronjobcontroller import CronJobController
 from .jobcontroller import JobController, JobControllerSettings
@@ -26,6 +28,7 @@ from .logbuffer import DEFAULT_MAX_BYTES
 from .operations import Cluster
 from .persistence import autosave, load_state, save_state
 from .proxy import KubeProxy
+from .rscontroller import ReplicaSetController
 from .resources import load_crd_files
 from .scheduler import NodeCapacity, Scheduler
 from .selectors import Selector
@@ -150,6 +153,9 @@ class KubeDouble:
             self._tasks.append(asyncio.ensure_future(self.proxy.run()))
             cronjobs = CronJobController(self.cluster)
             self._tasks.append(asyncio.ensure_future(cronjobs.run()))
+            for workload in (ReplicaSetController(self.cluster),
+                             DeploymentController(self.cluster)):
+                self._tasks.append(asyncio.ensure_future(workload.run()))
         if self.config.state_file is not None:
             self._tasks.append(asyncio.ensure_future(
                 autosave(self.config.state_file, self.cluster.store)))

@@ -140,3 +140,17 @@ class Selector:
 
     def matches(self, obj: dict[str, Any]) -> bool:
         return labels_match(self.labels, obj) and fields_match(self.fields, obj)
+
+
+def selector_string(selector: dict[str, Any] | None) -> str:
+    """metav1.LabelSelectorAsSelector(selector).String(): requirements sorted by key."""
+    parts: list[tuple[str, str]] = []
+    for key, value in ((selector or {}).get("matchLabels") or {}).items():
+        parts.append((key, f"{key}={value}"))
+    for expression in (selector or {}).get("matchExpressions") or []:
+        key, operator = expression.get("key", ""), expression.get("operator")
+        values = ",".join(sorted(expression.get("values") or []))
+        text = {"In": f"{key} in ({values})", "NotIn": f"{key} notin ({values})",
+                "Exists": key, "DoesNotExist": f"!{key}"}.get(str(operator), key)
+        parts.append((key, text))
+    return ",".join(text for _, text in sorted(parts))

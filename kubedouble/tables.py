@@ -10,6 +10,7 @@ from typing import Any
 from . import endpointslices, services
 from .clock import parse_time
 from .resources import Resource
+from .selectors import selector_string
 
 NAME_COLUMN = {"name": "Name", "type": "string", "format": "name", "priority": 0,
                "description": "Name must be unique within a namespace."}
@@ -265,6 +266,38 @@ col, AGE = _col, _AGE  # for kind_tables, which adds the storage, network, polic
 from .kind_tables import TABLES, name_cell  # noqa: E402 (it needs the two names above)
 
 _BUILTIN |= TABLES
+
+
+# apps/v1, printers.go deploymentColumnDefinitions and replicaSetColumnDefinitions ------------
+def _template_wide(obj: dict[str, Any]) -> list[Any]:
+    spec = obj.get("spec") or {}
+    containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
+    return [",".join(c.get("name", "") for c in containers),
+            ",".join(c.get("image", "") for c in containers),
+            selector_string(spec.get("selector"))]
+
+
+def _deployment_row(deployment: dict[str, Any]) -> list[Any]:
+    spec, status = deployment.get("spec") or {}, deployment.get("status") or {}
+    return [f"{status.get('readyReplicas', 0)}/{spec.get('replicas', 1)}",
+            status.get("updatedReplicas", 0), status.get("availableReplicas", 0),
+            age(deployment["metadata"].get("creationTimestamp")), *_template_wide(deployment)]
+
+
+def _replica_set_row(replica_set: dict[str, Any]) -> list[Any]:
+    spec, status = replica_set.get("spec") or {}, replica_set.get("status") or {}
+    return [spec.get("replicas", 1), status.get("replicas", 0), status.get("readyReplicas", 0),
+            age(replica_set["metadata"].get("creationTimestamp")), *_template_wide(replica_set)]
+
+
+_WIDE = [_col("Containers", priority=1), _col("Images", priority=1),
+         _col("Selector", priority=1)]
+_BUILTIN |= {
+    "deployments.apps": ([_col("Ready"), _col("Up-to-date", "integer"),
+                          _col("Available", "integer"), _AGE, *_WIDE], _deployment_row),
+    "replicasets.apps": ([_col("Desired", "integer"), _col("Current", "integer"),
+                          _col("Ready", "integer"), _AGE, *_WIDE], _replica_set_row),
+}
 
 
 def columns_and_cells(resource: Resource) -> tuple[list[dict], Callable[[dict], list[Any]]]:

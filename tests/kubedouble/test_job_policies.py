@@ -258,7 +258,9 @@ def test_suspend_deletes_the_pods_and_resume_starts_again(apiserver, batch, core
     pid = int(wait_until(lambda: pid_file.exists() and pid_file.read_text(), 30, "the pid"))
     started = batch.read_namespaced_job_status("pausable", NS).status.start_time
     batch.patch_namespaced_job("pausable", NS, {"spec": {"suspend": True}})
-    wait_until(lambda: pods_of(core, "pausable") == [], 30, "the pod to be deleted")
+    # The pipeline ignores SIGTERM (PID 1 without a handler): it goes at the end of the 30 s
+    # grace, so the wait must outlast it.
+    wait_until(lambda: pods_of(core, "pausable") == [], 45, "the pod to be deleted")
     assert not process_alive(pid)
     assert conditions(batch, "pausable") == [("Suspended", "True", "JobSuspended")]
     status = batch.read_namespaced_job_status("pausable", NS).status
