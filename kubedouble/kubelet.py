@@ -23,9 +23,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from . import apply, errors, images
+from . import apply, errors, fsview, images, launch
 from .clock import now, parse_time
 from .containers import ConfigError, ContainerPlan, MountError, plan_container
+from .incluster import master_service_env
 from .lifetimes import Lifetimes
 from .logbuffer import LogBuffer
 from .operations import Cluster
@@ -383,13 +384,16 @@ class Kubelet:
                     image: images.Image, folders: dict[str, Path]) -> ContainerPlan | None:
         """The container's process, retried while its env or mounts cannot be made."""
         meta = run.pod["metadata"]
-        base_env = {**os.environ, **self.settings.job_env}
+        address = self.settings.api_address
+        base_env = {**os.environ, **(master_service_env(*address) if address else {}),
+                    **self.settings.job_env}
         while True:
             try:
                 return plan_container(
                     run.pod, spec, image, folders=folders,
                     lookup=self._lookup_in(meta["namespace"]), base_env=base_env,
-                    rootfs=self.settings.scratch / "rootfs" / run.uid / state.name)
+                    rootfs=self.settings.scratch / "rootfs" / run.uid / state.name,
+                    sandbox=fsview.available())
             except (ConfigError, MountError) as problem:
                 self._event(run, "Warning", "Failed", f"Error: {problem.message}")
                 state.state = {"waiting": {"reason": "CreateContainerConfigError",
@@ -406,10 +410,7 @@ class Kubelet:
         self._event(run, "Normal", "Created", f"Created container: {state.name}")
         started = now()
         try:
-            process = await asyncio.create_subprocess_exec(
-                *plan.argv, cwd=plan.cwd, env=plan.env, stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-                start_new_session=True)
+            process = await launch.start(plan)
         except OSError as problem:
             message = f"failed to start container {plan.name!r}: {problem}"
             buffer.append(message.encode() + b"\n")

@@ -10,7 +10,8 @@ import uuid
 from typing import Any
 
 from . import (apply, builtin_types, builtin_validation, cel, defaults, errors, graceful,
-               immutability, ownerrefs_admission, patching, validation)
+               immutability, ownerrefs_admission, patching, serviceaccount_admission,
+               validation)
 from .bodies import check_size, clone, decoded, random_suffix, typed, without
 from .clock import now
 from .gc import GarbageCollector
@@ -63,6 +64,8 @@ class Cluster:
         obj = decoded(resource, typed(resource, body), field_validation)
         meta = obj["metadata"]
         self._place(resource, namespace, meta)
+        if resource.qualified == "pods":
+            serviceaccount_admission.admit(self.store, obj)  # mutating admission, before naming
         if not meta.get("name"):
             if not meta.get("generateName"):
                 raise errors.invalid(resource.kind_group, "", [errors.cause(

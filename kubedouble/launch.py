@@ -1,0 +1,43 @@
+"""Starts a container's process: as is, or through kubedouble/sandbox.py inside its view.
+
+Through the launcher, a failure to make the view or to exec the program comes back on a pipe
+and is raised as OSError, as a failed exec would be without it (the kubelet's StartError).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from .containers import ContainerPlan
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def start(plan: ContainerPlan) -> asyncio.subprocess.Process:
+    """The running process (output on stdout, stderr merged), or OSError."""
+    options = {"cwd": plan.cwd, "env": plan.env, "stdin": asyncio.subprocess.DEVNULL,
+               "stdout": asyncio.subprocess.PIPE, "stderr": asyncio.subprocess.STDOUT,
+               "start_new_session": True}
+    if plan.view is None:
+        return await asyncio.create_subprocess_exec(*plan.argv, **options)  # type: ignore[arg-type]
+    status_read, status_write = os.pipe()
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *plan.view.launcher(plan.argv, status_write), pass_fds=(status_write,),
+            **options)  # type: ignore[arg-type]
+    finally:
+        os.close(status_write)
+    try:
+        problem = await asyncio.get_running_loop().run_in_executor(None, _read_all, status_read)
+    finally:
+        os.close(status_read)
+    if problem:
+        await process.wait()
+        raise OSError(problem.decode(errors="replace"))
+    return process
