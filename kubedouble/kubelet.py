@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from . import apply, errors, fsview, images, launch
+from . import apply, errors, fsview, images, launch, tokenrefresh
 from .clock import now, parse_time
 from .containers import ConfigError, ContainerPlan, MountError, plan_container
 from .incluster import master_service_env
@@ -237,6 +237,10 @@ class Kubelet:
 
     async def _run_pod(self, run: PodRun) -> None:
         deadline = self._spawn(self._enforce_deadline(run))
+        lookup = self._lookup_in(run.pod["metadata"]["namespace"])
+        tokens = self._spawn(tokenrefresh.keep_fresh(
+            run.pod, lambda volume: self._writer.write(run.pod, volume, lookup),
+            self.settings.token_refresh_seconds))
         try:
             await self._run_stages(run)
             if run.termination is not None and self._exists(run):
@@ -249,6 +253,7 @@ class Kubelet:
                     self._delete(run)
         finally:
             deadline.cancel()
+            tokens.cancel()
             self._processes.pop(run.uid, None)
             self._pod_runs.pop(run.uid, None)
             if not self._exists(run):
@@ -419,6 +424,8 @@ class Kubelet:
             state.state = terminated(128, started, reason="StartError", message=message)
             return 128
         self._processes.setdefault(run.uid, {})[state.name] = process
+        if run.termination is not None:
+            signal_group(process.pid, signal.SIGKILL)  # the stop began while it started
         lifetime = self.lifetimes.started(run.pod, state.name, process.pid, plan.cwd)
         state.container_id = f"kubedouble://{process.pid}"
         state.state = {"running": {"startedAt": started}}

@@ -12,10 +12,28 @@ import os
 from .containers import ContainerPlan
 
 
-def _read_all(fd: int) -> bytes:
-    chunks = []
-    while chunk := os.read(fd, 65536):
-        chunks.append(chunk)
+async def _read_all(fd: int) -> bytes:
+    """Everything written to the pipe until its last writer closes it (exec or exit)."""
+    loop = asyncio.get_running_loop()
+    os.set_blocking(fd, False)
+    chunks: list[bytes] = []
+    done: asyncio.Future[None] = loop.create_future()
+
+    def readable() -> None:
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            return
+        if chunk:
+            chunks.append(chunk)
+        elif not done.done():
+            done.set_result(None)
+
+    loop.add_reader(fd, readable)
+    try:
+        await done
+    finally:
+        loop.remove_reader(fd)
     return b"".join(chunks)
 
 
@@ -34,7 +52,7 @@ async def start(plan: ContainerPlan) -> asyncio.subprocess.Process:
     finally:
         os.close(status_write)
     try:
-        problem = await asyncio.get_running_loop().run_in_executor(None, _read_all, status_read)
+        problem = await _read_all(status_read)
     finally:
         os.close(status_read)
     if problem:

@@ -17,6 +17,7 @@ from .images import Image, ImageStore
 from .jobcontroller import JobControllerSettings
 from .lifetimes import CreationLog, Lifetimes
 from .logbuffer import DEFAULT_MAX_BYTES
+from .podrun import KubeletSettings
 from .runtime import DoubleConfig, KubeDouble, kubeconfig
 from .scheduler import NodeCapacity
 from .selectors import Selector
@@ -37,6 +38,8 @@ class ApiServerHandle:
     lifetimes: Lifetimes = field(default_factory=Lifetimes)
     job_creations: CreationLog = field(
         default_factory=lambda: CreationLog("jobs.batch", None, Selector()))
+    # The kubelet's settings, live: e.g. `token_refresh_seconds` for pods created after.
+    kubelet: KubeletSettings = field(default_factory=KubeletSettings)
 
     def add_image(self, reference: str, image: Image) -> None:
         """Give the node one more image (pods waiting in ImagePullBackOff retry it)."""
@@ -125,7 +128,8 @@ def start_apiserver(*, crd_dir: Path | None, volumes: dict[str, Path], tmp_dir: 
     try:
         yield ApiServerHandle(double.url, config_path, namespace, double.faults, double.ca_file,
                              store, lifetimes=double.kubelet.lifetimes,
-                             job_creations=double.job_creations)
+                             job_creations=double.job_creations,
+                             kubelet=double.kubelet.settings)
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(30)
