@@ -6,12 +6,14 @@ containers do). There a mountPath is bind-mounted from its volume's folder when 
 on the host, or when its nearest existing ancestor other than `/` can be shadowed by a private
 tmpfs that mirrors the ancestor's entries (so /var/run/secrets/kubernetes.io/serviceaccount
 appears under a private /run that still holds the host's /run/postgresql); nothing on the host
-changes. A mountPath stays translated when it has no such ancestor (e.g. /data) or when binding
-it would hide a host path the container needs (a translated volume's folder, an image's files
-or programs, the double's scratch folder: with the scratch under /tmp, as in tests, a /tmp
-volume stays translated). readOnlyRootFilesystem remounts `/` read-only for the process after
-its volumes are in place, translated writable ones bound onto themselves so that they stay
-writable; a readOnly mount is read-only either way.
+changes. A mountPath stays translated when it has no such ancestor (e.g. /data). A bound path
+that covers a host path the process needs (a translated volume's folder, an image's files or
+programs, the double's scratch folder: with the scratch under /tmp, as in tests, a /tmp
+emptyDir covers them) gets that path bound back over a mountpoint made in the volume, as runc
+makes mountpoints (the process sees those few empty folders in its /tmp); a readOnly one, where
+no mountpoint can be made, stays translated instead. readOnlyRootFilesystem remounts `/`
+read-only for the process after its volumes are in place, translated writable ones bound onto
+themselves so that they stay writable; a readOnly mount is read-only either way.
 
 Without root the double cannot make mount namespaces: a container that needs a view
 (readOnlyRootFilesystem, or the ServiceAccount token at its standard path) fails with
@@ -36,7 +38,9 @@ LAUNCHER = Path(__file__).with_name("sandbox.py")
 class FsView:
     binds: list[tuple[str, str, bool]] = field(default_factory=list)  # (source, target, ro)
     shadows: list[str] = field(default_factory=list)  # host folders behind a mirroring tmpfs
-    keep: list[tuple[str, bool]] = field(default_factory=list)  # translated folders, (path, ro)
+    # Host paths bound onto themselves (path, ro): translated volumes under a read-only root,
+    # and what a bound volume covers that the process needs.
+    keep: list[tuple[str, bool]] = field(default_factory=list)
     read_only_root: bool = False
     cwd: str | None = None  # the working folder inside the view, when a bind provides it
 
@@ -91,15 +95,17 @@ def plan(container: dict[str, Any], pairs: list[tuple[str, Path]], needed: list[
     for inside, _ in sorted(pairs, key=lambda pair: len(pair[0])):
         if _placement(candidates[inside], list(chosen.values())) is not None:
             chosen[inside] = candidates[inside]
-    while True:  # a bound path must not hide what a translated one (or the double) needs
+    while True:  # a read-only bound path cannot take mountpoints for what it would hide
         must_see = needed + [str(local) for inside, local in pairs if inside not in chosen]
-        hiding = [i for i, real in chosen.items() if any(_under(p, real) for p in must_see)]
+        hiding = [i for i, real in chosen.items() if read_only.get(i)
+                  and any(_under(p, real) for p in must_see)]
         if not hiding:
             break
         for inside in hiding:
             del chosen[inside]
     view = FsView(read_only_root=read_only_root(container))
     bound: list[str] = []
+    keep: dict[str, bool] = {}
     for inside, local in sorted(pairs, key=lambda pair: len(pair[0])):
         if inside in chosen:
             shadow = _placement(chosen[inside], bound)
@@ -108,7 +114,11 @@ def plan(container: dict[str, Any], pairs: list[tuple[str, Path]], needed: list[
             view.binds.append((str(local), chosen[inside], read_only.get(inside, False)))
             bound.append(chosen[inside])
         elif view.read_only_root or read_only.get(inside):
-            view.keep.append((str(local), read_only.get(inside, False)))
+            keep[str(local)] = read_only.get(inside, False)
+    for path in must_see:  # bound back at their own path, over a mountpoint in the volume
+        if any(_under(path, b) for b in bound) and os.path.exists(path):
+            keep.setdefault(path, False)
+    view.keep = sorted(keep.items(), key=lambda item: len(item[0]))
     working_dir = container.get("workingDir") or working_dir
     if working_dir and any(_under(os.path.realpath(working_dir), b) for b in bound):
         view.cwd = working_dir

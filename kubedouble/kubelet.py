@@ -5,6 +5,8 @@ ContainerCreating while its volumes are set up (FailedMount while one cannot be)
 containers one by one, then every container at once: its image is "pulled" (only images the
 double was given: ErrImagePull and ImagePullBackOff otherwise), it runs (Running) and ends
 (Succeeded/Failed), or restarts as its restartPolicy says (CrashLoopBackOff in between).
+Each container gets the `kubernetes` Service's env vars (kubedouble/incluster.py) and, when
+the double runs as root, its own filesystem view (kubedouble/fsview.py, launch.py).
 
 A pod marked for deletion (deletionTimestamp) is stopped as kubedouble/termination.py says,
 within its deletionGracePeriodSeconds; once its processes are gone the kubelet writes its

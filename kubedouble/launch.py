@@ -56,6 +56,6 @@ async def start(plan: ContainerPlan) -> asyncio.subprocess.Process:
     finally:
         os.close(status_read)
     if problem:
-        await process.wait()
+        await process.communicate()  # reaped, its pipes closed
         raise OSError(problem.decode(errors="replace"))
     return process

@@ -6,8 +6,8 @@ Stdlib only, run as a script, so that it starts fast and imports nothing of the 
 unshare(CLONE_NEWNS); every mount private (nothing propagates back to the host); the bind
 sources opened first (a later mount may hide them); each shadowed folder replaced by a tmpfs
 whose entries are bind mounts of the originals; each volume bound at its path (missing folders
-made, as runc makes mountpoints), read-only where asked; with readOnlyRootFilesystem, the
-translated volumes bound onto themselves, then `/` and the shadows remounted read-only. Any
+made, as runc makes mountpoints), read-only where asked; the host paths to keep bound onto
+themselves; with readOnlyRootFilesystem, `/` and the shadows then remounted read-only. Any
 failure ends it with exit code 128 and the reason written to STATUS_FD.
 """
 
@@ -96,8 +96,8 @@ def make_view(spec: dict) -> None:
         _mountpoint(target, os.path.isdir(_fd_path(fd)))
         _bind(fd, target, read_only)
     for fd, path, read_only in kept:
-        if spec["read_only_root"] or read_only:
-            _bind(fd, path, read_only)
+        _mountpoint(path, os.path.isdir(_fd_path(fd)))
+        _bind(fd, path, read_only)
     if spec["read_only_root"]:
         for folder in spec["shadows"]:
             mount(None, folder, None, MS_REMOUNT | MS_RDONLY)

@@ -198,6 +198,21 @@ def test_a_writable_root_writes_its_own_run_not_the_hosts(apiserver):
     assert not os.path.exists("/run/kubedouble-probe")  # the pod's private /run took it
 
 
+def test_a_tmp_empty_dir_is_the_containers_tmp_under_a_read_only_root(apiserver, data_root):
+    body = pod("tmp", WRITE, "/data", "/tmp/kept", "SCRATCH/result", "/kubedouble-probe",
+               volumes=[{"name": "tmp", "emptyDir": {}}, {"name": "data",
+                        "persistentVolumeClaim": {"claimName": "kubeshowcase-data"}}],
+               container={"volumeMounts": [{"name": "tmp", "mountPath": "/tmp"},
+                                           {"name": "data", "mountPath": "/data"}],
+                          "securityContext": {"readOnlyRootFilesystem": True}})
+    http(apiserver, "POST", PODS, json=body)
+    assert finished(apiserver, "tmp")["status"]["phase"] == "Succeeded", log(apiserver, "tmp")
+    assert log(apiserver, "tmp") == ("/tmp/kept written\nSCRATCH/result written\n"
+                                     "/kubedouble-probe EROFS\n")
+    assert not os.path.exists("/tmp/kept")  # it went to the pod's emptyDir
+    assert (data_root / "result").read_text() == "written"  # /data, translated, still works
+
+
 def test_the_host_run_stays_visible_under_the_private_run(apiserver):
     listing = "import json, os; print(json.dumps(sorted(os.listdir('/run'))))"
     http(apiserver, "POST", PODS, json=pod("lister", listing))

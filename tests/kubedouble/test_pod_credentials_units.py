@@ -146,11 +146,24 @@ def test_a_path_with_no_ancestor_but_the_root_stays_translated(tmp_path):
     assert view.keep == []  # a writable root needs nothing kept
 
 
-def test_a_bind_that_would_hide_what_the_process_needs_stays_translated(tmp_path):
+def test_what_a_bound_volume_would_hide_is_bound_back(tmp_path):
     needed = tmp_path / "scratch"
-    view, translated = fsview.plan(mounts(str(tmp_path.parent)),
-                                   [(str(tmp_path.parent), Path("/elsewhere"))], [str(needed)])
-    assert view.binds == [] and len(translated) == 1
+    needed.mkdir()
+    target = str(tmp_path)
+    view, translated = fsview.plan(mounts(target), [(target, Path("/elsewhere"))],
+                                   [str(needed), "/usr/bin/env"])
+    assert view.binds == [("/elsewhere", target, False)] and translated == []
+    assert view.keep == [(str(needed), False)]
+
+
+def test_a_read_only_volume_that_would_hide_what_the_process_needs_stays_translated(
+        tmp_path):
+    needed = tmp_path / "scratch"
+    needed.mkdir()
+    target = str(tmp_path)
+    view, translated = fsview.plan(mounts(target, read_only=(target,)),
+                                   [(target, Path("/elsewhere"))], [str(needed)])
+    assert view.binds == [] and translated == [(target, Path("/elsewhere"))]
 
 
 def test_a_read_only_root_keeps_translated_volumes_writable_and_read_only_ones_read_only(
