@@ -114,8 +114,8 @@ def plan(container: dict[str, Any], pairs: list[tuple[str, Path]], needed: list[
             view.binds.append((str(local), chosen[inside], read_only.get(inside, False)))
             bound.append(chosen[inside])
         elif view.read_only_root or read_only.get(inside):
-            keep[str(local)] = read_only.get(inside, False)
-    for path in must_see:  # bound back at their own path, over a mountpoint in the volume
+            keep[os.path.realpath(local)] = read_only.get(inside, False)
+    for path in map(os.path.realpath, must_see):  # bound back over a mountpoint in the volume
         if any(_under(path, b) for b in bound) and os.path.exists(path):
             keep.setdefault(path, False)
     view.keep = sorted(keep.items(), key=lambda item: len(item[0]))

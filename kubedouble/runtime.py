@@ -129,8 +129,8 @@ class KubeDouble:
 
     async def start(self) -> str:
         cert, key = make_certificate(self.ca_file.parent, self.config.host)
-        self.cluster.namespaces.set_root_ca(cert.read_text())  # before any pod mounts ca.crt
         self._load()
+        self.cluster.namespaces.set_root_ca(cert.read_text())  # before any pod mounts ca.crt
         self._tasks.append(asyncio.ensure_future(self.cluster.gc.run()))
         if self.config.run_jobs:
             scheduler = Scheduler(self.cluster, self.config.node)

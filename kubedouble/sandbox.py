@@ -46,20 +46,47 @@ def _fd_path(fd: int) -> str:
     return f"/proc/self/fd/{fd}"
 
 
-def _bind(fd: int, target: str, read_only: bool) -> None:
-    mount(_fd_path(fd), target, None, MS_BIND | MS_REC)
+def _bind(fd: int, target_fd: int, target: str, read_only: bool) -> None:
+    """Bind what fd holds onto what target_fd holds (both O_PATH: no path is looked up again,
+    so nothing can be swapped in between); the read-only remount names the new mount by its
+    path (target_fd still names the folder beneath it)."""
+    mount(_fd_path(fd), _fd_path(target_fd), None, MS_BIND | MS_REC)
     if read_only:
         mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
 
 
-def _mountpoint(target: str, like_dir: bool) -> None:
-    if os.path.lexists(target):
-        return
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    if like_dir:
-        os.mkdir(target)
-    else:
-        os.close(os.open(target, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o644))
+def _mountpoint(target: str, like_dir: bool) -> int:
+    """An O_PATH descriptor of target, its missing folders (and itself) made on the way, one
+    component at a time from `/` without following a symbolic link: a link planted in a
+    volume by an earlier container cannot lead a mountpoint elsewhere on the host."""
+    parts = [part for part in target.split("/") if part]
+    fd = os.open("/", O_PATH | os.O_DIRECTORY)
+    try:
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            try:
+                if last and not like_dir:
+                    os.close(os.open(part, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW,
+                                     0o644, dir_fd=fd))
+                else:
+                    os.mkdir(part, 0o755, dir_fd=fd)
+            except FileExistsError:
+                pass
+            flags = O_PATH | os.O_NOFOLLOW | (os.O_DIRECTORY if not last or like_dir else 0)
+            try:
+                child = os.open(part, flags, dir_fd=fd)
+            except NotADirectoryError:
+                link = stat.S_ISLNK(os.lstat(part, dir_fd=fd).st_mode)
+                raise SandboxError(f"{target}: {part} is "
+                                   f"{'a symbolic link' if link else 'not a folder'}") from None
+            os.close(fd)
+            fd = child
+            if stat.S_ISLNK(os.fstat(fd).st_mode):
+                raise SandboxError(f"{target}: {part} is a symbolic link")
+        return fd
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _shadow(folder: str) -> None:
@@ -80,24 +107,24 @@ def _shadow(folder: str) -> None:
         if kind == "link":
             os.symlink(value, path)
             continue
-        _mountpoint(path, kind == "dir")
-        _bind(value, path, False)
+        target = _mountpoint(path, kind == "dir")
+        _bind(value, target, path, False)
+        os.close(target)
         os.close(value)
 
 
 def make_view(spec: dict) -> None:
     _call("unshare(CLONE_NEWNS)", _libc.unshare(CLONE_NEWNS))
     mount("none", "/", None, MS_REC | MS_PRIVATE)
-    sources = [(os.open(src, O_PATH), target, ro) for src, target, ro in spec["binds"]]
-    kept = [(os.open(path, O_PATH), path, ro) for path, ro in spec["keep"]]
+    sources = [(os.open(src, O_PATH | os.O_NOFOLLOW), target, ro)
+               for src, target, ro in spec["binds"]]
+    kept = [(os.open(path, O_PATH | os.O_NOFOLLOW), path, ro) for path, ro in spec["keep"]]
     for folder in sorted(spec["shadows"], key=len):
         _shadow(folder)
-    for fd, target, read_only in sources:
-        _mountpoint(target, os.path.isdir(_fd_path(fd)))
-        _bind(fd, target, read_only)
-    for fd, path, read_only in kept:
-        _mountpoint(path, os.path.isdir(_fd_path(fd)))
-        _bind(fd, path, read_only)
+    for fd, target, read_only in sources + kept:
+        target_fd = _mountpoint(target, stat.S_ISDIR(os.fstat(fd).st_mode))
+        _bind(fd, target_fd, target, read_only)
+        os.close(target_fd)
     if spec["read_only_root"]:
         for folder in spec["shadows"]:
             mount(None, folder, None, MS_REMOUNT | MS_RDONLY)

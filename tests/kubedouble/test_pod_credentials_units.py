@@ -4,6 +4,7 @@ renewal (pkg/kubelet/token) and which mounts a container sees for real (kubedoub
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -209,3 +210,17 @@ def test_without_mount_namespaces_a_container_that_needs_a_view_fails_saying_why
                           lookup=lambda plural, name: None, base_env={}, rootfs=tmp_path,
                           sandbox=False)
     assert plan.view is None and plan.argv == ["true"]
+
+
+def test_a_mountpoint_is_never_made_through_a_planted_link(tmp_path):
+    from kubedouble import sandbox
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "volume").symlink_to(elsewhere)
+    with pytest.raises(sandbox.SandboxError, match="volume is a symbolic link"):
+        sandbox._mountpoint(str(tmp_path / "volume" / "data"), True)
+    assert list(elsewhere.iterdir()) == []
+    fd = sandbox._mountpoint(str(tmp_path / "made" / "file"), False)
+    os.close(fd)
+    assert (tmp_path / "made" / "file").is_file()
