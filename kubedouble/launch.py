@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 
 from .containers import ContainerPlan
+from .termination import signal_group
 
 
 async def _read_all(fd: int) -> bytes:
@@ -53,6 +55,9 @@ async def start(plan: ContainerPlan) -> asyncio.subprocess.Process:
         os.close(status_write)
     try:
         problem = await _read_all(status_read)
+    except BaseException:  # cancelled while it started: it must not run on unowned
+        signal_group(process.pid, signal.SIGKILL)
+        raise
     finally:
         os.close(status_read)
     if problem:
