@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import fsview
 from .images import Image, command_line, local_path
 from .volumes import field_value
 
@@ -42,6 +43,7 @@ class ContainerPlan:
     argv: list[str]
     cwd: Path
     env: dict[str, str]
+    view: fsview.FsView | None = None  # its own mount namespace (kubedouble/launch.py)
 
 
 Lookup = Callable[[str, str], dict[str, Any] | None]  # (plural, name) in the pod's namespace
@@ -144,13 +146,28 @@ def container_env(pod: dict[str, Any], container: dict[str, Any], lookup: Lookup
     return own
 
 
+def _view(container: dict[str, Any], image: Image, pairs: list[tuple[str, Path]],
+          rootfs: Path, sandbox: bool) -> tuple[fsview.FsView | None, list[tuple[str, Path]]]:
+    """The container's filesystem view (kubedouble/fsview.py) and the mounts left translated."""
+    if not sandbox:
+        why = fsview.needs_view(container)
+        if why:
+            raise ConfigError(f"kubedouble cannot give container {container.get('name', '')!r} "
+                              f"its own filesystem view ({why}): mount namespaces need root; "
+                              "run kubedouble as root")
+        return None, pairs
+    needed = [str(rootfs)] + [local for _, local in image.files + image.programs]
+    return fsview.plan(container, pairs, needed, image.working_dir)
+
+
 def plan_container(pod: dict[str, Any], container: dict[str, Any], image: Image, *,
                    folders: dict[str, Path], lookup: Lookup, base_env: dict[str, str],
-                   rootfs: Path) -> ContainerPlan:
+                   rootfs: Path, sandbox: bool = False) -> ContainerPlan:
     """`rootfs` stands for the container's own filesystem: a working folder no mount or image
-    folder maps is made there (runc creates a missing working directory too)."""
+    folder maps is made there (runc creates a missing working directory too). With `sandbox`
+    the process runs in its own mount namespace (kubedouble/fsview.py says which mounts)."""
     image_files = [(inside, Path(local)) for inside, local in image.files]
-    pairs = mount_pairs(container, folders)
+    view, pairs = _view(container, image, mount_pairs(container, folders), rootfs, sandbox)
     pairs += sorted(image_files, key=lambda pair: len(pair[0]), reverse=True)
     image_env = {name: rewrite(value, pairs) for name, value in image.env}
     own = container_env(pod, container, lookup, pairs)
@@ -162,5 +179,5 @@ def plan_container(pod: dict[str, Any], container: dict[str, Any], image: Image,
     local = rewrite(working_dir, pairs)
     cwd = Path(local) if local != working_dir else rootfs / working_dir.lstrip("/")
     cwd.mkdir(parents=True, exist_ok=True)
-    return ContainerPlan(container.get("name", ""), argv, cwd,
-                         {**base_env, **image_env, **own})
+    return ContainerPlan(container.get("name", ""), argv, cwd, {**base_env, **image_env, **own},
+                         view)

@@ -5,6 +5,8 @@ ContainerCreating while its volumes are set up (FailedMount while one cannot be)
 containers one by one, then every container at once: its image is "pulled" (only images the
 double was given: ErrImagePull and ImagePullBackOff otherwise), it runs (Running) and ends
 (Succeeded/Failed), or restarts as its restartPolicy says (CrashLoopBackOff in between).
+Each container gets the `kubernetes` Service's env vars (kubedouble/incluster.py) and, when
+the double runs as root, its own filesystem view (kubedouble/fsview.py, launch.py).
 
 A pod marked for deletion (deletionTimestamp) is stopped as kubedouble/termination.py says,
 within its deletionGracePeriodSeconds; once its processes are gone the kubelet writes its
@@ -23,9 +25,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from . import apply, errors, imagepull, images, podnet, probes
+from . import apply, errors, fsview, imagepull, images, launch, podnet, probes, tokenrefresh
 from .clock import now, parse_time
 from .containers import ConfigError, ContainerPlan, MountError, plan_container
+from .incluster import master_service_env
 from .lifetimes import Lifetimes
 from .logbuffer import LogBuffer
 from .operations import Cluster
@@ -240,6 +243,10 @@ class Kubelet:
 
     async def _run_pod(self, run: PodRun) -> None:
         deadline = self._spawn(self._enforce_deadline(run))
+        lookup = self._lookup_in(run.pod["metadata"]["namespace"])
+        tokens = self._spawn(tokenrefresh.keep_fresh(
+            run.pod, lambda volume: self._writer.write(run.pod, volume, lookup),
+            self.settings.token_refresh_seconds))
         try:
             await self._run_stages(run)
             if run.termination is not None and self._exists(run):
@@ -252,6 +259,7 @@ class Kubelet:
                     self._delete(run)
         finally:
             deadline.cancel()
+            tokens.cancel()
             if run.pod_ip:
                 self.addresses.free(run.pod_ip)
             self._processes.pop(run.uid, None)
@@ -347,13 +355,16 @@ class Kubelet:
                     image: images.Image, folders: dict[str, Path]) -> ContainerPlan | None:
         """The container's process, retried while its env or mounts cannot be made."""
         meta = run.pod["metadata"]
-        base_env = {**os.environ, **self.settings.job_env}
+        address = self.settings.api_address
+        base_env = {**os.environ, **(master_service_env(*address) if address else {}),
+                    **self.settings.job_env}
         while True:
             try:
                 plan = plan_container(
                     run.with_addresses(), spec, image, folders=folders,
                     lookup=self._lookup_in(meta["namespace"]), base_env=base_env,
-                    rootfs=self.settings.scratch / "rootfs" / run.uid / state.name)
+                    rootfs=self.settings.scratch / "rootfs" / run.uid / state.name,
+                    sandbox=fsview.available())
                 return podnet.in_pod_network(plan, run.pod_ip, meta["namespace"],
                                              podnet.names_file(self.settings.scratch))
             except (ConfigError, MountError) as problem:
@@ -373,10 +384,7 @@ class Kubelet:
         self._event(run, "Normal", "Created", f"Created container: {state.name}")
         started = now()
         try:
-            process = await asyncio.create_subprocess_exec(
-                *plan.argv, cwd=plan.cwd, env=plan.env, stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-                start_new_session=True)
+            process = await launch.start(plan)
         except OSError as problem:
             message = f"failed to start container {plan.name!r}: {problem}"
             buffer.append(message.encode() + b"\n")
@@ -385,6 +393,8 @@ class Kubelet:
             state.state = terminated(128, started, reason="StartError", message=message)
             return 128
         self._processes.setdefault(run.uid, {})[state.name] = process
+        if run.termination is not None:
+            signal_group(process.pid, signal.SIGKILL)  # the stop began while it started
         lifetime = self.lifetimes.started(run.pod, state.name, process.pid, plan.cwd)
         state.container_id = f"kubedouble://{process.pid}"
         state.state = {"running": {"startedAt": started}}

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
 NS = "namespaces"
 ROOT_CA = "kube-root-ca.crt"
-# The double's cluster CA (a self-signed certificate; its key was thrown away).
+# The cluster CA until the double serves: a self-signed certificate whose key was thrown away.
+# KubeDouble.start replaces it with its serving certificate (set_root_ca), so that a pod's
+# ca.crt verifies the API server, as the root-ca-cert-publisher keeps it in every namespace.
 CA_PEM = """-----BEGIN CERTIFICATE-----
 MIIBiDCCAS2gAwIBAgIUcSlIfmUlcI/HN9swU8SmXV8rfHowCgYIKoZIzj0EAwIw
 GDEWMBQGA1UEAwwNa3ViZWRvdWJsZS1jYTAgFw0yNjEyMDEwNzQ2MDFaGA8yMTI2
@@ -47,6 +49,16 @@ class NamespaceController:
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
         self._sweeping: set[str] = set()
+        self.root_ca = CA_PEM
+
+    def set_root_ca(self, pem: str) -> None:
+        """Publish a new cluster CA: every namespace's kube-root-ca.crt says it."""
+        self.root_ca = pem
+        config_maps = self.cluster.resource("", "v1", "configmaps")
+        for found in self.cluster.store.items(config_maps.qualified):
+            if found["metadata"]["name"] == ROOT_CA and found.get("data", {}).get("ca.crt") != pem:
+                self.cluster.store.put(config_maps.qualified, {**copy.deepcopy(found),
+                                                               "data": {"ca.crt": pem}})
 
     def _namespace(self, name: str) -> dict[str, Any] | None:
         return self.cluster.store.get(NS, "", name)
@@ -73,7 +85,7 @@ class NamespaceController:
                         "when using internal endpoints such as the internal service IP or "
                         "kubernetes.default.svc. No other usage is guaranteed across "
                         "distributions of Kubernetes clusters.")}},
-                "data": {"ca.crt": CA_PEM}})
+                "data": {"ca.crt": self.root_ca}})
 
     def refuse_if_terminating(self, namespace: str, qualified: str, name: str) -> None:
         """NamespaceLifecycle admission: no new content in a namespace being deleted."""

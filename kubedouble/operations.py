@@ -11,7 +11,7 @@ from typing import Any
 
 from . import (apply, apps_validation, builtin_types, builtin_validation, cel, defaults, errors,
                graceful, immutability, kinds, ownerrefs_admission, patching, priority_admission,
-               services, storage_admission, validation)
+               serviceaccount_admission, services, storage_admission, validation)
 from .authz_log import DecisionLog
 from .bodies import check_size, clone, decoded, random_suffix, typed, without
 from .clock import now
@@ -66,7 +66,9 @@ class Cluster:
         obj = decoded(resource, typed(resource, body), field_validation)
         meta = obj["metadata"]
         self._place(resource, namespace, meta)
-        priority_admission.admit(self, resource, obj)  # mutating admission, before the name
+        if resource.qualified == "pods":  # mutating admission, before the name
+            serviceaccount_admission.admit(self.store, obj)
+        priority_admission.admit(self, resource, obj)
         if not meta.get("name"):
             if not meta.get("generateName"):
                 raise errors.invalid(resource.kind_group, "", [errors.cause(

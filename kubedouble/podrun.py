@@ -29,6 +29,10 @@ class KubeletSettings:
     image_pull_backoff_max_seconds: float = 300.0
     crash_loop_backoff_seconds: float = 10.0  # restarts: 10 s doubling up to 300 s
     crash_loop_backoff_max_seconds: float = 300.0
+    # The API server's address as pods reach it in-cluster (KUBERNETES_SERVICE_HOST/PORT); set
+    # by KubeDouble.start once it serves.
+    api_address: tuple[str, int] | None = None
+    token_refresh_seconds: float | None = None  # None: the kubelet's rule (80 % of the TTL)
 
 
 @dataclass

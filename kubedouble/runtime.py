@@ -21,6 +21,7 @@ from .faults import Faults
 from .deploymentcontroller import DeploymentController
 from .images import ImageStore
 from .cronjobcontroller import CronJobController
+from .incluster import service_host
 from .jobcontroller import JobController, JobControllerSettings
 from .kubelet import Kubelet, KubeletSettings
 from .lifetimes import CreationLog
@@ -138,7 +139,9 @@ class KubeDouble:
                     apply_object(cluster, doc, config.namespace)
 
     async def start(self) -> str:
+        cert, key = make_certificate(self.ca_file.parent, self.config.host)
         self._load()
+        self.cluster.namespaces.set_root_ca(cert.read_text())  # before any pod mounts ca.crt
         self._tasks.append(asyncio.ensure_future(self.cluster.gc.run()))
         binder = volumebinding.VolumeBinder(self.cluster, self.config.scratch / "provisioned")
         self._tasks.append(asyncio.ensure_future(binder.run()))
@@ -163,13 +166,13 @@ class KubeDouble:
                        self.authenticator)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        cert, key = make_certificate(self.ca_file.parent, self.config.host)
         site = web.TCPSite(self._runner, self.config.host, self.config.port,
                            ssl_context=server_context(cert, key))
         await site.start()
         port = self._runner.addresses[0][1]
         self.url = f"https://{self.config.host}:{port}"
         services.ensure_kubernetes_service(self.cluster, self.config.host, port)
+        self.kubelet.settings.api_address = (service_host(self.config.host), port)
         return self.url
 
     async def stop(self) -> None:

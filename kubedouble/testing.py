@@ -20,6 +20,7 @@ from .images import Image, ImageStore
 from .jobcontroller import JobControllerSettings
 from .lifetimes import CreationLog, Lifetimes
 from .logbuffer import DEFAULT_MAX_BYTES
+from .podrun import KubeletSettings
 from .runtime import DoubleConfig, KubeDouble, kubeconfig
 from .scheduler import NodeCapacity
 from .selectors import Selector
@@ -46,6 +47,9 @@ class ApiServerHandle:
     decisions: DecisionLog = field(default_factory=DecisionLog)
     # Kubeconfigs of other users, by a name the caller chose (the tests: the chart's accounts).
     kubeconfigs: dict[str, Path] = field(default_factory=dict)
+
+    # The kubelet's settings, live: e.g. `token_refresh_seconds` for pods created after.
+    kubelet: KubeletSettings = field(default_factory=KubeletSettings)
 
     def set_node(self, labels: dict[str, str | None] | None = None,
                  taints: list[dict[str, Any]] | None = None) -> None:
@@ -162,7 +166,8 @@ def start_apiserver(*, crd_dir: Path | None, volumes: dict[str, Path], tmp_dir: 
         yield ApiServerHandle(double.url, config_path, namespace, double.faults, double.ca_file,
                              store, lifetimes=double.kubelet.lifetimes,
                              job_creations=double.job_creations, _set_node=set_node,
-                             proxy=double.proxy, decisions=double.cluster.decisions)
+                             proxy=double.proxy, decisions=double.cluster.decisions,
+                             kubelet=double.kubelet.settings)
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(30)

@@ -14,7 +14,10 @@ from pathlib import Path
 
 
 def _subject_alt_names(host: str) -> str:
-    names = {"DNS:localhost", "IP:127.0.0.1", "DNS:kubernetes.default.svc"}
+    # What a pod may call the API server: its service's names, and the address the kubelet puts
+    # in KUBERNETES_SERVICE_HOST (kubedouble/incluster.py), which is host or 127.0.0.1.
+    names = {"DNS:localhost", "IP:127.0.0.1", "DNS:kubernetes", "DNS:kubernetes.default",
+             "DNS:kubernetes.default.svc", "DNS:kubernetes.default.svc.cluster.local"}
     try:
         ipaddress.ip_address(host)
         names.add(f"IP:{host}")
