@@ -13,6 +13,7 @@ from .errors import cause
 
 DNS1123_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 DNS1123_SUBDOMAIN = DNS1123_LABEL + "(\\." + DNS1123_LABEL + ")*"
+DNS1035_LABEL = "[a-z]([-a-z0-9]*[a-z0-9])?"
 LABEL_KEY = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
 LABEL_VALUE = "(" + LABEL_KEY + ")?"
 CONFIG_MAP_KEY = "[-._a-zA-Z0-9]+"
@@ -167,3 +168,37 @@ def config_map_key(key: str) -> list[str]:
     elif key.startswith(".."):
         messages.append("must not start with '..'")
     return messages
+
+
+def dns1035_label(value: str) -> list[str]:
+    """IsDNS1035Label."""
+    messages = []
+    if len(value) > 63:
+        messages.append("must be no more than 63 characters")
+    if not re.fullmatch(DNS1035_LABEL, value):
+        messages.append(regex_error(
+            "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start "
+            "with an alphabetic character, and end with an alphanumeric character",
+            DNS1035_LABEL, "my-name", "abc-123"))
+    return messages
+
+
+def port_name(value: str) -> list[str]:
+    """IsValidPortName (an IANA_SVC_NAME)."""
+    messages = []
+    if len(value) > 15:
+        messages.append("must be no more than 15 characters")
+    if not re.fullmatch("[-a-z0-9]+", value):
+        messages.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
+    if not re.search("[a-z]", value):
+        messages.append("must contain at least one letter (a-z)")
+    if "--" in value:
+        messages.append("must not contain consecutive hyphens")
+    if value.startswith("-") or value.endswith("-"):
+        messages.append("must not begin or end with a hyphen")
+    return messages
+
+
+def port_number(value: int) -> list[str]:
+    """IsValidPortNum."""
+    return [] if 1 <= value <= 65535 else ["must be between 1 and 65535, inclusive"]

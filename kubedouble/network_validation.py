@@ -24,41 +24,7 @@ INVALID_PATH_SUFFIXES = ("/..", "/.")
 PROTOCOLS = ["TCP", "UDP", "SCTP"]
 POLICY_TYPES = ["Ingress", "Egress"]
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
-DNS1035_LABEL = "[a-z]([-a-z0-9]*[a-z0-9])?"
 CIDR_MESSAGE = "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)"
-
-
-# Small checks of k8s.io/apimachinery/pkg/util/validation ------------------------------------
-def dns1035_label(value: str) -> list[str]:
-    messages = []
-    if len(value) > 63:
-        messages.append("must be no more than 63 characters")
-    if not re.fullmatch(DNS1035_LABEL, value):
-        messages.append(fe.regex_error(
-            "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start "
-            "with an alphabetic character, and end with an alphanumeric character",
-            DNS1035_LABEL, "my-name", "abc-123"))
-    return messages
-
-
-def port_name(value: str) -> list[str]:
-    """IsValidPortName."""
-    messages = []
-    if len(value) > 15:
-        messages.append("must be no more than 15 characters")
-    if not re.fullmatch("[-a-z0-9]+", value):
-        messages.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
-    if not re.search("[a-z]", value):
-        messages.append("must contain at least one letter (a-z)")
-    if "--" in value:
-        messages.append("must not contain consecutive hyphens")
-    if value.startswith("-") or value.endswith("-"):
-        messages.append("must not begin or end with a hyphen")
-    return messages
-
-
-def port_number(value: int) -> list[str]:
-    return [] if 1 <= value <= 65535 else ["must be between 1 and 65535, inclusive"]
 
 
 def _wildcard_subdomain(value: str) -> list[str]:
@@ -106,16 +72,16 @@ def _backend_causes(backend: dict[str, Any], path: str) -> Causes:
     if not name:
         causes.append(fe.required(f"{path}.service.name"))
     else:
-        causes += [fe.invalid(f"{path}.service.name", name, m) for m in dns1035_label(name)]
+        causes += [fe.invalid(f"{path}.service.name", name, m) for m in fe.dns1035_label(name)]
     port = service.get("port") or {}
     named, number = port.get("name") or "", port.get("number") or 0
     if named and number:
         causes.append(fe.invalid(path, "", "cannot set both port name & port number"))
     elif named:
-        causes += [fe.invalid(f"{path}.service.port.name", named, m) for m in port_name(named)]
+        causes += [fe.invalid(f"{path}.service.port.name", named, m) for m in fe.port_name(named)]
     elif number:
         causes += [fe.invalid(f"{path}.service.port.number", number, m)
-                   for m in port_number(number)]
+                   for m in fe.port_number(number)]
     else:
         causes.append(fe.required(path, "port name or number is required"))
     return causes
@@ -246,17 +212,17 @@ def _policy_port_causes(port: dict[str, Any], path: str) -> Causes:
             causes.append(fe.invalid(f"{path}.endPort", end,
                                      "may not be specified when `port` is not specified"))
     elif isinstance(value, int):
-        causes += [fe.invalid(f"{path}.port", value, m) for m in port_number(value)]
+        causes += [fe.invalid(f"{path}.port", value, m) for m in fe.port_number(value)]
         if end is not None:
             if end < value:
                 causes.append(fe.invalid(f"{path}.endPort", value,
                                          "must be greater than or equal to `port`"))
-            causes += [fe.invalid(f"{path}.endPort", end, m) for m in port_number(end)]
+            causes += [fe.invalid(f"{path}.endPort", end, m) for m in fe.port_number(end)]
     else:
         if end is not None:
             causes.append(fe.invalid(f"{path}.endPort", end,
                                      "may not be specified when `port` is non-numeric"))
-        causes += [fe.invalid(f"{path}.port", str(value), m) for m in port_name(str(value))]
+        causes += [fe.invalid(f"{path}.port", str(value), m) for m in fe.port_name(str(value))]
     return causes
 
 

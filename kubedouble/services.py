@@ -174,22 +174,6 @@ def prepare_update(new: dict[str, Any], old: dict[str, Any],
     return _allocate(new, [o for o in others if o["metadata"]["uid"] != mine])
 
 
-def _port_name_messages(name: str) -> list[str]:
-    """IsValidPortName (an IANA_SVC_NAME)."""
-    messages = []
-    if len(name) > 15:
-        messages.append("must be no more than 15 characters")
-    if not all(c.islower() or c.isdigit() or c == "-" for c in name):
-        messages.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
-    if not any(c.isalpha() for c in name):
-        messages.append("must contain at least one letter (a-z)")
-    if "--" in name:
-        messages.append("must not contain consecutive hyphens")
-    if name.startswith("-") or name.endswith("-"):
-        messages.append("must not begin or end with a hyphen")
-    return messages
-
-
 def _port_causes(port: dict[str, Any], path: str, several: bool, names: set[str]) -> Causes:
     causes: Causes = []
     name = port.get("name", "")
@@ -209,7 +193,7 @@ def _port_causes(port: dict[str, Any], path: str, several: bool, names: set[str]
         causes.append(fe.invalid(f"{path}.targetPort", target, PORT_RANGE))
     elif isinstance(target, str):
         causes += [fe.invalid(f"{path}.targetPort", target, m)
-                   for m in _port_name_messages(target)]
+                   for m in fe.port_name(target)]
     return causes
 
 
