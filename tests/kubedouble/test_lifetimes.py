@@ -27,7 +27,9 @@ def test_each_process_is_recorded_with_its_pod_labels_folder_and_exit(apiserver)
 
 
 def test_a_killed_process_ends_with_its_signal_and_a_running_one_stays_open(apiserver):
-    body = job("sleeps", [sys.executable, "-c", "import time; time.sleep(60)"])
+    # It ignores SIGTERM (PID 1 without a handler): SIGKILLed at the end of its 2 s grace.
+    body = job("sleeps", [sys.executable, "-c", "import time; time.sleep(60)"],
+               pod={"terminationGracePeriodSeconds": 2})
     assert http(apiserver, "POST", JOBS, json=body).status_code == 201
     wait_until(lambda: apiserver.lifetimes.all(), 30, "the process to start")
     [running] = apiserver.lifetimes.all()
