@@ -92,10 +92,12 @@ def install(stack: ChartStack, *extra: str) -> None:
 
 
 @contextlib.contextmanager
-def chart_stack(work: Path, *, postgres_dir: Path | None = None) -> Iterator[ChartStack]:
+def chart_stack(work: Path, *, postgres_dir: Path | None = None,
+                forward_port: int = 0) -> Iterator[ChartStack]:
     """The installed stack until the block ends; then the double stops (every pod's process
     is killed) and PostgreSQL stops. `postgres_dir` keeps the database (default: a scratch
-    folder outside pytest's tree, which later sessions make 0700)."""
+    folder outside pytest's tree, which later sessions make 0700); `forward_port` is the
+    local port of `web_url` (0: a free one)."""
     work.mkdir(parents=True, exist_ok=True)
     static = collect_static(work / "static")
     with contextlib.ExitStack() as stack:
@@ -110,7 +112,6 @@ def chart_stack(work: Path, *, postgres_dir: Path | None = None) -> Iterator[Cha
         env = admin_env(api, work)
         installed = ChartStack(api, env, database_url, web_url="")
         install(installed)
-        web_url = stack.enter_context(port_forward(api.service_url(NAMESPACE, WEB_SERVICE,
-                                                                   "http")))
-        installed.web_url = web_url
+        service = api.service_url(NAMESPACE, WEB_SERVICE, "http")
+        installed.web_url = stack.enter_context(port_forward(service, forward_port))
         yield installed
