@@ -23,7 +23,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the stack module lives with the tests that share it
 
-from tests.chartstack import NAMESPACE, RELEASE, WEB_SERVICE, CommandFailed, chart_stack  # noqa: E402
+from tests.chartstack import (  # noqa: E402
+    NAMESPACE, RELEASE, WEB_SERVICE, CommandFailed, chart_stack)
 from tools.demo import DemoPaths, demo_password, ensure_demo_users  # noqa: E402
 
 DEMO_LOGIN = "scientist"
@@ -44,16 +45,17 @@ def run(state_dir: Path, port: int) -> int:
             password = demo_password(DemoPaths(state_dir), DEMO_LOGIN)
             ensure_demo_users(stack.web_env(), {DEMO_LOGIN: password})
             service = stack.api.service_url(NAMESPACE, WEB_SERVICE, "http")
+            kubeconfig = stack.api.kubeconfig
             print(
                 "\n"
                 f"  kubeshowcase is running at  {stack.web_url}/\n"
                 f"  demo login:                 {DEMO_LOGIN} / {password}\n"
-                f"  web Service:                {service} (forwarded as kubectl port-forward would)\n"
-                f"  kubectl:                    export KUBECONFIG={stack.api.kubeconfig}; kubectl get pods\n"
+                f"  web Service:                {service} (the URL above forwards to it)\n"
+                f"  kubectl:                    export KUBECONFIG={kubeconfig}; kubectl get pods\n"
                 f"  helm:                       helm --namespace {NAMESPACE} status {RELEASE}\n"
                 "\n"
-                "  The Helm chart, installed with real helm on the API-server double: its pods run\n"
-                "  as local processes of this checkout. Press Ctrl-C to stop.\n",
+                "  The Helm chart, installed with real helm on the API-server double: its pods\n"
+                "  run as local processes of this checkout. Press Ctrl-C to stop.\n",
                 flush=True,
             )
             while True:
