@@ -17,8 +17,9 @@ from typing import Any
 import imageio.v3 as iio
 import pytest
 
+from kubedouble.authz_log import Decision
 from tests.chart.readme import upgrade_commands
-from tests.chartstack import DATABASE_SECRET, RELEASE, ChartStack, chart_stack
+from tests.chartstack import DATABASE_SECRET, NAMESPACE, RELEASE, ChartStack, chart_stack
 from tests.fixtures import rbac_audit
 from tests.pipelines.synthetic import NUCLEI, nuclei_image
 from tests.waiting import wait_until
@@ -27,7 +28,7 @@ from tools.demo import ensure_demo_users
 
 WEB = f"{RELEASE}-web"
 OPERATOR = f"{RELEASE}-operator"
-INSTANCE = f"app.kubernetes.io/instance={RELEASE}"
+OPERATOR_USER = f"system:serviceaccount:{NAMESPACE}:{OPERATOR}"
 USER, PASSWORD = "scientist", "a-long-test-password-9"
 # The nuclei run form as a browser posts it (tests/web/runs/conftest.py's NUCLEI_FORM).
 RUN_FORM = {"pipeline": "nuclei", "images": "*.png", "channel": '"auto"',
@@ -37,11 +38,18 @@ FINISHED = {"Succeeded", "Failed", "Cancelled"}
 
 
 @pytest.fixture
-def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ChartStack]:
+def audited() -> dict[str, dict[Decision, int]]:
+    """The decisions the RBAC audit takes, when a test says (by "decisions"): else all."""
+    return {}
+
+
+@pytest.fixture
+def stack(request: pytest.FixtureRequest, tmp_path: Path,
+          audited: dict[str, dict[Decision, int]]) -> Iterator[ChartStack]:
     with chart_stack(tmp_path / "stack") as installed:
         yield installed
     # The chart's own pods talked with their ServiceAccounts' tokens: audited as the suite's.
-    rbac_audit.observe(request, installed.api.decisions.counts())
+    rbac_audit.observe(request, audited.get("decisions") or installed.api.decisions.counts())
 
 
 def pods(stack: ChartStack, component: str) -> list[dict[str, Any]]:
@@ -154,10 +162,13 @@ def check_uninstalled(stack: ChartStack, outputs: dict[str, str], run: str) -> N
                120, "the release's pods to go")
     # Left: the admin's database Secret and the SECRET_KEY the hook made (not the release's).
     assert names(stack, "secrets") == {DATABASE_SECRET, WEB}
+    # The operator made its leader-election Lease itself: it stays, holding no data.
+    assert names(stack, "leases.coordination.k8s.io") == {OPERATOR}
     assert run_phase(stack, run) == "Succeeded"
 
 
-def test_an_admin_installs_upgrades_tests_and_uninstalls_the_chart(stack: ChartStack) -> None:
+def test_an_admin_installs_upgrades_tests_and_uninstalls_the_chart(
+        stack: ChartStack, audited: dict[str, dict[Decision, int]]) -> None:
     check_installed(stack)
 
     # A user, made as `kubectl exec deploy/kubeshowcase-web -- python manage.py shell` would.
@@ -177,6 +188,12 @@ def test_an_admin_installs_upgrades_tests_and_uninstalls_the_chart(stack: ChartS
     tested = stack.helm("test", RELEASE, "--timeout", "120s")
     assert "Phase:          Succeeded" in tested, tested
 
+    # `helm uninstall` deletes the operator's Role while its pod stops, as on any cluster: the
+    # audit takes what the components did until then; after, only the Lease release may fail.
+    before = audited["decisions"] = stack.api.decisions.counts()
     outputs = readme_block(stack)
     check_uninstalled(stack, outputs, run)
+    denied = {(d.user, d.verb, d.resource) for d in stack.api.decisions.denied()
+              if d not in before}
+    assert denied <= {(OPERATOR_USER, "patch", "leases")}, denied
 
