@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 CHECKOV_VENV := .checkov-venv
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-stamp
 
-.PHONY: test install demo lint constraints clean soak
+.PHONY: test install demo demo-chart lint constraints clean soak
 
 $(STAMP): requirements-dev.txt constraints.txt web/requirements.txt operator/requirements.txt pipelines/nuclei/requirements.txt tools/install_kube_binaries.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,3 +50,8 @@ clean:
 # The whole stack on this machine: PostgreSQL, API-server double + Job runner, operator, web.
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) tools/demo.py
+
+# The Helm chart on this machine: real helm installs it on the API-server double (PostgreSQL,
+# hooks, CRDs, web and operator pods from this checkout); prints the URL and a login.
+demo-chart: $(STAMP)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) tools/demo_chart.py

@@ -147,7 +147,8 @@ def container_env(pod: dict[str, Any], container: dict[str, Any], lookup: Lookup
 
 
 def _view(container: dict[str, Any], image: Image, pairs: list[tuple[str, Path]],
-          rootfs: Path, sandbox: bool) -> tuple[fsview.FsView | None, list[tuple[str, Path]]]:
+          rootfs: Path, sandbox: bool,
+          needed: tuple[Path, ...]) -> tuple[fsview.FsView | None, list[tuple[str, Path]]]:
     """The container's filesystem view (kubedouble/fsview.py) and the mounts left translated."""
     if not sandbox:
         why = fsview.needs_view(container)
@@ -156,18 +157,22 @@ def _view(container: dict[str, Any], image: Image, pairs: list[tuple[str, Path]]
                               f"its own filesystem view ({why}): mount namespaces need root; "
                               "run kubedouble as root")
         return None, pairs
-    needed = [str(rootfs)] + [local for _, local in image.files + image.programs]
-    return fsview.plan(container, pairs, needed, image.working_dir)
+    seen = [str(rootfs), *map(str, needed)] + [local for _, local in image.files + image.programs]
+    return fsview.plan(container, pairs, seen, image.working_dir)
 
 
 def plan_container(pod: dict[str, Any], container: dict[str, Any], image: Image, *,
                    folders: dict[str, Path], lookup: Lookup, base_env: dict[str, str],
-                   rootfs: Path, sandbox: bool = False) -> ContainerPlan:
+                   rootfs: Path, sandbox: bool = False,
+                   needed: tuple[Path, ...] = ()) -> ContainerPlan:
     """`rootfs` stands for the container's own filesystem: a working folder no mount or image
     folder maps is made there (runc creates a missing working directory too). With `sandbox`
-    the process runs in its own mount namespace (kubedouble/fsview.py says which mounts)."""
+    the process runs in its own mount namespace (kubedouble/fsview.py says which mounts);
+    `needed` are host paths of the double's the process must see there whatever its volumes
+    cover (the cluster names the netns stand-in reads)."""
     image_files = [(inside, Path(local)) for inside, local in image.files]
-    view, pairs = _view(container, image, mount_pairs(container, folders), rootfs, sandbox)
+    view, pairs = _view(container, image, mount_pairs(container, folders), rootfs, sandbox,
+                        needed)
     pairs += sorted(image_files, key=lambda pair: len(pair[0]), reverse=True)
     image_env = {name: rewrite(value, pairs) for name, value in image.env}
     own = container_env(pod, container, lookup, pairs)

@@ -10,6 +10,7 @@ would from its image.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,11 +147,22 @@ def _exec_form(value: str) -> tuple[str, ...]:
     return ("/bin/sh", "-c", value)
 
 
-def _env_pairs(value: str) -> list[tuple[str, str]]:
+_ENV_REF = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def _substitute(value: str, env: dict[str, str]) -> str:
+    """`$NAME` and `${NAME}` replaced by the value the image has so far ("" if unset), as
+    Docker's ENV does (https://docs.docker.com/reference/dockerfile/#environment-replacement)."""
+    return _ENV_REF.sub(lambda match: env.get(match.group(1) or match.group(2), ""), value)
+
+
+def _env_pairs(value: str, env: dict[str, str]) -> list[tuple[str, str]]:
+    """The pairs of one ENV instruction; every reference sees the env before it, as Docker's."""
     parts = shlex.split(value)
-    if parts and "=" not in parts[0]:
-        return [(parts[0], value.split(None, 1)[1] if len(parts) > 1 else "")]  # ENV key value
-    return [tuple(p.split("=", 1)) for p in parts if "=" in p]  # type: ignore[misc]
+    if parts and "=" not in parts[0]:  # ENV key value
+        return [(parts[0], _substitute(value.split(None, 1)[1], env) if len(parts) > 1 else "")]
+    pairs = [p.split("=", 1) for p in parts if "=" in p]
+    return [(key, _substitute(raw, env)) for key, raw in pairs]
 
 
 def from_dockerfile(path: Path, *, base: Image | None = None,
@@ -171,7 +183,7 @@ def from_dockerfile(path: Path, *, base: Image | None = None,
         elif word == "CMD":
             cmd = list(_exec_form(value))
         elif word == "ENV":
-            env.update(_env_pairs(value))
+            env.update(_env_pairs(value, env))
         elif word == "WORKDIR":
             workdir = value if value.startswith("/") else f"{workdir.rstrip('/')}/{value}"
     return Image.of(entrypoint=entrypoint, cmd=cmd, env=env, working_dir=workdir,

@@ -358,15 +358,16 @@ class Kubelet:
         address = self.settings.api_address
         base_env = {**os.environ, **(master_service_env(*address) if address else {}),
                     **self.settings.job_env}
+        names = podnet.names_file(self.settings.scratch)
+        names.parent.mkdir(parents=True, exist_ok=True)  # seen by the pod even under a /tmp volume
         while True:
             try:
                 plan = plan_container(
                     run.with_addresses(), spec, image, folders=folders,
                     lookup=self._lookup_in(meta["namespace"]), base_env=base_env,
                     rootfs=self.settings.scratch / "rootfs" / run.uid / state.name,
-                    sandbox=fsview.available())
-                return podnet.in_pod_network(plan, run.pod_ip, meta["namespace"],
-                                             podnet.names_file(self.settings.scratch))
+                    sandbox=fsview.available(), needed=(names.parent,))
+                return podnet.in_pod_network(plan, run.pod_ip, meta["namespace"], names)
             except (ConfigError, MountError) as problem:
                 self._event(run, "Warning", "Failed", f"Error: {problem.message}")
                 state.state = {"waiting": {"reason": "CreateContainerConfigError",

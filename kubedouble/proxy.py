@@ -70,6 +70,7 @@ class KubeProxy:
         self.names_file = names_file
         self._services: dict[Key, ProxiedService] = {}
         self._lock = threading.Lock()  # url_for reads from the tests' thread
+        self._relays: set[asyncio.Task[Any]] = set()  # connections being relayed
 
     async def run(self) -> None:
         podnet.write_names(self.names_file, {}, {})
@@ -78,6 +79,11 @@ class KubeProxy:
         finally:
             for key in list(self._services):
                 self._drop(key)
+            # Open connections end with the proxy (a client kept alive would outlive the loop).
+            relays = list(self._relays)
+            for task in relays:
+                task.cancel()
+            await asyncio.gather(*relays, return_exceptions=True)
 
     async def sync(self, _: set[str]) -> None:
         wanted = {(s["metadata"]["namespace"], s["metadata"]["name"]): s
@@ -145,9 +151,13 @@ class KubeProxy:
             except OSError:
                 writer.close()
                 return
+            task = asyncio.current_task()
+            if task is not None:
+                self._relays.add(task)
             try:
                 await asyncio.gather(_pump(reader, up_writer), _pump(up_reader, writer))
             finally:
+                self._relays.discard(task)  # type: ignore[arg-type]
                 writer.close()
                 up_writer.close()
         return relay

@@ -125,6 +125,16 @@ def test_dockerfile_entrypoint_resets_the_inherited_cmd(tmp_path):
     assert dict(image.env) == {"A": "1", "B": "two words"} and image.working_dir == "/w/sub"
 
 
+def test_dockerfile_env_references_see_the_env_before_the_instruction(tmp_path):
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM base\nENV PATH=/venv/bin:$PATH HOME=/h\n"
+                          "ENV A=${HOME}/a B=$HOME$NOPE\nENV C $A/c\n")
+    base = Image.of(env={"PATH": "/usr/bin:/bin"})
+    env = dict(from_dockerfile(dockerfile, base=base).env)
+    assert env == {"PATH": "/venv/bin:/usr/bin:/bin", "HOME": "/h", "A": "/h/a", "B": "/h",
+                   "C": "/h/a/c"}
+
+
 def test_pull_messages_are_the_kubelets():
     assert images.back_off("nosuch:1") == 'Back-off pulling image "nosuch:1"'
     assert images.pull_error("nosuch:1").startswith(

@@ -146,17 +146,23 @@ def test_pods_binding_the_same_port_serve_side_by_side_behind_a_service(apiserve
              service["spec"]["clusterIP"]]
     script = ("import json, urllib.request; print(json.dumps([urllib.request.urlopen("
               f"f'http://{{n}}/', timeout=5).read().decode() for n in {names!r}]))")
-    _create(apiserver, PODS, {"metadata": {"name": "client"}, "spec": {
-        "restartPolicy": "Never",
-        "containers": [{"name": "c", "image": "python:3.11", "command": ["python", "-c",
-                                                                         script]}]}})
-    wait_until(lambda: _pod(apiserver, "client")["status"].get("phase") in ("Succeeded",
-                                                                            "Failed"),
-               what="the client pod's end")
-    log = http(apiserver, "GET", f"{PODS}/client/log").text
-    assert _pod(apiserver, "client")["status"]["phase"] == "Succeeded", log
-    answers = json.loads(log.strip().splitlines()[-1])
-    assert {a.split()[0] for a in answers} <= {"one", "two"} and len(answers) == 5
+    # Also from a pod whose /tmp is a volume over a read-only root, as the chart's pods are:
+    # the names the double publishes (under its scratch folder, in /tmp here) stay visible.
+    tmp_volume = {"volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+                  "securityContext": {"readOnlyRootFilesystem": True}}
+    for client, extra in (("client", {}), ("client-tmp", tmp_volume)):
+        _create(apiserver, PODS, {"metadata": {"name": client}, "spec": {
+            "restartPolicy": "Never", "volumes": [{"name": "tmp", "emptyDir": {}}],
+            "containers": [{"name": "c", "image": "python:3.11",
+                            "command": ["python", "-c", script], **extra}]}})
+    for client in ("client", "client-tmp"):
+        wait_until(lambda: _pod(apiserver, client)["status"].get("phase") in ("Succeeded",
+                                                                              "Failed"),
+                   what=f"the {client} pod's end")
+        log = http(apiserver, "GET", f"{PODS}/{client}/log").text
+        assert _pod(apiserver, client)["status"]["phase"] == "Succeeded", log
+        answers = json.loads(log.strip().splitlines()[-1])
+        assert {a.split()[0] for a in answers} <= {"one", "two"} and len(answers) == 5
     table = kubectl(kube_env, "get", "svc", "-n", NS).stdout
     header, row = table.splitlines()
     assert header.split() == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]
