@@ -18,17 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import shutil
 import signal
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from . import apply, errors, fsview, imagepull, images, launch, podnet, probes, tokenrefresh
-from .clock import now, parse_time
-from .containers import ConfigError, ContainerPlan, MountError, plan_container
-from .incluster import master_service_env
+from . import apply, containerstart, errors, imagepull, podnet, tokenrefresh
+from .clock import parse_time
 from .lifetimes import Lifetimes
 from .logbuffer import LogBuffer
 from .operations import Cluster
@@ -328,10 +325,10 @@ class Kubelet:
         policy = run.pod["spec"].get("restartPolicy", "Always")
         delay = self.settings.crash_loop_backoff_seconds
         while True:
-            plan = await self._plan(run, spec, state, image, folders)
+            plan = await containerstart.plan(self, run, spec, state, image, folders)
             if plan is None or not self._wanted(run):
                 return
-            code = await self._execute(run, spec, state, plan, image)
+            code = await containerstart.execute(self, run, spec, state, plan, image)
             again = policy == "Always" and not state.init or (policy != "Never" and code != 0)
             if not again or not self._wanted(run):
                 break
@@ -350,82 +347,3 @@ class Kubelet:
                 return
         if not all(c.state.get("terminated") for c in run.containers):
             self._publish(run)  # the last one to end writes the pod's final status
-
-    async def _plan(self, run: PodRun, spec: dict[str, Any], state: ContainerState,
-                    image: images.Image, folders: dict[str, Path]) -> ContainerPlan | None:
-        """The container's process, retried while its env or mounts cannot be made."""
-        meta = run.pod["metadata"]
-        address = self.settings.api_address
-        base_env = {**os.environ, **(master_service_env(*address) if address else {}),
-                    **self.settings.job_env}
-        names = podnet.names_file(self.settings.scratch)
-        names.parent.mkdir(parents=True, exist_ok=True)  # seen by the pod even under a /tmp volume
-        while True:
-            try:
-                plan = plan_container(
-                    run.with_addresses(), spec, image, folders=folders,
-                    lookup=self._lookup_in(meta["namespace"]), base_env=base_env,
-                    rootfs=self.settings.scratch / "rootfs" / run.uid / state.name,
-                    sandbox=fsview.available(), needed=(names.parent,))
-                return podnet.in_pod_network(plan, run.pod_ip, meta["namespace"], names)
-            except (ConfigError, MountError) as problem:
-                self._event(run, "Warning", "Failed", f"Error: {problem.message}")
-                state.state = {"waiting": {"reason": "CreateContainerConfigError",
-                                           "message": problem.message}}
-                self._publish(run)
-            await self._pause(run, self.settings.retry_seconds)
-            if not self._wanted(run):
-                return None
-
-    async def _execute(self, run: PodRun, spec: dict[str, Any], state: ContainerState,
-                       plan: ContainerPlan, image: images.Image) -> int:
-        """Run the process to its end, its output into the container's log; its exit code."""
-        buffer = self.logs.setdefault((run.uid, state.name),
-                                      LogBuffer(self.settings.container_log_max_bytes))
-        self._event(run, "Normal", "Created", f"Created container: {state.name}")
-        started = now()
-        try:
-            process = await launch.start(plan)
-        except OSError as problem:
-            message = f"failed to start container {plan.name!r}: {problem}"
-            buffer.append(message.encode() + b"\n")
-            buffer.close()
-            self._event(run, "Warning", "Failed", f"Error: {message}")
-            state.state = terminated(128, started, reason="StartError", message=message)
-            return 128
-        self._processes.setdefault(run.uid, {})[state.name] = process
-        if run.termination is not None:
-            signal_group(process.pid, signal.SIGKILL)  # the stop began while it started
-        lifetime = self.lifetimes.started(run.pod, state.name, process.pid, plan.cwd)
-        state.container_id = f"kubedouble://{process.pid}"
-        state.state = {"running": {"startedAt": started}}
-        prober = self._probe(run, spec, state, plan, image, process)
-        self._publish(run)
-        self._event(run, "Normal", "Started", f"Started container {state.name}")
-        try:
-            assert process.stdout is not None
-            while chunk := await process.stdout.read(65536):
-                buffer.append(chunk)
-            code = await process.wait()
-        finally:
-            await probes.cancel(prober)
-            buffer.close()
-            self.lifetimes.ended(lifetime, process.returncode)
-        exit_code = code if code >= 0 else 128 - code
-        state.state = terminated(exit_code, started, container_id=state.container_id)
-        return exit_code
-
-    def _probe(self, run: PodRun, spec: dict[str, Any], state: ContainerState,
-               plan: ContainerPlan, image: images.Image,
-               process: asyncio.subprocess.Process) -> asyncio.Task[None]:
-        """This run's probes: started/ready into the status, a failed liveness or startup
-        probe stops the process with its grace (the restart loop then restarts it)."""
-        def changed() -> None:
-            state.probe_started, state.probe_ready = worker.started, worker.ready
-            self._publish(run)
-
-        worker = probes.for_container(
-            spec, run.pod, run.pod_ip, plan, image.program, process, changed,
-            lambda kind, reason, message: self._event(run, kind, reason, message))
-        state.probe_started, state.probe_ready = worker.started, worker.ready
-        return self._spawn(worker.run())
