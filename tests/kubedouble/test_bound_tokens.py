@@ -15,7 +15,7 @@ import pytest
 
 from kubedouble.authn_binding import bind, extras, still_bound
 from kubedouble.errors import ApiError
-from tests.kubedouble.helpers import http
+from tests.kubedouble.helpers import http, kubectl
 from tests.waiting import wait_until
 
 NS = "kubeshowcase"
@@ -93,12 +93,11 @@ def test_a_token_bound_to_a_pod_dies_when_the_pod_is_made_again(apiserver):
     assert whoami(apiserver, token).status_code == 401
 
 
-def test_a_token_bound_to_a_secret_dies_with_it(apiserver):
+def test_a_token_bound_to_a_secret_dies_with_it(apiserver, kube_env):
     http(apiserver, "POST", f"/api/v1/namespaces/{NS}/secrets",
          json={"metadata": {"name": "session"}})
-    issued = request_token(apiserver, "default", boundObjectRef={
-        "apiVersion": "v1", "kind": "Secret", "name": "session"})
-    token = issued.json()["status"]["token"]
+    token = kubectl(kube_env, "create", "token", "default", "--bound-object-kind=Secret",
+                    "--bound-object-name=session").stdout.strip()
     assert claims(token)["kubernetes.io"]["secret"]["name"] == "session"
     assert whoami(apiserver, token).status_code == 201
     http(apiserver, "DELETE", f"/api/v1/namespaces/{NS}/secrets/session")
