@@ -21,8 +21,9 @@ REASON_UNEXPLAINED = "PodNotCreated"  # no FailedCreate Event (expired, or none 
 
 
 def create_deadline(job: JobView, pods: list[PodView], timeout: float) -> datetime | None:
-    """When a Job still without any pod gives up, None once it has one (or has finished)."""
-    if job.finished or job.deleting or pods or job.pods_counted:
+    """When a Job still without any pod gives up, None once it has one (or has finished, or
+    is suspended)."""
+    if job.finished or job.deleting or job.suspended or pods or job.pods_counted:
         return None
     return job.created + timedelta(seconds=timeout)
 

@@ -23,9 +23,10 @@ MISSING_ACCOUNT = ('Error creating: pods "run-1-" is forbidden: error looking up
                    'account kubeshowcase/ghost: serviceaccount "ghost" not found')
 
 
-def job(**status: Any) -> JobView:
+def job(suspend: bool = False, **status: Any) -> JobView:
     body = job_body()
     body["metadata"]["creationTimestamp"] = "2025-01-01T10:00:00Z"
+    body["spec"] = {"suspend": suspend}
     body["status"].update(status)
     return JobView.from_body(body)
 
@@ -52,6 +53,7 @@ def test_a_job_that_has_or_had_a_pod_is_not_judged_here() -> None:
     finished = JobView.from_body(job_body(condition="Failed", reason="DeadlineExceeded"))
     assert create_deadline(finished, [], 600) is None
     assert create_deadline(JobView.from_body(job_body(deleting=True)), [], 600) is None
+    assert not creation_overdue(job(suspend=True), [], later, 600)  # no pods, on purpose
 
 
 def test_the_run_fails_with_the_newest_failed_create_message() -> None:
