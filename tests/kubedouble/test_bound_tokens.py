@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,7 +21,7 @@ NS = "kubeshowcase"
 PODS = f"/api/v1/namespaces/{NS}/pods"
 ACCOUNTS = f"/api/v1/namespaces/{NS}/serviceaccounts"
 WHOAMI = "/apis/authentication.k8s.io/v1/selfsubjectreviews"
-READ_TOKEN = ("print(open('/var/run/secrets/kubernetes.io/serviceaccount/token').read())")
+READ_TOKEN = "print(open('/var/run/secrets/kubernetes.io/serviceaccount/token').read())"
 
 
 def claims(token: str) -> dict[str, Any]:
