@@ -92,6 +92,18 @@ def test_a_token_bound_to_a_pod_dies_when_the_pod_is_made_again(apiserver):
     assert whoami(apiserver, token).status_code == 401
 
 
+def test_a_pod_bound_token_dies_when_its_account_is_made_again(apiserver):
+    http(apiserver, "POST", ACCOUNTS, json={"metadata": {"name": "robot"}})
+    holder_pod(apiserver, serviceAccountName="robot")
+    token = request_token(apiserver, "robot", boundObjectRef={
+        "apiVersion": "v1", "kind": "Pod", "name": "holder"}).json()["status"]["token"]
+    assert whoami(apiserver, token).status_code == 201
+    http(apiserver, "DELETE", f"{ACCOUNTS}/robot")
+    http(apiserver, "POST", ACCOUNTS, json={"metadata": {"name": "robot"}})  # another uid
+    assert http(apiserver, "GET", f"{PODS}/holder").status_code == 200  # the pod is still there
+    assert whoami(apiserver, token).status_code == 401
+
+
 def test_a_token_bound_to_a_secret_dies_with_it(apiserver, kube_env):
     http(apiserver, "POST", f"/api/v1/namespaces/{NS}/secrets",
          json={"metadata": {"name": "session"}})
