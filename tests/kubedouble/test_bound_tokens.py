@@ -44,8 +44,9 @@ def whoami(apiserver: Any, token: str) -> Any:
 
 
 def holder_pod(apiserver: Any, name: str = "holder", **spec: Any) -> dict[str, Any]:
+    # On a node the double does not run: the pod exists, and no process of it starts.
     created = http(apiserver, "POST", PODS, json=pod(
-        name, ["python", "-c", "pass"],
+        name, ["python", "-c", "pass"], nodeName="elsewhere",
         automountServiceAccountToken=False, **spec))
     assert created.status_code == 201, created.text
     return created.json()

@@ -15,9 +15,11 @@ CLAIMS_GO = "pkg/serviceaccount/claims.go validator.Validate"
 TOKEN = f"{NS}/serviceaccounts/robot/token"
 WHOAMI = "/apis/authentication.k8s.io/v1/selfsubjectreviews"
 REVIEW = {"kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1"}
-# It need only exist: a pod that ends at once holds none of the node's room for other rows.
+# It need only exist: on a node the double does not run, no process of it starts and it takes
+# none of the node's room from the other rows' pods.
 HOLDER = Step("POST", f"{NS}/pods", {"metadata": {"name": "holder"}, "spec": {
     "restartPolicy": "Never", "serviceAccountName": "robot", "automountServiceAccountToken": False,
+    "nodeName": "elsewhere",
     "containers": [{"name": "main", "image": "busybox:1.36", "command": ["true"]}]}})
 BOUND_TO_HOLDER = (*ROBOT[:1], HOLDER, Step("TOKEN", "robot", {"boundObjectRef": {
     "apiVersion": "v1", "kind": "Pod", "name": "holder"}}))
