@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import (access_review, apply, authn, authz, discovery, errors, openapi,
+from . import (access_review, apply, authn, authz, discovery, errors, impersonation, openapi,
                ownerrefs_admission, patching, podlog, protobuf, scale, warnings_header,
                watchstream)
 from .authn import USER, Authenticator
@@ -311,7 +311,8 @@ def make_app(cluster: Cluster, kubelet: Kubelet | None, faults: Faults,
     api = Api(cluster, kubelet, faults, settings, authenticator)
     # Outermost first: warnings reach error answers too; faults hit only authorised calls.
     app = web.Application(middlewares=[warnings_header.middleware, errors_middleware,
-                                       authn.middleware(authenticator), authz.middleware(cluster),
+                                       authn.middleware(authenticator),
+                                       impersonation.middleware(cluster), authz.middleware(cluster),
                                        ownerrefs_admission.middleware, faults_middleware(faults)],
                           client_max_size=64 * 1024 * 1024)
     app.router.add_route("*", "/{tail:.*}", api.dispatch)

@@ -6,6 +6,8 @@ API (`POST .../serviceaccounts/<name>/token`, what `kubectl create token` calls)
 with the claims the real issuer writes; they are signed with HMAC-SHA256 and a key made at start
 (the real server signs with RS256 and a key file), and they stop working when they expire, when
 their audience is not the API server's, or when their ServiceAccount is deleted or re-created.
+A token bound to a pod (the kubelet's projected ones) or a secret dies with that object too
+(authn_binding.py).
 
 Anonymous requests are allowed only on the health and version paths, as an
 AuthenticationConfiguration with `anonymous.conditions` allows them (KEP-4633, stable in 1.34);
@@ -28,6 +30,7 @@ from typing import Any
 from aiohttp import web
 
 from . import errors
+from .authn_binding import Lookup, bind, extras, still_bound
 from .clock import now
 
 ADMIN_TOKEN = "kubedouble-token"
@@ -76,26 +79,30 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def service_account_user(namespace: str, name: str, uid: str, token_id: str) -> UserInfo:
+def service_account_user(namespace: str, name: str, uid: str, token_id: str,
+                         bound: dict[str, tuple[str, ...]] | None = None) -> UserInfo:
     return UserInfo(
         f"system:serviceaccount:{namespace}:{name}", uid=uid,
         groups=("system:serviceaccounts", f"system:serviceaccounts:{namespace}",
                 "system:authenticated"),
-        extra={"authentication.kubernetes.io/credential-id": (f"JTI={token_id}",)})
+        extra={**(bound or {}),
+               "authentication.kubernetes.io/credential-id": (f"JTI={token_id}",)})
 
 
 class Authenticator:
-    """Token → user; issues ServiceAccount tokens. `lookup(ns, name)` finds a ServiceAccount."""
+    """Token → user; issues ServiceAccount tokens. `lookup(resource, ns, name)` finds the
+    ServiceAccounts and the objects tokens are bound to."""
 
-    def __init__(self, lookup: Any, static_tokens: dict[str, UserInfo] | None = None) -> None:
-        self._lookup = lookup
+    def __init__(self, lookup: Lookup, static_tokens: dict[str, UserInfo] | None = None) -> None:
+        self.lookup = lookup
         self._key = secrets.token_bytes(32)
         self.static_tokens = {ADMIN_TOKEN: ADMIN, **(static_tokens or {})}
 
     # Issuing -------------------------------------------------------------------------------
     def issue(self, service_account: dict[str, Any], audiences: list[str],
-              expiration_seconds: int) -> tuple[str, int]:
-        """A signed token for the ServiceAccount object; returns (token, expiry epoch)."""
+              expiration_seconds: int, bound: dict[str, Any] | None = None) -> tuple[str, int]:
+        """A signed token for the ServiceAccount object, bound to the objects in `bound`
+        (authn_binding.bind's claims); returns (token, expiry epoch)."""
         meta = service_account["metadata"]
         issued = int(time.time())
         expiry = issued + expiration_seconds
@@ -103,8 +110,8 @@ class Authenticator:
             "aud": audiences, "exp": expiry, "iat": issued, "nbf": issued, "iss": ISSUER,
             "jti": str(uuid.uuid4()), "sub": f"system:serviceaccount:{meta['namespace']}:"
                                              f"{meta['name']}",
-            "kubernetes.io": {"namespace": meta["namespace"], "serviceaccount": {
-                "name": meta["name"], "uid": meta["uid"]}},
+            "kubernetes.io": {"namespace": meta["namespace"], **(bound or {}),
+                              "serviceaccount": {"name": meta["name"], "uid": meta["uid"]}},
         }
         header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
         payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
@@ -121,12 +128,11 @@ class Authenticator:
         if claims is None or not set(claims.get("aud") or ()) & set(API_AUDIENCES):
             return None
         bound = claims.get("kubernetes.io") or {}
-        account = bound.get("serviceaccount") or {}
-        found = self._lookup(bound.get("namespace", ""), account.get("name", ""))
-        if found is None or found["metadata"].get("uid") != account.get("uid"):
+        if not isinstance(bound, dict) or not still_bound(self.lookup, bound):
             return None  # deleted (or deleted and re-created): the token dies with it
+        account = bound["serviceaccount"]
         return service_account_user(bound["namespace"], account["name"], account["uid"],
-                                    claims.get("jti", ""))
+                                    claims.get("jti", ""), extras(bound))
 
     def _claims(self, token: str) -> dict[str, Any] | None:
         parts = token.split(".")
@@ -193,7 +199,8 @@ def token_request(authenticator: Authenticator, service_account: dict[str, Any],
         raise errors.invalid("TokenRequest.authentication.k8s.io", name, [errors.cause(
             "spec.expirationSeconds", f"Invalid value: {seconds}: may not specify a duration "
                                       "larger than 2^32 seconds")])
-    token, expiry = authenticator.issue(service_account, audiences, seconds)
+    bound = bind(authenticator.lookup, service_account, spec.get("boundObjectRef"))
+    token, expiry = authenticator.issue(service_account, audiences, seconds, bound)
     meta = service_account["metadata"]
     return {"kind": "TokenRequest", "apiVersion": TOKEN_REQUEST_API,
             "metadata": {"name": name, "namespace": meta["namespace"], "creationTimestamp": now()},

@@ -16,6 +16,7 @@ from aiohttp import web
 from . import errors, patching, podnet, priorityclasses, rbac_bootstrap, services, volumebinding
 from .app import ServerSettings, make_app
 from .authn import ADMIN_TOKEN, API_AUDIENCES, Authenticator
+from .authn_binding import bind
 from .endpointslices import EndpointSliceController
 from .faults import Faults
 from .deploymentcontroller import DeploymentController
@@ -94,8 +95,7 @@ class KubeDouble:
         self.faults = Faults()
         self.cluster = Cluster(store=Store(
             history_size=config.history_size, history_seconds=config.watch_history_seconds))
-        self.authenticator = Authenticator(
-            lambda namespace, name: self.cluster.store.get("serviceaccounts", namespace, name))
+        self.authenticator = Authenticator(self.cluster.store.get)
         addresses = podnet.AddressPool()  # the pods' and the proxied Services' addresses
         self.kubelet = Kubelet(self.cluster, KubeletSettings(
             job_env=config.job_env, scratch=config.scratch,
@@ -111,12 +111,17 @@ class KubeDouble:
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
-    def _issue_token(self, namespace: str, account: str, audiences: list[str],
-                     seconds: int) -> str:
-        """A projected serviceAccountToken, as the kubelet requests it (TokenRequest)."""
-        found = self.cluster.get(self.cluster.resource("", "v1", "serviceaccounts"), namespace,
-                                 account)
-        return self.authenticator.issue(found, audiences or list(API_AUDIENCES), seconds)[0]
+    def _issue_token(self, pod: dict[str, Any], audiences: list[str], seconds: int) -> str:
+        """A projected serviceAccountToken, as the kubelet requests it: a TokenRequest for the
+        pod's account bound to the pod (pkg/kubelet/token/token_manager.go)."""
+        meta = pod["metadata"]
+        found = self.cluster.get(self.cluster.resource("", "v1", "serviceaccounts"),
+                                 meta["namespace"], pod["spec"].get("serviceAccountName")
+                                 or "default")
+        bound = bind(self.cluster.store.get, found, {"apiVersion": "v1", "kind": "Pod",
+                                                     "name": meta["name"], "uid": meta["uid"]})
+        return self.authenticator.issue(found, audiences or list(API_AUDIENCES), seconds,
+                                        bound)[0]
 
     def _load(self) -> None:
         config, cluster = self.config, self.cluster

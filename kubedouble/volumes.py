@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from . import errors
+
 DEFAULT_MODE = 0o644  # defaultMode 420, as the API server defaults it
 TOKEN_SECONDS = 3607  # the kubelet's default for a projected token (1h + 7s)
 
@@ -30,7 +32,7 @@ class MountFailed(Exception):
 
 
 Lookup = Callable[[str, str], dict[str, Any] | None]  # (plural, name) → object in the namespace
-TokenIssuer = Callable[[str, str, list[str], int], str]  # (namespace, sa, audiences, seconds)
+TokenIssuer = Callable[[dict[str, Any], list[str], int], str]  # (pod, audiences, seconds)
 
 
 def field_value(pod: dict[str, Any], path: str) -> str:
@@ -123,15 +125,17 @@ class VolumeWriter:
     def _token(self, pod: dict[str, Any], volume: str, source: dict[str, Any],
                lookup: Lookup) -> dict[str, bytes]:
         account = pod["spec"].get("serviceAccountName") or "default"
-        namespace = pod["metadata"]["namespace"]
         if lookup("serviceaccounts", account) is None:
             raise MountFailed(volume, f'failed to fetch token: serviceaccounts "{account}" '
                                       "not found")
         audiences = [source["audience"]] if source.get("audience") else []
         seconds = int(source.get("expirationSeconds") or TOKEN_SECONDS)
         assert self.issue_token is not None
-        return {source.get("path") or "token":
-                self.issue_token(namespace, account, audiences, seconds).encode()}
+        try:  # bound to the pod: it dies with it
+            token = self.issue_token(pod, audiences, seconds)
+        except errors.ApiError as problem:  # the pod went meanwhile
+            raise MountFailed(volume, f"failed to fetch token: {problem.message}") from problem
+        return {source.get("path") or "token": token.encode()}
 
     def files_of(self, pod: dict[str, Any], volume: dict[str, Any],
                  lookup: Lookup) -> dict[str, bytes] | None:

@@ -21,6 +21,7 @@ class Step(enum.Enum):
     LABEL_FINISHED = "label-finished"  # final phase written, finished label not yet
     REFUSE = "refuse"  # a spec outside its owner's space (made with kubectl): Failed at once
     FAIL_PENDING = "fail-pending"  # its pod never started (image, scheduling): Failed
+    FAIL_UNCREATED = "fail-uncreated"  # its Job never created a pod (FailedCreate): Failed
 
 
 def needs_finished_label(run: RunView) -> bool:
@@ -28,8 +29,10 @@ def needs_finished_label(run: RunView) -> bool:
     return run.terminal and not run.labelled_finished
 
 
-def plan_run(run: RunView, job: JobView | None, pending: Outcome | None = None) -> Step:
-    """`pending`: why the Job's pod has not started in the time allowed, if so."""
+def plan_run(run: RunView, job: JobView | None, pending: Outcome | None = None,
+             uncreated: bool = False) -> Step:
+    """`pending`: why the Job's pod has not started in the time allowed, if so;
+    `uncreated`: the Job has created no pod in that time."""
     if run.terminal:
         return Step.NOTHING
     if job is not None:
@@ -41,7 +44,9 @@ def plan_run(run: RunView, job: JobView | None, pending: Outcome | None = None) 
             return Step.DELETE_JOB
         if run.phase != "Running":
             return Step.ADOPT_JOB
-        return Step.NOTHING if pending is None else Step.FAIL_PENDING
+        if pending is not None:
+            return Step.FAIL_PENDING
+        return Step.FAIL_UNCREATED if uncreated else Step.NOTHING
     if run.phase == "Running":
         return Step.CONFIRM_CANCELLED if run.cancel_requested else Step.JOB_GONE
     if run.cancel_requested:

@@ -17,6 +17,7 @@ from .actions import Context, action_for, delete_leftover, expire, force_delete,
 from .cache import Cache
 from .kubeapi import ApiError, NotLeader
 from .plan import Step, needs_finished_label, plan_run
+from .podcreate import create_deadline, creation_overdue
 from .pods import PodStep, force_due, pending_outcome, pod_step
 from .positions import PositionPublisher
 from .projectfiles import ProjectError
@@ -56,8 +57,15 @@ class Reconciler:
 
     def observe_job(self, body: Mapping[str, Any], deleted: bool) -> None:
         job = self.cache.observe_job(body, deleted)
-        if job is not None and job.run_name:
-            self.queue.add(job.run_name)
+        if job is None or not job.run_name:
+            return
+        self.queue.add(job.run_name)
+        due = None if deleted else create_deadline(
+            job, self.cache.model.pods_of(job), self.ctx.settings.pending_timeout_seconds)
+        if due is not None:  # look again once it has had its time to create a pod
+            left = (due - now_utc()).total_seconds()
+            asyncio.get_running_loop().call_later(max(0.0, left) + 0.1, self.queue.add,
+                                                  job.run_name)
 
     def observe_pod(self, body: Mapping[str, Any], deleted: bool) -> None:
         pod = self.cache.observe_pod(body, deleted)
@@ -168,10 +176,12 @@ class Reconciler:
             if run is None or name in queue.in_flight or queue.backing_off(name, now):
                 continue  # an ending action or a retry timer marks it dirty again
             job = model.job_for(run)
-            pending = None if job is None else pending_outcome(
-                model.pods_of(job), now_utc(), self.ctx.settings.pending_timeout_seconds)
+            timeout, moment = self.ctx.settings.pending_timeout_seconds, now_utc()
+            pods = [] if job is None else model.pods_of(job)
+            pending = None if job is None else pending_outcome(pods, moment, timeout)
+            uncreated = job is not None and creation_overdue(job, pods, moment, timeout)
             step = (Step.LABEL_FINISHED if needs_finished_label(run)
-                    else plan_run(run, job, pending))
+                    else plan_run(run, job, pending, uncreated))
             if step is not Step.NOTHING:
                 self._launch(name, action_for(self.ctx, step, run, job, pending))
         self._tend_pods(now)

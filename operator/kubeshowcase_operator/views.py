@@ -119,6 +119,11 @@ class JobView:
     deleting: bool
     started_at: datetime | None = None
     ttl: int | None = None  # ttlSecondsAfterFinished, set once the run's outcome is written
+    created: datetime = EPOCH
+    # Pods the Job controller counts (active, succeeded, failed, terminating): 0 while it has
+    # never managed to create one (FailedCreate: a missing ServiceAccount, a quota...).
+    pods_counted: int = 0
+    suspended: bool = False  # spec.suspend: no pods, on purpose (a queueing controller's)
 
     @property
     def finished(self) -> bool:
@@ -156,6 +161,10 @@ class JobView:
             started_at=parse_time((body.get("status") or {}).get("startTime")),
             ttl=ttl if isinstance(ttl := (body.get("spec") or {}).get("ttlSecondsAfterFinished"),
                                   int) else None,
+            created=parse_time(meta.get("creationTimestamp")) or EPOCH,
+            suspended=(body.get("spec") or {}).get("suspend") is True,
+            pods_counted=sum(count for key in ("active", "succeeded", "failed", "terminating")
+                             if isinstance(count := (body.get("status") or {}).get(key), int)),
         )
 
 

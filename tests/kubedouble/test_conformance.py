@@ -45,7 +45,7 @@ class Player:
 
     def send(self, method: str, path: str, body: Any, token: str, query: str = "",
              headers: dict[str, str] | None = None) -> requests.Response:
-        sent = dict(headers or {})
+        sent = {name: _fill(value, self.namespace) for name, value in (headers or {}).items()}
         bearer = {ADMIN: self.handle.token, BAD_TOKEN: "not-a-token", SA_TOKEN: self.sa_token,
                   NO_TOKEN: None}[token]
         if bearer is not None:

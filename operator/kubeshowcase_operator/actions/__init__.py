@@ -13,6 +13,7 @@ from .context import Context
 from .finish import (
     expire,
     fail_pending,
+    fail_uncreated,
     finish,
     finish_without_job,
     job_gone,
@@ -48,4 +49,6 @@ def action_for(ctx: Context, step: Step, run: RunView, job: JobView | None,
     if step is Step.FAIL_PENDING:
         assert pending is not None
         return fail_pending(ctx, run, job, pending)
+    if step is Step.FAIL_UNCREATED:
+        return fail_uncreated(ctx, run, job)
     return cancel_running(ctx, run, job)

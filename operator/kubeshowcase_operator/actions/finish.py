@@ -7,6 +7,7 @@ from datetime import datetime
 
 from ..jobs import handshake_of, ttl_patch
 from ..names import job_name_for
+from ..podcreate import create_failure, events_selector
 from ..projectfiles import ProjectError, last_run_id_of
 from ..status import Outcome, completion_time, finished_status, now_utc, phase_from_job
 from ..views import JobView, PipelineView, RunView
@@ -62,6 +63,13 @@ async def fail_pending(ctx: Context, run: RunView, job: JobView, outcome: Outcom
     async with ctx.control:
         await ctx.writer.delete_job(job.name, "Background")
         await finish_with(ctx, run, outcome, now_utc(), None)
+
+
+async def fail_uncreated(ctx: Context, run: RunView, job: JobView) -> None:
+    """The Job never created a pod: the run fails with the Job controller's FailedCreate."""
+    found = await ctx.api.get(ctx.paths.events, fieldSelector=events_selector(job))
+    outcome = create_failure(job, found.get("items") or (), ctx.settings.pending_timeout_seconds)
+    await fail_pending(ctx, run, job, outcome)
 
 
 async def finish_without_job(ctx: Context, run: RunView, outcome: Outcome) -> None:

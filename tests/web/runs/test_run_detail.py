@@ -120,3 +120,15 @@ def test_cancel_needs_post_and_csrf(alice: Actor, cluster: Cluster) -> None:
     strict.cookies = alice.client.cookies
     assert strict.post(reverse("runs-cancel", args=["r1"])).status_code == 403
     assert cluster.run("r1")["spec"].get("cancelRequested") is not True
+
+
+def test_a_run_whose_pod_could_not_be_created_says_why(alice: Actor, cluster: Cluster) -> None:
+    alice.project("cells")
+    cluster.create_run("alice", "cells", name="r1")
+    message = ('Job r1 could not create its pod within 600s: Error creating: pods "r1-" is '
+               'forbidden: error looking up service account kubeshowcase/ghost: '
+               'serviceaccount "ghost" not found')
+    cluster.set_status("r1", phase="Failed", reason="PodCreateFailed", message=message)
+    html = alice.client.get(reverse("runs-detail", args=["r1"])).content.decode()
+    assert '<dd id="run-reason">PodCreateFailed</dd>' in html
+    assert f'<dd id="run-message">{message.replace(chr(34), "&quot;")}</dd>' in html
