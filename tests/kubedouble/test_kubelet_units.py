@@ -174,7 +174,9 @@ def test_config_map_secret_and_downward_volumes_become_files(tmp_path):
     assert (folders["down"] / "name").read_text() == "p"
     assert (folders["proj"] / "a").read_text() == "A"
     assert (folders["proj"] / "token").read_text() == "jwt"
-    assert tokens == [("ns", "default", ["vault"], 3607)]
+    # The token is asked for the pod itself (bound to it), with the volume's audience and life.
+    assert [(pod["metadata"]["uid"], audiences, seconds) for pod, audiences, seconds in tokens] == [
+        ("u", ["vault"], 3607)]
     assert list(folders["scratch"].iterdir()) == []
 
 
