@@ -9,6 +9,7 @@ container needs are made (a missing subPath, the working folder), as the kubelet
 from __future__ import annotations
 
 import base64
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -147,9 +148,12 @@ def container_env(pod: dict[str, Any], container: dict[str, Any], lookup: Lookup
 
 
 def _view(container: dict[str, Any], image: Image, pairs: list[tuple[str, Path]],
-          rootfs: Path, sandbox: bool,
-          needed: tuple[Path, ...]) -> tuple[fsview.FsView | None, list[tuple[str, Path]]]:
-    """The container's filesystem view (kubedouble/fsview.py) and the mounts left translated."""
+          rootfs: Path, sandbox: bool, needed: tuple[Path, ...],
+          python_path: str) -> tuple[fsview.FsView | None, list[tuple[str, Path]]]:
+    """The container's filesystem view (kubedouble/fsview.py) and the mounts left translated.
+    What the process runs from stays visible under any volume: the image's programs, the venv
+    an interpreter among them belongs to, and the host folders on the double's PYTHONPATH (a
+    checkout under /tmp is hidden by every pod's /tmp emptyDir otherwise)."""
     if not sandbox:
         why = fsview.needs_view(container)
         if why:
@@ -158,6 +162,9 @@ def _view(container: dict[str, Any], image: Image, pairs: list[tuple[str, Path]]
                               "run kubedouble as root")
         return None, pairs
     seen = [str(rootfs), *map(str, needed)] + [local for _, local in image.files + image.programs]
+    seen += [str(Path(local).parent.parent) for _, local in image.programs
+             if (Path(local).parent.parent / "pyvenv.cfg").is_file()]  # a venv's interpreter
+    seen += [entry for entry in python_path.split(os.pathsep) if os.path.isabs(entry)]
     return fsview.plan(container, pairs, seen, image.working_dir)
 
 
@@ -172,7 +179,7 @@ def plan_container(pod: dict[str, Any], container: dict[str, Any], image: Image,
     cover (the cluster names the netns stand-in reads)."""
     image_files = [(inside, Path(local)) for inside, local in image.files]
     view, pairs = _view(container, image, mount_pairs(container, folders), rootfs, sandbox,
-                        needed)
+                        needed, base_env.get("PYTHONPATH", ""))
     pairs += sorted(image_files, key=lambda pair: len(pair[0]), reverse=True)
     image_env = {name: rewrite(value, pairs) for name, value in image.env}
     own = container_env(pod, container, lookup, pairs)

@@ -31,14 +31,15 @@ async def plan(kubelet: Kubelet, run: PodRun, spec: dict[str, Any], state: Conta
     base_env = {**os.environ, **(master_service_env(*address) if address else {}),
                 **kubelet.settings.job_env}
     names = podnet.names_file(kubelet.settings.scratch)
-    names.parent.mkdir(parents=True, exist_ok=True)  # seen by the pod even under a /tmp volume
+    # The netns stand-in and its names file stay visible to the pod even under a /tmp volume.
+    names.parent.mkdir(parents=True, exist_ok=True)
     while True:
         try:
             made = plan_container(
                 run.with_addresses(), spec, image, folders=folders,
                 lookup=kubelet._lookup_in(meta["namespace"]), base_env=base_env,
                 rootfs=kubelet.settings.scratch / "rootfs" / run.uid / state.name,
-                sandbox=fsview.available(), needed=(names.parent,))
+                sandbox=fsview.available(), needed=(names.parent, podnet.NETNS_DIR))
             return podnet.in_pod_network(made, run.pod_ip, meta["namespace"], names)
         except (ConfigError, MountError) as problem:
             kubelet._event(run, "Warning", "Failed", f"Error: {problem.message}")

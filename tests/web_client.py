@@ -8,14 +8,27 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def browser_like_session() -> requests.Session:
+    """A session that, as a browser does, sends a GET again on a new connection when the server
+    closed the kept-alive one it reused (a web pod that stopped during a rollout); posts are
+    never repeated."""
+    session = requests.Session()
+    retry = Retry(total=2, connect=2, read=2, status=0, allowed_methods={"GET", "HEAD"},
+                  raise_on_status=False)
+    session.mount("http://", HTTPAdapter(max_retries=retry))
+    return session
 
 
 @dataclass
 class WebUser:
     base_url: str
-    session: requests.Session = field(default_factory=requests.Session)
+    session: requests.Session = field(default_factory=browser_like_session)
 
     def get(self, path: str) -> requests.Response:
         response = self.session.get(self.base_url + path, timeout=60)
