@@ -320,7 +320,8 @@ def unwritable_reason(data_root: Path) -> str | None:
     the operator writes every run's log and handshake files there."""
     try:
         with Folder(os.open(data_root, FOLDER_FLAGS & ~os.O_NOFOLLOW), str(data_root)) as root:
-            NewFile(root, ".writable-check").discard()
+            # A name of its own: two replicas starting at once must not collide on O_EXCL.
+            NewFile(root, f".writable-check-{secrets.token_hex(8)}").discard()
     except OSError as error:
         return (f"DATA_ROOT {str(data_root)!r} is not writable by uid {os.getuid()} gid "
                 f"{os.getgid()} ({error.strerror}): the data volume must be mounted read-write "
