@@ -98,6 +98,9 @@ class ArchiveState(models.Model):
     kind = models.CharField(max_length=32, primary_key=True)  # "pipelineruns", "pipelines"
     resource_version = models.CharField(max_length=64, blank=True, default="")
     synced_at = models.DateTimeField(null=True, blank=True)  # the last complete list
+    # The watcher's heartbeat (every few seconds while its watch is healthy): a page that must
+    # not act on a stale archive (the busy check) refuses when this is too old.
+    alive_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.kind}@{self.resource_version}"
