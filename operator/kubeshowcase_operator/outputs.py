@@ -113,7 +113,9 @@ def collect(folder: Folder, handshake: Handshake, output_dir: str, since: int) -
             return manifest
         prefix = output_dir + "/"
     try:
-        walk = FileWalk(start, MAX_ENTRIES, MAX_DEPTH)
+        # The handshake folder (a log per run, over the years) is not even looked into.
+        walk = FileWalk(start, MAX_ENTRIES, MAX_DEPTH,
+                        frozenset() if output_dir else frozenset({HANDSHAKE_FOLDER}))
         for parent, name, path, info in walk:
             full = prefix + path
             if not is_output(full, info.st_ctime_ns, since, handshake):

@@ -270,12 +270,15 @@ class FileWalk:
     (the folder holding it, its name, its path below the start, its lstat). Links, FIFOs,
     devices and sockets are passed over, never followed or opened; a folder swapped for
     something else meanwhile is skipped. At most `max_entries` names are looked at and
-    `max_depth` folders entered: `complete` is False after the walk when it stopped short."""
+    `max_depth` folders entered: `complete` is False after the walk when it stopped short.
+    Folders at the paths in `skip` are not entered."""
 
-    def __init__(self, start: Folder, max_entries: int, max_depth: int) -> None:
+    def __init__(self, start: Folder, max_entries: int, max_depth: int,
+                 skip: frozenset[str] = frozenset()) -> None:
         self._start = start
         self._left = max_entries
         self._max_depth = max_depth
+        self._skip = skip
         self.complete = True
 
     def __iter__(self) -> Iterator[tuple[Folder, str, str, os.stat_result]]:
@@ -297,7 +300,7 @@ class FileWalk:
                 continue
             if stat.S_ISREG(info.st_mode):
                 yield folder, name, prefix + name, info
-            elif stat.S_ISDIR(info.st_mode):
+            elif stat.S_ISDIR(info.st_mode) and prefix + name not in self._skip:
                 if depth >= self._max_depth:
                     self.complete = False
                     continue

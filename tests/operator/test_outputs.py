@@ -188,3 +188,16 @@ def test_a_file_swapped_after_it_was_seen_is_not_hashed(project: Path) -> None:
         os.unlink(project / "out.csv")
         os.mkfifo(project / "out.csv")  # a FIFO in its place: never opened for a read
         assert in_thread(lambda: folder.sha256_entry("out.csv", seen)) is None
+
+
+def test_the_handshake_folder_costs_the_walk_nothing(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started_run(project)
+    logs = project / ".kubeshowcase" / "logs"
+    logs.mkdir()
+    for number in range(20):
+        (logs / f"run-{number}.log").write_bytes(b"a log of an earlier run")
+    (project / "out.csv").write_bytes(b"x")
+    monkeypatch.setattr(outputs, "MAX_ENTRIES", 3)  # .kubeshowcase, out.csv, input.png
+    found = manifest_of(project)
+    assert found["complete"] is True and [e["path"] for e in found["files"]] == ["out.csv"]
