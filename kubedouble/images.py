@@ -216,7 +216,8 @@ def from_dockerfile(path: Path, *, base: Image | None = None,
 
 def load_images(doc: dict[str, Any], relative_to: Path) -> ImageStore:
     """An `--images` file: {reference: {entrypoint, cmd, env, workingDir, programs, files} or
-    {dockerfile: path, programs, files}, each with an optional digest}; relative paths are taken from the file's folder."""
+    {dockerfile: path, programs, files}, each with an optional digest}; relative paths are
+    taken from the file's folder."""
     store = ImageStore()
     for reference, spec in (doc or {}).items():
         files = {k: relative_to / v for k, v in (spec.get("files") or {}).items()}
