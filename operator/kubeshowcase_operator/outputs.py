@@ -53,6 +53,7 @@ class Manifest:
     complete: bool = True
     size: int = 2  # the JSON list's brackets
     hash_budget: int = HASH_BUDGET
+    full: bool = False  # no more entries fit
 
     def should_hash(self, size: int) -> bool:
         """Whether a file of `size` bytes gets a sha256; charges the budget when it does."""
@@ -63,8 +64,10 @@ class Manifest:
 
     def has_room(self) -> bool:
         if len(self.files) >= MAX_FILES:
+            self.full = True
+        if self.full:
             self.complete = False
-        return self.complete
+        return not self.full
 
     def add(self, path: str, size: int, mtime_ns: int, sha256: str | None) -> None:
         if len(path) > MAX_PATH:
@@ -75,7 +78,7 @@ class Manifest:
             entry["sha256"] = sha256
         cost = len(json.dumps(entry)) + 1
         if self.size + cost > MAX_MANIFEST_BYTES:
-            self.complete = False
+            self.complete, self.full = False, True
             return
         self.size += cost
         self.files.append(entry)

@@ -55,10 +55,13 @@ def test_the_manifest_stays_within_its_byte_budget() -> None:
     assert manifest.complete is False and len(manifest.files) < outputs.MAX_FILES
 
 
-def test_a_too_long_path_is_left_out() -> None:
+def test_a_too_long_path_is_left_out_and_the_rest_kept() -> None:
     manifest = Manifest()
     manifest.add("x" * (outputs.MAX_PATH + 1), 1, 2, None)
-    assert manifest.status() == {"dir": "", "complete": False, "files": []}
+    assert manifest.has_room()
+    manifest.add("short", 1, 2, None)
+    assert manifest.status() == {"dir": "", "complete": False,
+                                 "files": [{"path": "short", "size": 1, "mtimeNs": 2}]}
 
 
 def test_hashing_keeps_to_its_bounds() -> None:
