@@ -34,6 +34,7 @@ async def pull(kubelet: Kubelet, run: PodRun, spec: dict[str, Any],
             else:
                 kubelet._event(run, "Normal", "Pulled", images.present(reference))
             state.pulled = True
+            state.image_id = images.image_ref(reference, found)
             return found
         if policy == "Never":
             message = images.never_pull(reference)

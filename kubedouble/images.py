@@ -9,6 +9,7 @@ would from its image.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shlex
@@ -25,15 +26,26 @@ class Image:
     working_dir: str = ""
     programs: tuple[tuple[str, str], ...] = ()  # ("python", "/venv/bin/python")
     files: tuple[tuple[str, str], ...] = ()  # ("/app", "/repo/pipelines/nuclei")
+    # "sha256:<64 hex>", the digest a registry names the image by; empty: derived from the
+    # image's config (the same config gives the same digest, a changed one another).
+    digest: str = ""
 
     @classmethod
     def of(cls, *, entrypoint: list[str] | tuple[str, ...] = (),
            cmd: list[str] | tuple[str, ...] = (), env: dict[str, str] | None = None,
            working_dir: str = "", programs: dict[str, str | Path] | None = None,
-           files: dict[str, str | Path] | None = None) -> Image:
+           files: dict[str, str | Path] | None = None, digest: str = "") -> Image:
         return cls(tuple(entrypoint), tuple(cmd), tuple((env or {}).items()), working_dir,
                    tuple((k, str(v)) for k, v in (programs or {}).items()),
-                   tuple((k, str(v)) for k, v in (files or {}).items()))
+                   tuple((k, str(v)) for k, v in (files or {}).items()), digest)
+
+    @property
+    def content_digest(self) -> str:
+        if self.digest:
+            return self.digest
+        config = json.dumps([self.entrypoint, self.cmd, self.env, self.working_dir,
+                             self.programs, self.files])
+        return "sha256:" + hashlib.sha256(config.encode()).hexdigest()
 
     def program(self, name: str) -> str:
         """The local executable for argv[0]: a program of the image, a file inside it, or as is."""
@@ -65,6 +77,17 @@ def normalise(reference: str) -> str:
     if ":" not in name.rsplit("/", 1)[-1]:
         name += ":latest"
     return name
+
+
+def image_ref(reference: str, image: Image) -> str:
+    """A container's `imageID` as the kubelet reports it: the runtime's image ref
+    (pkg/kubelet/kuberuntime/kuberuntime_container.go toKubeContainerStatus: ImageID =
+    status.ImageRef), which containerd gives as the image's repo digest,
+    `docker.io/library/python@sha256:<digest>`. A reference made by digest keeps its digest."""
+    name, _, digest = normalise(reference).partition("@")
+    last = name.rsplit("/", 1)[-1]
+    repository = name[:len(name) - len(last)] + last.split(":", 1)[0]
+    return f"{repository}@{digest or image.content_digest}"
 
 
 @dataclass
@@ -167,7 +190,7 @@ def _env_pairs(value: str, env: dict[str, str]) -> list[tuple[str, str]]:
 
 def from_dockerfile(path: Path, *, base: Image | None = None,
                     programs: dict[str, str | Path] | None = None,
-                    files: dict[str, str | Path] | None = None) -> Image:
+                    files: dict[str, str | Path] | None = None, digest: str = "") -> Image:
     """The config of the image the Dockerfile's last stage builds, on top of `base` (the FROM
     image's config). An ENTRYPOINT resets the CMD it inherits, as Docker documents."""
     entrypoint = list(base.entrypoint) if base else []
@@ -188,23 +211,24 @@ def from_dockerfile(path: Path, *, base: Image | None = None,
             workdir = value if value.startswith("/") else f"{workdir.rstrip('/')}/{value}"
     return Image.of(entrypoint=entrypoint, cmd=cmd, env=env, working_dir=workdir,
                     programs={**dict(base.programs if base else ()), **(programs or {})},
-                    files={**dict(base.files if base else ()), **(files or {})})
+                    files={**dict(base.files if base else ()), **(files or {})}, digest=digest)
 
 
 def load_images(doc: dict[str, Any], relative_to: Path) -> ImageStore:
     """An `--images` file: {reference: {entrypoint, cmd, env, workingDir, programs, files} or
-    {dockerfile: path, programs, files}}; relative paths are taken from the file's folder."""
+    {dockerfile: path, programs, files}, each with an optional digest}; relative paths are
+    taken from the file's folder."""
     store = ImageStore()
     for reference, spec in (doc or {}).items():
         files = {k: relative_to / v for k, v in (spec.get("files") or {}).items()}
         programs = dict(spec.get("programs") or {})
         if spec.get("dockerfile"):
             image = from_dockerfile(relative_to / spec["dockerfile"], programs=programs,
-                                    files=files)
+                                    files=files, digest=spec.get("digest", ""))
         else:
             image = Image.of(entrypoint=spec.get("entrypoint") or (), cmd=spec.get("cmd") or (),
                              env=spec.get("env") or {}, working_dir=spec.get("workingDir", ""),
-                             programs=programs, files=files)
+                             programs=programs, files=files, digest=spec.get("digest", ""))
         store.add(str(reference), image)
     return store
 

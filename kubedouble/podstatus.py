@@ -27,6 +27,7 @@ class ContainerState:
         "waiting": {"reason": "ContainerCreating"}})
     container_id: str = ""
     pulled: bool = False
+    image_id: str = ""  # set once pulled: images.image_ref of the image found
     init: bool = False  # an init container: ready once it has succeeded
     restart_count: int = 0
     last_state: dict[str, Any] = field(default_factory=dict)  # the run before a restart
@@ -51,9 +52,7 @@ class ContainerState:
         status: dict[str, Any] = {
             "name": self.name, "state": self.state, "lastState": self.last_state, "ready": ready,
             "restartCount": self.restart_count, "image": normalise(self.image) if self.pulled else self.image,
-            "imageID": "", "started": self.started}
-        if self.pulled:
-            status["imageID"] = f"{normalise(self.image).rsplit(':', 1)[0]}@sha256:" + "0" * 64
+            "imageID": self.image_id if self.pulled else "", "started": self.started}
         if self.container_id:
             status["containerID"] = self.container_id
         return status

@@ -8,7 +8,14 @@ from typing import Any
 from .names import job_name_for, label_value_for
 from .placement import pod_placement
 from .settings import Settings
-from .views import API_VERSION, RUN_KIND, PipelineView, RunView
+from .views import (
+    API_VERSION,
+    OUTPUT_DIR_ANNOTATION,
+    PIPELINE_GENERATION_ANNOTATION,
+    RUN_KIND,
+    PipelineView,
+    RunView,
+)
 
 MANAGED_BY = "kubeshowcase-operator"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
@@ -24,6 +31,10 @@ PIPELINE_LABEL = "kubeshowcase.io/pipeline"
 CONTAINER_NAME = "pipeline"
 VOLUME_NAME = "project"
 RUN_ID_ENV = "KSC_RUN_ID"
+# Set for a Pipeline with results.perRun: the absolute path (in the container) of the run's
+# own, empty results folder, RUNS_FOLDER/<run name> in the project.
+OUTPUT_DIR_ENV = "KSC_OUTPUT_DIR"
+RUNS_FOLDER = "runs"
 # A pod evicted by a node drain, preemption or the taint manager (its DisruptionTarget
 # condition says so) is not counted against backoffLimit: the Job makes a new one.
 POD_FAILURE_POLICY = {"rules": [{"action": "Ignore", "onPodConditions": [
@@ -39,6 +50,11 @@ class Handshake:
     run_id: str
     last_run_id: str
     clear_paths: tuple[str, ...]
+    per_run: bool = False  # results.perRun: each run writes into a folder of its own
+
+    def output_dir(self, run_name: str) -> str:
+        """The run's own results folder relative to the project, "" without results.perRun."""
+        return f"{RUNS_FOLDER}/{run_name}" if self.per_run else ""
 
 
 def handshake_of(pipeline: PipelineView) -> Handshake:
@@ -51,6 +67,7 @@ def handshake_of(pipeline: PipelineView) -> Handshake:
         run_id=files.get("runId") or ".kubeshowcase/run_id",
         last_run_id=files.get("lastRunId") or ".kubeshowcase/LAST_RUN_ID",
         clear_paths=tuple(pipeline.spec.get("clearPaths") or ()),
+        per_run=(pipeline.spec.get("results") or {}).get("perRun") is True,
     )
 
 
@@ -72,10 +89,15 @@ def pipeline_ids(pipeline: PipelineView, settings: Settings) -> tuple[int, int]:
 def _container(run: RunView, pipeline: PipelineView, settings: Settings) -> dict[str, Any]:
     spec = pipeline.spec
     uid, gid = pipeline_ids(pipeline, settings)
-    mount_path = handshake_of(pipeline).mount_path
-    # The run id is ours to set: a Pipeline's own KSC_RUN_ID must not shadow it.
-    env = [dict(item) for item in spec.get("env") or () if item.get("name") != RUN_ID_ENV]
+    handshake = handshake_of(pipeline)
+    mount_path = handshake.mount_path
+    output_dir = handshake.output_dir(run.name)
+    # These are ours to set: a Pipeline's own KSC_RUN_ID or KSC_OUTPUT_DIR must not shadow them.
+    env = [dict(item) for item in spec.get("env") or ()
+           if item.get("name") not in (RUN_ID_ENV, OUTPUT_DIR_ENV)]
     env.append({"name": RUN_ID_ENV, "value": run.name})
+    if output_dir:
+        env.append({"name": OUTPUT_DIR_ENV, "value": f"{mount_path.rstrip('/')}/{output_dir}"})
     container: dict[str, Any] = {
         "name": CONTAINER_NAME,
         "image": spec["image"],
@@ -145,6 +167,8 @@ def job_for_run(run: RunView, pipeline: PipelineView, settings: Settings) -> dic
             "name": job_name_for(run.name),
             "namespace": settings.namespace,
             "labels": labels,
+            "annotations": {PIPELINE_GENERATION_ANNOTATION: str(pipeline.generation),
+                            OUTPUT_DIR_ANNOTATION: handshake_of(pipeline).output_dir(run.name)},
             "ownerReferences": [{
                 "apiVersion": API_VERSION,
                 "kind": RUN_KIND,

@@ -22,6 +22,7 @@ class Step(enum.Enum):
     REFUSE = "refuse"  # a spec outside its owner's space (made with kubectl): Failed at once
     FAIL_PENDING = "fail-pending"  # its pod never started (image, scheduling): Failed
     FAIL_UNCREATED = "fail-uncreated"  # its Job never created a pod (FailedCreate): Failed
+    RECORD_IMAGE = "record-image"  # its pod reports the image digest it runs: status.imageID
 
 
 def needs_finished_label(run: RunView) -> bool:
@@ -30,9 +31,9 @@ def needs_finished_label(run: RunView) -> bool:
 
 
 def plan_run(run: RunView, job: JobView | None, pending: Outcome | None = None,
-             uncreated: bool = False) -> Step:
+             uncreated: bool = False, image_id: str = "") -> Step:
     """`pending`: why the Job's pod has not started in the time allowed, if so;
-    `uncreated`: the Job has created no pod in that time."""
+    `uncreated`: the Job has created no pod in that time; `image_id`: what its pod reports."""
     if run.terminal:
         return Step.NOTHING
     if job is not None:
@@ -46,7 +47,9 @@ def plan_run(run: RunView, job: JobView | None, pending: Outcome | None = None,
             return Step.ADOPT_JOB
         if pending is not None:
             return Step.FAIL_PENDING
-        return Step.FAIL_UNCREATED if uncreated else Step.NOTHING
+        if uncreated:
+            return Step.FAIL_UNCREATED
+        return Step.RECORD_IMAGE if image_id and image_id != run.image_id else Step.NOTHING
     if run.phase == "Running":
         return Step.CONFIRM_CANCELLED if run.cancel_requested else Step.JOB_GONE
     if run.cancel_requested:

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from .jobs import PROJECT_ANNOTATION, RUN_ANNOTATION, RUN_LABEL, RUN_UID_ANNOTATION
+from .jobs import (
+    CONTAINER_NAME,
+    PROJECT_ANNOTATION,
+    RUN_ANNOTATION,
+    RUN_LABEL,
+    RUN_UID_ANNOTATION,
+)
 from .status import REASON, Outcome
 from .views import EPOCH, parse_time
 
@@ -30,6 +36,8 @@ class PodView:
     project: str | None = None  # the folder its pipeline writes (None: made by an older operator)
     # When its grace period ends (deletionTimestamp), for a pod being deleted.
     grace_ends: datetime | None = None
+    # The pipeline container's imageID (the digest it runs), once the kubelet reports it.
+    image_id: str = ""
 
     @property
     def pending(self) -> bool:
@@ -65,7 +73,23 @@ class PodView:
             run_uid=annotations.get(RUN_UID_ANNOTATION),
             project=annotations.get(PROJECT_ANNOTATION),
             grace_ends=parse_time(meta.get("deletionTimestamp")),
+            image_id=_image_id(status),
         )
+
+
+def _image_id(status: Mapping[str, Any]) -> str:
+    """containerStatuses[].imageID of the pipeline container: the image the runtime resolved
+    (a repo digest, `<repository>@sha256:<digest>`; empty until the image is pulled)."""
+    for container in status.get("containerStatuses") or ():
+        if (container or {}).get("name") == CONTAINER_NAME:
+            return str(container.get("imageID") or "")
+    return ""
+
+
+def image_id_of(pods: list[PodView]) -> str:
+    """The imageID the run's newest pod that has one reports ("" while none does)."""
+    known = [pod for pod in pods if pod.image_id]
+    return max(known, key=lambda pod: (pod.created, pod.name)).image_id if known else ""
 
 
 def _why_waiting(status: Mapping[str, Any]) -> tuple[str, str]:

@@ -78,7 +78,8 @@ def _clear(folder: Folder, handshake: Handshake) -> None:
 def prepare(data_root: Path, owner: str, project: str, handshake: Handshake, run_id: str,
             args: str, guard: Callable[[], None] = lambda: None,
             created: float | None = None) -> None:
-    """Before the Job: clear the Pipeline's paths, drop a stale LAST_RUN_ID, write args and run id.
+    """Before the Job: clear the Pipeline's paths, drop a stale LAST_RUN_ID, make the run's own
+    results folder (results.perRun), write args and run id.
 
     Refuses (touching nothing) when LAST_RUN_ID already names this run: it ran to its end before,
     and its Job is gone (removed after its TTL while no operator watched). Never run it twice.
@@ -100,12 +101,18 @@ def prepare(data_root: Path, owner: str, project: str, handshake: Handshake, run
             raise ProjectError("JobLost", f"{handshake.last_run_id} already names this run "
                                "but its Job is gone: the outcome is unknown and the run is "
                                "not repeated")
+        output_dir = handshake.output_dir(run_id)
         try:
+            if output_dir:  # a link or a file in the way refuses the run before any removal
+                folder.walk(segments(output_dir, "output folder"), create=True).close()
             # Clearing first: a clear path may well contain the handshake folder itself.
             guard()
             _clear(folder, handshake)
             guard()
             _remove(folder, handshake.last_run_id, "files.lastRunId")
+            if output_dir:
+                guard()
+                _make_empty(folder, output_dir)
             guard()
             folder.write_file(handshake.args, args.encode(), "files.args")
             guard()
@@ -115,6 +122,15 @@ def prepare(data_root: Path, owner: str, project: str, handshake: Handshake, run
         except OSError as error:
             raise ProjectError("ProjectNotWritable",
                                f"cannot prepare the project folder: {error.strerror}") from None
+
+
+def _make_empty(folder: Folder, relative: str) -> None:
+    """The run's own results folder, empty: what a namesake (an earlier run of that name)
+    left there goes; it is made again as a real folder (never through a link)."""
+    parent, name = folder.parent_of(relative, "output folder", create=True)
+    with parent:
+        parent.remove_entry(name)
+        parent.walk([name], create=True).close()
 
 
 def _remove(folder: Folder, relative: str, what: str) -> None:

@@ -11,6 +11,7 @@ resolved, checked and then opened again."""
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import secrets
 import shutil
@@ -24,6 +25,7 @@ FOLDER_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 NEW_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 READ_CHUNK = 65536
+HASH_CHUNK = 1 << 20
 
 
 class ProjectError(Exception):
@@ -140,10 +142,40 @@ class Folder:
     # Operations on one name -------------------------------------------------------------------
     def kind_of(self, name: str) -> int | None:
         """The mode of `name` itself (a link is a link), None when it does not exist."""
+        info = self.info_of(name)
+        return None if info is None else info.st_mode
+
+    def info_of(self, name: str) -> os.stat_result | None:
+        """`name` itself as lstat sees it, None when it does not exist."""
         try:
-            return os.stat(name, dir_fd=self.fd, follow_symlinks=False).st_mode
+            return os.stat(name, dir_fd=self.fd, follow_symlinks=False)
         except FileNotFoundError:
             return None
+
+    def sha256_entry(self, name: str, seen: os.stat_result) -> str | None:
+        """The sha256 of the regular file `name` if it is still the file `seen` describes
+        (same inode, size and modification time, before and after reading exactly its size);
+        None when it is not (replaced, a link or FIFO now, grown, changed meanwhile)."""
+        try:
+            fd = os.open(name, FILE_FLAGS, dir_fd=self.fd)
+        except OSError:
+            return None
+        try:
+            def same(info: os.stat_result) -> bool:
+                return (stat.S_ISREG(info.st_mode) and info.st_ino == seen.st_ino
+                        and info.st_size == seen.st_size and info.st_mtime_ns == seen.st_mtime_ns)
+
+            if not same(os.fstat(fd)):
+                return None
+            digest, left = hashlib.sha256(), seen.st_size
+            while left > 0 and (chunk := os.read(fd, min(HASH_CHUNK, left))):
+                digest.update(chunk)
+                left -= len(chunk)
+            if left or os.read(fd, 1) or not same(os.fstat(fd)):
+                return None
+            return digest.hexdigest()
+        finally:
+            os.close(fd)
 
     def read_entry(self, name: str, cap: int) -> bytes | None:
         """At most `cap` bytes of the regular file `name`; None when it does not exist.
@@ -231,6 +263,53 @@ class Folder:
         with self.new_file(relative, what) as new:
             new.write(content)
             new.commit()
+
+
+class FileWalk:
+    """The regular files below a folder, depth first, each folder's names in sorted order, as
+    (the folder holding it, its name, its path below the start, its lstat). Links, FIFOs,
+    devices and sockets are passed over, never followed or opened; a folder swapped for
+    something else meanwhile is skipped. At most `max_entries` names are looked at and
+    `max_depth` folders entered: `complete` is False after the walk when it stopped short.
+    Folders at the paths in `skip` are not entered."""
+
+    def __init__(self, start: Folder, max_entries: int, max_depth: int,
+                 skip: frozenset[str] = frozenset()) -> None:
+        self._start = start
+        self._left = max_entries
+        self._max_depth = max_depth
+        self._skip = skip
+        self.complete = True
+
+    def __iter__(self) -> Iterator[tuple[Folder, str, str, os.stat_result]]:
+        yield from self._below(self._start, "", 0)
+
+    def _below(self, folder: Folder, prefix: str, depth: int
+               ) -> Iterator[tuple[Folder, str, str, os.stat_result]]:
+        names = []
+        with os.scandir(folder.fd) as listing:
+            for entry in listing:
+                if len(names) >= self._left:
+                    self.complete = False
+                    break
+                names.append(entry.name)
+        self._left -= len(names)
+        for name in sorted(names):
+            info = folder.info_of(name)
+            if info is None:
+                continue
+            if stat.S_ISREG(info.st_mode):
+                yield folder, name, prefix + name, info
+            elif stat.S_ISDIR(info.st_mode) and prefix + name not in self._skip:
+                if depth >= self._max_depth:
+                    self.complete = False
+                    continue
+                try:
+                    child = folder._open_child(name, create=False)
+                except (FileNotFoundError, ProjectError):
+                    continue
+                with child:
+                    yield from self._below(child, f"{prefix}{name}/", depth + 1)
 
 
 class NewFile:

@@ -18,7 +18,7 @@ from .cache import Cache
 from .kubeapi import ApiError, NotLeader
 from .plan import Step, needs_finished_label, plan_run
 from .podcreate import create_deadline, creation_overdue
-from .pods import PodStep, force_due, pending_outcome, pod_step
+from .pods import PodStep, force_due, image_id_of, pending_outcome, pod_step
 from .positions import PositionPublisher
 from .projectfiles import ProjectError
 from .queue import READY, SKIP, WAIT, Candidate, next_runs_to_start
@@ -181,7 +181,7 @@ class Reconciler:
             pending = None if job is None else pending_outcome(pods, moment, timeout)
             uncreated = job is not None and creation_overdue(job, pods, moment, timeout)
             step = (Step.LABEL_FINISHED if needs_finished_label(run)
-                    else plan_run(run, job, pending, uncreated))
+                    else plan_run(run, job, pending, uncreated, image_id_of(pods)))
             if step is not Step.NOTHING:
                 self._launch(name, action_for(self.ctx, step, run, job, pending))
         self._tend_pods(now)

@@ -137,21 +137,41 @@ def queued_status(run: RunView, position: int | None, now: datetime) -> dict[str
                    queuePosition=position)
 
 
-def running_status(run: RunView, job_name: str, started: datetime,
-                   now: datetime) -> dict[str, Any]:
+def started_fields(pipeline_generation: int | None, output_dir: str) -> dict[str, Any]:
+    """What the archive keeps of how a run was started: the Pipeline generation its Job was
+    built from, and its own results folder (status.outputs.dir) when it has one."""
+    fields: dict[str, Any] = {}
+    if pipeline_generation is not None:
+        fields["pipelineGeneration"] = pipeline_generation
+    if output_dir:
+        fields["outputs"] = {"dir": output_dir}
+    return fields
+
+
+def running_status(run: RunView, job_name: str, started: datetime, now: datetime,
+                   pipeline_generation: int | None = None,
+                   output_dir: str = "") -> dict[str, Any]:
     return _status(run, "Running", "JobCreated", f"Job {job_name} is running the pipeline", now,
                    jobName=job_name, startTime=timestamp(started, precise=True),
-                   queuePosition=None)
+                   queuePosition=None, **started_fields(pipeline_generation, output_dir))
 
 
 def finished_status(run: RunView, outcome: Outcome, finished: datetime, log_file: str | None,
-                    now: datetime, job: JobView | None = None) -> dict[str, Any]:
+                    now: datetime, job: JobView | None = None, image_id: str = "",
+                    outputs: dict[str, Any] | None = None) -> dict[str, Any]:
     """The final status. `job` fills in what a run that was never seen Running lacks (its Job
-    ran to its end while no operator was there to record the start)."""
+    ran to its end while no operator was there to record the start); `image_id` and
+    `outputs` (the manifest, recorded before this is written) are set when known."""
     fields: dict[str, Any] = {
         "queuePosition": None,
         "completionTime": timestamp(finished, precise=True),
     }
+    if job is not None and "pipelineGeneration" not in run.status:
+        fields.update(started_fields(job.pipeline_generation, ""))
+    if image_id:
+        fields["imageID"] = image_id
+    if outputs is not None:
+        fields["outputs"] = outputs
     started = parse_time(run.start_time)
     if started is None and job is not None and job.started_at is not None:
         started = job.started_at

@@ -16,6 +16,11 @@ TERMINAL_PHASES = frozenset({"Succeeded", "Failed", "Cancelled"})
 # runs on the server side, so finished runs cost it nothing at start-up or afterwards.
 FINISHED_LABEL = f"{GROUP}/finished"
 ACTIVE_RUNS = f"!{FINISHED_LABEL}"
+# On the Jobs we create: the Pipeline generation they were built from and the run's own
+# results folder, so that whoever records the run's start or end (maybe after a restart,
+# maybe after the Pipeline changed) records what the Job really runs.
+PIPELINE_GENERATION_ANNOTATION = f"{GROUP}/pipeline-generation"
+OUTPUT_DIR_ANNOTATION = f"{GROUP}/output-dir"
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -77,6 +82,16 @@ class RunView:
     def terminal(self) -> bool:
         return self.phase in TERMINAL_PHASES
 
+    @property
+    def image_id(self) -> str:
+        return str(self.status.get("imageID") or "")
+
+    @property
+    def output_dir(self) -> str:
+        """status.outputs.dir as written when it started ("" without a folder of its own)."""
+        outputs = self.status.get("outputs")
+        return str(outputs.get("dir") or "") if isinstance(outputs, Mapping) else ""
+
     @classmethod
     def from_body(cls, body: Mapping[str, Any]) -> RunView:
         meta = body.get("metadata") or {}
@@ -124,6 +139,9 @@ class JobView:
     # never managed to create one (FailedCreate: a missing ServiceAccount, a quota...).
     pods_counted: int = 0
     suspended: bool = False  # spec.suspend: no pods, on purpose (a queueing controller's)
+    # From the Job's annotations: what it was built from (None/"" for an older operator's).
+    pipeline_generation: int | None = None
+    output_dir: str = ""
 
     @property
     def finished(self) -> bool:
@@ -147,6 +165,8 @@ class JobView:
                 message = str(condition.get("message") or "")
                 finished_at = parse_time(condition.get("lastTransitionTime"))
                 break
+        annotations = meta.get("annotations") or {}
+        generation = str(annotations.get(PIPELINE_GENERATION_ANNOTATION) or "")
         return cls(
             name=meta.get("name", ""),
             uid=meta.get("uid", ""),
@@ -165,6 +185,8 @@ class JobView:
             suspended=(body.get("spec") or {}).get("suspend") is True,
             pods_counted=sum(count for key in ("active", "succeeded", "failed", "terminating")
                              if isinstance(count := (body.get("status") or {}).get(key), int)),
+            pipeline_generation=int(generation) if generation.isdigit() else None,
+            output_dir=str(annotations.get(OUTPUT_DIR_ANNOTATION) or ""),
         )
 
 
@@ -173,6 +195,7 @@ class PipelineView:
     name: str
     resource_version: str
     spec: dict[str, Any] = field(compare=False)
+    generation: int = 0
 
     @classmethod
     def from_body(cls, body: Mapping[str, Any]) -> PipelineView:
@@ -181,4 +204,5 @@ class PipelineView:
             name=meta.get("name", ""),
             resource_version=str(meta.get("resourceVersion", "")),
             spec=dict(body.get("spec") or {}),
+            generation=int(meta.get("generation") or 0),
         )

@@ -8,7 +8,7 @@ from typing import Any
 from .kubeapi import ApiError, KubeApi, Paths
 from .model import Model
 from .pods import PodView
-from .preconditions import phase_change, superseded
+from .preconditions import expectations, phase_change, superseded
 from .views import FINISHED_LABEL, JobView, RunView
 
 logger = logging.getLogger(__name__)
@@ -35,9 +35,18 @@ class RunWriter:
 
     async def write_phase(self, run: RunView, patch: dict[str, Any]) -> None:
         """A phase change, made only if the run is still as `run` saw it (preconditions)."""
+        await self._guarded(run, phase_change(run, patch))
+
+    async def record(self, run: RunView, fields: dict[str, Any]) -> None:
+        """Status fields set on a run in the phase `run` saw (an imageID while it runs),
+        with the same preconditions; nothing else of its status is written."""
+        await self._guarded(run, [*expectations(run), *(
+            {"op": "add", "path": f"/status/{key}", "value": value}
+            for key, value in fields.items())])
+
+    async def _guarded(self, run: RunView, operations: list[dict[str, Any]]) -> None:
         try:
-            body = await self._api.json_patch(self._paths.run_status(run.name),
-                                              phase_change(run, patch))
+            body = await self._api.json_patch(self._paths.run_status(run.name), operations)
         except ApiError as error:
             if error.status == 404:
                 self._drop(run)

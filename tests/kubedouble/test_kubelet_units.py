@@ -107,6 +107,34 @@ def test_references_are_normalised_as_containerd_does(reference, full):
     assert normalise(reference) == full
 
 
+DIGEST = "sha256:" + "ab" * 32
+
+
+# containerStatuses[].imageID is the runtime's image ref: containerd's repo digest
+# (kuberuntime_container.go toKubeContainerStatus; `kubectl get pod -o yaml` on containerd).
+@pytest.mark.parametrize(("reference", "image_id"), [
+    ("python:3.11", f"docker.io/library/python@{DIGEST}"),
+    ("ghcr.io/kubeshowcase/nuclei:0.1.0", f"ghcr.io/kubeshowcase/nuclei@{DIGEST}"),
+    ("localhost:5000/x", f"localhost:5000/x@{DIGEST}"),
+    ("x@sha256:" + "cd" * 32, "docker.io/library/x@sha256:" + "cd" * 32),
+])
+def test_image_ids_are_repo_digests(reference, image_id):
+    assert images.image_ref(reference, Image.of(cmd=["sh"], digest=DIGEST)) == image_id
+
+
+def test_an_image_without_a_digest_gets_one_from_its_config():
+    one, same, other = Image.of(cmd=["sh"]), Image.of(cmd=["sh"]), Image.of(cmd=["bash"])
+    assert one.content_digest == same.content_digest != other.content_digest
+    assert len(one.content_digest) == len(DIGEST) and one.content_digest.startswith("sha256:")
+
+
+def test_a_pulled_container_reports_its_image_id():
+    state = ContainerState("c", "python:3.11", {"running": {}})
+    assert state.as_status()["imageID"] == ""
+    state.pulled, state.image_id = True, images.image_ref("python:3.11", PY)
+    assert state.as_status()["imageID"] == f"docker.io/library/python@{PY.content_digest}"
+
+
 def test_the_reference_pipeline_image_comes_from_its_dockerfile():
     folder = REPO / "pipelines" / "nuclei"
     image = from_dockerfile(folder / "Dockerfile", base=PY, files={"/app": folder})

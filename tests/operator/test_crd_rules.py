@@ -98,3 +98,20 @@ def test_kubectl_users_see_why(ksc: KscCluster, kube_env: dict[str, str]) -> Non
     assert done.returncode != 0
     assert done.stderr.strip() == ('The PipelineRun "run-1" is invalid: spec.pipeline: '
                                    'Invalid value: "other": spec.pipeline is immutable')
+
+
+def test_the_largest_manifest_the_operator_writes_fits_the_crd(ksc: KscCluster) -> None:
+    from kubeshowcase_operator import outputs
+
+    ksc.create_run("run-1")
+    path = "r/" + "x" * 60
+    files = [{"path": f"{path}{n:04}", "size": n, "mtimeNs": 1, "sha256": "a" * 64}
+             for n in range(outputs.MAX_FILES)]
+    body = ksc.write_status("run-1", {"phase": "Running", "imageID": "r@sha256:" + "b" * 64,
+                                      "pipelineGeneration": 2,
+                                      "outputs": {"dir": "", "complete": True, "files": files}})
+    assert len(body["status"]["outputs"]["files"]) == outputs.MAX_FILES
+    over = {"dir": "", "complete": True, "files": [*files, files[0]]}
+    assert "outputs.files" in refused(ksc.write_status, "run-1", {"outputs": over})
+    assert "sha256" in refused(ksc.write_status, "run-1", {"outputs": {"files": [
+        {"path": "a", "size": 1, "mtimeNs": 1, "sha256": "../etc/passwd"}]}})

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from kubeshowcase_operator.jobs import handshake_of, job_for_run, ttl_patch
 from kubeshowcase_operator.settings import Settings
-from kubeshowcase_operator.views import PipelineView, RunView
+from kubeshowcase_operator.views import JobView, PipelineView, RunView
 
 from .bodies import pipeline_body, run_body
 
@@ -141,3 +141,29 @@ def test_the_handshake_has_the_crd_defaults() -> None:
         files={"args": "in/args.json", "lastRunId": "out/done"}, clearPaths=["out/"])))
     assert (custom.args, custom.run_id, custom.last_run_id, custom.clear_paths) == (
         "in/args.json", ".kubeshowcase/run_id", "out/done", ("out/",))
+
+
+def test_it_records_what_the_job_was_built_from(settings: Settings) -> None:
+    pipeline = pipeline_body()
+    pipeline["metadata"]["generation"] = 7
+    job = job_for_run(RunView.from_body(run_body()), PipelineView.from_body(pipeline), settings)
+    found = JobView.from_body(job)
+    assert found.pipeline_generation == 7 and found.output_dir == ""
+
+
+def test_a_per_run_pipeline_gets_a_folder_of_its_own(settings: Settings) -> None:
+    job = build(settings, results={"perRun": True}, mountPath="/data")
+    env = job["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert {"name": "KSC_OUTPUT_DIR", "value": "/data/runs/run-1"} in env
+    assert JobView.from_body(job).output_dir == "runs/run-1"
+    plain = build(settings, results={"images": ["*.png"]})
+    assert all(item["name"] != "KSC_OUTPUT_DIR"
+               for item in plain["spec"]["template"]["spec"]["containers"][0]["env"])
+
+
+def test_the_output_folder_variable_cannot_be_shadowed(settings: Settings) -> None:
+    job = build(settings, results={"perRun": True},
+                env=[{"name": "KSC_OUTPUT_DIR", "value": "/etc"}])
+    env = job["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert [item["value"] for item in env if item["name"] == "KSC_OUTPUT_DIR"] == [
+        "/project/runs/run-1"]

@@ -83,3 +83,14 @@ def test_a_running_run_whose_pod_never_started_fails() -> None:
     assert plan_run(running, job, None) is Step.NOTHING
     cancelled = RunView.from_body(run_body(phase="Running", cancel=True))
     assert plan_run(cancelled, job, stuck) is Step.DELETE_JOB  # cancelling wins
+
+
+def test_a_running_run_records_the_image_its_pod_reports() -> None:
+    job = JobView.from_body(RUNNING_JOB)
+    running = RunView.from_body(run_body(phase="Running"))
+    assert plan_run(running, job, image_id="repo@sha256:ab") is Step.RECORD_IMAGE
+    assert plan_run(running, job) is Step.NOTHING  # not pulled yet
+    recorded = RunView.from_body(run_body(phase="Running", imageID="repo@sha256:ab"))
+    assert plan_run(recorded, job, image_id="repo@sha256:ab") is Step.NOTHING
+    done = JobView.from_body(DONE_JOB)
+    assert plan_run(running, done, image_id="repo@sha256:ab") is Step.FINISH  # it goes there

@@ -63,3 +63,17 @@ def test_only_the_newest_pod_counts_and_odd_reasons_are_not_repeated() -> None:
     outcome = pending_outcome([old, new], CREATED + timedelta(seconds=700), 600)
     assert outcome is not None and outcome.reason == "PodPending"
     assert pending_outcome([old, new], CREATED + timedelta(seconds=620), 600) is None
+
+
+def test_the_image_id_is_the_pipeline_containers_of_the_newest_pod_that_has_one() -> None:
+    from kubeshowcase_operator.pods import image_id_of
+
+    def pulled(name: str, minutes: int, image_id: str) -> PodView:
+        return pod(name, "Running", CREATED + timedelta(minutes=minutes), containerStatuses=[
+            {"name": "sidecar", "imageID": "other@sha256:00"},
+            {"name": "pipeline", "imageID": image_id}])
+
+    old, new, pulling = pulled("a", 0, "repo@sha256:11"), pulled("b", 1, "repo@sha256:22"), \
+        pulled("c", 2, "")
+    assert image_id_of([old, new, pulling]) == "repo@sha256:22"
+    assert image_id_of([pulling]) == "" and image_id_of([]) == ""

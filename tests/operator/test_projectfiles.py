@@ -306,3 +306,39 @@ def test_a_linked_logs_folder_is_refused(tmp_path: Path, project: Path, precious
     assert caught.value.message == "log file: .kubeshowcase/logs is a symbolic link (not followed)"
     assert sorted(p.name for p in precious.parent.iterdir()) == ["results.csv"]
     assert saved_log(tmp_path, "alice/cells", "run-1") is None
+
+
+PER_RUN = Handshake(**{**DEFAULT.__dict__, "per_run": True})
+
+
+def test_a_per_run_pipeline_gets_an_empty_folder_of_its_own(project: Path) -> None:
+    leftover = project / "runs" / "run-1"
+    leftover.mkdir(parents=True)
+    (leftover / "from-a-namesake.csv").write_text("an earlier run-1's\n")
+    (project / "runs" / "run-0").mkdir()
+    (project / "runs" / "run-0" / "summary.csv").write_text("kept\n")
+    prepare_in(project, PER_RUN, "run-1", "{}")
+    assert leftover.is_dir() and not leftover.is_symlink() and list(leftover.iterdir()) == []
+    assert (project / "runs" / "run-0" / "summary.csv").read_text() == "kept\n"
+
+
+@pytest.mark.parametrize("blocked", ["runs", "runs/run-1"])
+@pytest.mark.parametrize("plant", ["file", "link"])
+def test_something_not_a_folder_in_the_way_refuses_the_run_untouched(
+        project: Path, precious: Path, blocked: str, plant: str) -> None:
+    (project / "results").mkdir()
+    (project / "results" / "kept.csv").write_text("kept\n")
+    if blocked != "runs":
+        (project / "runs").mkdir()
+    if plant == "file":
+        (project / blocked).write_text("in the way\n")
+    else:
+        (project / blocked).symlink_to(precious.parent)
+    handshake = Handshake(**{**PER_RUN.__dict__, "clear_paths": ("results/",)})
+    with pytest.raises(ProjectError) as refused:
+        prepare_in(project, handshake, "run-1", "{}")
+    assert refused.value.reason == "UnsafePath" and blocked in refused.value.message
+    assert (project / "results" / "kept.csv").exists(), "cleared before the refusal"
+    assert not (project / ".kubeshowcase" / "args").exists()
+    assert precious.read_text() == "bob's results\n" and list(precious.parent.iterdir()) == [
+        precious]

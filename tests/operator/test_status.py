@@ -187,3 +187,29 @@ def test_a_run_never_seen_running_takes_its_start_from_the_job() -> None:
     assert status["jobName"] == "run-1"
     assert status["startTime"] == "2025-01-01T10:03:00.000000Z"
     assert status["duration"] == "2m0s"
+
+
+def test_running_status_says_what_the_job_was_built_from() -> None:
+    run = RunView.from_body(run_body(phase="Queued"))
+    status = running_status(run, "run-1", NOW, NOW, 4, "runs/run-1")["status"]
+    assert status["pipelineGeneration"] == 4 and status["outputs"] == {"dir": "runs/run-1"}
+    plain = running_status(run, "run-1", NOW, NOW)["status"]
+    assert "pipelineGeneration" not in plain and "outputs" not in plain
+
+
+def test_finished_status_carries_the_image_and_the_manifest() -> None:
+    manifest = {"dir": "", "complete": True, "files": [{"path": "a", "size": 1, "mtimeNs": 2}]}
+    run = RunView.from_body(run_body(phase="Running", pipelineGeneration=3))
+    status = finished_status(run, Outcome("Succeeded", "Succeeded", "done"), NOW, None, NOW,
+                             job(), "repo@sha256:ab", manifest)["status"]
+    assert status["imageID"] == "repo@sha256:ab" and status["outputs"] == manifest
+    assert "pipelineGeneration" not in status  # kept as written at the start
+
+
+def test_a_run_never_seen_running_takes_its_pipeline_generation_from_the_job() -> None:
+    body = job_body(condition="Complete")
+    body["metadata"]["annotations"] = {"kubeshowcase.io/pipeline-generation": "6"}
+    status = finished_status(RunView.from_body(run_body(phase="Queued")),
+                             Outcome("Succeeded", "Succeeded", "done"), NOW, None, NOW,
+                             JobView.from_body(body))["status"]
+    assert status["pipelineGeneration"] == 6

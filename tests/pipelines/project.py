@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ class Project:
     """A project folder as the operator leaves it just before starting the pipeline."""
 
     root: Path
+    extra_env: dict[str, str] = field(default_factory=dict)  # what the Job adds (KSC_OUTPUT_DIR)
 
     def add_image(self, relative: str, image: np.ndarray) -> Path:
         path = self.root / relative
@@ -45,7 +46,7 @@ class Project:
         env["PYTHONPATH"] = os.pathsep.join(
             [str(PIPELINE_DIR), *filter(None, [env.get("PYTHONPATH")])]
         )
-        return env
+        return {**env, **self.extra_env}
 
     def start(self) -> subprocess.Popen[str]:
         """The pipeline started, its output piped, not waited for."""

@@ -12,6 +12,7 @@ import pytest
 
 from nuclei_segmentation.cli import main
 from nuclei_segmentation.measurement import OBJECT_COLUMNS, SUMMARY_COLUMNS
+from nuclei_segmentation.project_paths import OUTPUT_DIR_ENV
 from tests.pipelines.project import RUN_ID, Project
 from tests.pipelines.synthetic import NUCLEI, composite, nuclei_image
 
@@ -220,3 +221,33 @@ def test_sigterm_stops_a_run_at_once_without_last_run_id(project: Project) -> No
     assert not project.last_run_id.exists()
     summary = project.root / "results" / "summary.csv"
     assert not summary.exists()  # written only after the last image
+
+
+def test_a_run_with_a_folder_of_its_own_writes_there_and_reads_no_earlier_run(
+        project: Project) -> None:
+    project.add_image("field.png", nuclei_image())
+    project.add_image("runs/earlier/field_overlay.png", nuclei_image())  # an earlier run's
+    (project.root / "runs" / RUN_ID).mkdir()
+    project.extra_env[OUTPUT_DIR_ENV] = str(project.root / "runs" / RUN_ID)
+    project.write_args({"images": "**/*"})
+
+    run = project.run()
+
+    assert run.returncode == 0, run.stderr
+    assert f"nuclei: run {RUN_ID}: 1 image(s)" in run.stdout
+    assert f"writing to runs/{RUN_ID}/" in run.stdout
+    assert sorted(p.name for p in (project.root / "runs" / RUN_ID).iterdir()) == [
+        "field_objects.csv", "field_overlay.png", "summary.csv"]
+    assert not (project.root / "results").exists()
+
+
+def test_an_output_folder_outside_the_project_is_refused(project: Project,
+                                                         tmp_path: Path) -> None:
+    project.add_image("field.png", nuclei_image())
+    project.extra_env[OUTPUT_DIR_ENV] = str(tmp_path)
+    project.write_args({})
+
+    run = project.run()
+
+    assert run.returncode == 2 and "KSC_OUTPUT_DIR" in run.stderr
+    assert not project.last_run_id.exists()

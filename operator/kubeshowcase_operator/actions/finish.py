@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from typing import Any
 
-from ..jobs import handshake_of, ttl_patch
+from ..jobs import Handshake, handshake_of, ttl_patch
 from ..names import job_name_for
+from ..outputs import outputs_of
 from ..podcreate import create_failure, events_selector
+from ..pods import image_id_of
 from ..projectfiles import ProjectError, last_run_id_of
 from ..status import Outcome, completion_time, finished_status, now_utc, phase_from_job
-from ..views import JobView, PipelineView, RunView
+from ..views import JobView, PipelineView, RunView, parse_time
 from .context import Context
 
 NO_PIPELINE = PipelineView(name="", resource_version="", spec={})
@@ -32,7 +35,9 @@ async def finish(ctx: Context, run: RunView, job: JobView) -> None:
         log_file = await ctx.save_log(run, job.name)
         if run.phase != "Running":  # it ran while no operator watched: tell that part too
             ctx.recorder.post(run, "Started", f"Job {job.name} created")
-        await finish_with(ctx, run, outcome, completion_time(observed, job), log_file, job)
+        await finish_with(ctx, run, outcome, completion_time(observed, job), log_file, job,
+                          await record_outputs(ctx, run, handshake, job.output_dir),
+                          image_id_of(ctx.cache.model.pods_of(job)))
         ctx.cache.finish_seen.pop(job.name, None)
         await expire(ctx, job)
 
@@ -81,10 +86,20 @@ async def fail(ctx: Context, run: RunView, reason: str, message: str) -> None:
     await finish_with(ctx, run, Outcome("Failed", reason, message), now_utc(), None)
 
 
+async def record_outputs(ctx: Context, run: RunView, handshake: Handshake,
+                         output_dir: str) -> dict[str, Any]:
+    """The ended run's outputs manifest, read off the event loop, before its final phase is
+    written (so the next run in its folder cannot have begun to change them)."""
+    ctx.hold_lease()
+    return await asyncio.to_thread(outputs_of, ctx.settings.data_root, run.project, handshake,
+                                   output_dir, parse_time(run.start_time))
+
+
 async def finish_with(ctx: Context, run: RunView, outcome: Outcome, finished: datetime,
-                      log_file: str | None, job: JobView | None = None) -> None:
-    await ctx.writer.write_phase(
-        run, finished_status(run, outcome, finished, log_file, now_utc(), job))
+                      log_file: str | None, job: JobView | None = None,
+                      outputs: dict[str, Any] | None = None, image_id: str = "") -> None:
+    await ctx.writer.write_phase(run, finished_status(
+        run, outcome, finished, log_file, now_utc(), job, image_id or run.image_id, outputs))
     ctx.recorder.post(run, outcome.phase, outcome.message, warning=outcome.phase == "Failed")
     await ctx.writer.label_finished(run)
 

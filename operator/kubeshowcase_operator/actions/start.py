@@ -9,6 +9,7 @@ from typing import Any
 
 from ..jobs import handshake_of, job_for_run
 from ..kubeapi import ApiError
+from ..pods import image_id_of
 from ..projectfiles import ProjectError, prepare
 from ..status import now_utc, queued_status, running_status
 from ..views import JobView, RunView
@@ -99,7 +100,8 @@ async def _create_job(ctx: Context, run: RunView, manifest: dict[str, Any]) -> J
 
 async def _write_running(ctx: Context, run: RunView, job: JobView, started: datetime) -> None:
     try:
-        await ctx.writer.write_phase(run, running_status(run, job.name, started, now_utc()))
+        await ctx.writer.write_phase(run, running_status(
+            run, job.name, started, now_utc(), job.pipeline_generation, job.output_dir))
     except RunGone:
         await ctx.writer.delete_job(job.name, "Background")  # its owner is gone
         raise
@@ -109,3 +111,9 @@ async def _write_running(ctx: Context, run: RunView, job: JobView, started: date
 async def adopt(ctx: Context, run: RunView, job: JobView) -> None:
     async with ctx.control:
         await _write_running(ctx, run, job, now_utc())
+
+
+async def record_image(ctx: Context, run: RunView, job: JobView) -> None:
+    """status.imageID as soon as the run's pod reports the digest it runs."""
+    async with ctx.bulk:
+        await ctx.writer.record(run, {"imageID": image_id_of(ctx.cache.model.pods_of(job))})

@@ -8,10 +8,11 @@ arguments (nothing processed).
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from nuclei_segmentation import __version__
 from nuclei_segmentation.errors import ArgsError, ImageError
@@ -20,7 +21,12 @@ from nuclei_segmentation.image_files import load_image, output_stems, write_csv,
 from nuclei_segmentation.measurement import OBJECT_COLUMNS, SUMMARY_COLUMNS, measure, summarise
 from nuclei_segmentation.overlay import overlay
 from nuclei_segmentation.params import Params, load_args, parse_params
-from nuclei_segmentation.project_paths import find_images, resolve_inside
+from nuclei_segmentation.project_paths import (
+    OUTPUT_DIR_ENV,
+    find_images,
+    resolve_inside,
+    run_output_dir,
+)
 from nuclei_segmentation.segmentation import channel_index, channel_plane, segment
 
 EXIT_IMAGE_FAILED = 1
@@ -60,13 +66,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_id = read_run_id(resolve_inside(project, options.run_id_file, "--run-id-file"))
         last_run_id = resolve_inside(project, options.last_run_id_file, "--last-run-id-file")
         params = parse_params(load_args(_read_args(project, options.args)))
-        output = output_folder(project, params.output_dir)
-        images = find_images(project, params.images, exclude=[params.output_dir])
+        output_dir, skipped = output_places(project, params, os.environ.get(OUTPUT_DIR_ENV))
+        output = output_folder(project, output_dir)
+        images = find_images(project, params.images, exclude=skipped)
     except ArgsError as exc:
         print(f"nuclei: error: {exc}", file=sys.stderr, flush=True)
         return EXIT_BAD_ARGS
-    say(f"run {run_id}: {len(images)} image(s); {_describe(params)}")
-    failed = process(project, images, params, output)
+    say(f"run {run_id}: {len(images)} image(s); {_describe(params)}; writing to {output_dir}/")
+    failed = process(project, images, params, output, output_dir)
     if failed:
         print(
             f"nuclei: error: {failed} of {len(images)} image(s) failed; LAST_RUN_ID not written",
@@ -79,6 +86,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def output_places(project: Path, params: Params, per_run: str | None) -> tuple[str, list[str]]:
+    """Where results go (the operator's KSC_OUTPUT_DIR when set, else output_dir) and the
+    folders image discovery skips: output_dir, and with KSC_OUTPUT_DIR every run's folder
+    (its parent, runs/), so one run's overlays never become the next run's inputs."""
+    if not per_run:
+        return params.output_dir, [params.output_dir]
+    output_dir = run_output_dir(project, per_run)
+    parent = PurePosixPath(output_dir).parent.as_posix()
+    return output_dir, [params.output_dir, *([parent] if parent != "." else [output_dir])]
+
+
 def output_folder(project: Path, relative: str) -> Path:
     output = resolve_inside(project, relative, "output_dir")
     if output.exists() and not output.is_dir():
@@ -86,7 +104,8 @@ def output_folder(project: Path, relative: str) -> Path:
     return output
 
 
-def process(project: Path, images: Sequence[str], params: Params, output: Path) -> int:
+def process(project: Path, images: Sequence[str], params: Params, output: Path,
+            output_dir: str = "") -> int:
     """Segment each image and write its results into `output`; returns how many images failed."""
     output.mkdir(parents=True, exist_ok=True)
     stems = output_stems(images)
@@ -107,7 +126,7 @@ def process(project: Path, images: Sequence[str], params: Params, output: Path) 
         summary.append(summarise(name, channel, result.threshold, rows))
         say(f"[{number}/{len(images)}] {name}: {len(rows)} nuclei (channel {channel})")
     write_csv(output / "summary.csv", SUMMARY_COLUMNS, summary)
-    say(f"wrote {params.output_dir}/summary.csv ({len(summary)} image(s))")
+    say(f"wrote {output_dir or params.output_dir}/summary.csv ({len(summary)} image(s))")
     return failed
 
 

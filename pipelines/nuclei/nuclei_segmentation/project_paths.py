@@ -10,6 +10,9 @@ from pathlib import Path, PurePosixPath
 from nuclei_segmentation.errors import ArgsError
 
 IMAGE_SUFFIXES = frozenset({".png", ".tif", ".tiff", ".jpg", ".jpeg"})
+# Set by the operator for a Pipeline with results.perRun: the run's own, empty results folder
+# (an absolute path in the container, below the project folder).
+OUTPUT_DIR_ENV = "KSC_OUTPUT_DIR"
 
 
 def check_relative(value: object, what: str) -> str:
@@ -41,6 +44,16 @@ def resolve_inside(project: Path, relative: str, what: str) -> Path:
     if path != root and root not in path.parents:
         raise ArgsError(f"{what} {relative!r} leads outside the project folder")
     return path
+
+
+def run_output_dir(project: Path, value: str) -> str:
+    """KSC_OUTPUT_DIR as a path relative to the project; it must name a folder inside it."""
+    root = project.resolve()
+    path = Path(value)
+    path = (path if path.is_absolute() else root / path).resolve()
+    if root not in path.parents:
+        raise ArgsError(f"{OUTPUT_DIR_ENV} {value!r} is not a folder inside the project folder")
+    return path.relative_to(root).as_posix()
 
 
 def glob_regex(pattern: str) -> re.Pattern[str]:
