@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from accounts.decorators import owner_required
+from accounts.identity import OwnedRequest
 from projects.lookup import get_project_for_user
 from results import thumbnails
 from results.collect import Budgets, collect, viewer_url
@@ -35,9 +36,9 @@ def _chosen_run(runs: list[Run], wanted: str) -> Run | None:
 
 @require_safe
 @owner_required
-def project_results(request: HttpRequest, project: str) -> HttpResponse:
+def project_results(request: OwnedRequest, project: str) -> HttpResponse:
     found = get_project_for_user(request, project)
-    owner = request.owner.slug  # type: ignore[attr-defined]
+    owner = request.owner.slug
     context: dict[str, Any] = {"project": found, "run": None, "runs": [], "problem": ""}
     try:
         runs = [

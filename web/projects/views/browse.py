@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import owner_required, write_access_required
+from accounts.identity import OwnedRequest
 from projects.lookup import get_project_for_user
 from projects.paths import check_name, check_relative
 from projects.safefs import Entry
@@ -39,7 +40,7 @@ class Crumb:
 
 @require_safe
 @owner_required
-def folder(request: HttpRequest, project: str, path: str) -> HttpResponse:
+def folder(request: OwnedRequest, project: str, path: str) -> HttpResponse:
     found = get_project_for_user(request, project)
     with found.folder(path) as opened:
         entries = list_entries(opened)
@@ -65,7 +66,7 @@ def folder(request: HttpRequest, project: str, path: str) -> HttpResponse:
 @require_POST
 @owner_required
 @write_access_required
-def make_folder(request: HttpRequest, project: str, path: str) -> HttpResponse:
+def make_folder(request: OwnedRequest, project: str, path: str) -> HttpResponse:
     found = get_project_for_user(request, project)
     name = request.POST.get("name", "").strip()
     with found.folder(path) as parent:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import owner_required, write_access_required
+from accounts.identity import OwnedRequest
 from projects.lookup import get_project_for_user
 from projects.paths import check_project_name
 from projects.quotas import Usage, refuse_new_project
@@ -16,7 +17,7 @@ from projects.views.common import attempt, busy_refusal, name_problem, tell
 from projects.volume import open_owner
 
 
-def _owner_folder(request: HttpRequest) -> Dir:
+def _owner_folder(request: OwnedRequest) -> Dir:
     """The acting owner's folder, made if missing; 404 if something else holds its place
     (only an administrator could put it there: no pipeline mounts an owner's folder)."""
     try:
@@ -27,7 +28,7 @@ def _owner_folder(request: HttpRequest) -> Dir:
 
 @require_safe
 @owner_required
-def project_list(request: HttpRequest) -> HttpResponse:
+def project_list(request: OwnedRequest) -> HttpResponse:
     try:
         owner = open_owner(request.owner.slug)
     except NotFound:  # nothing made yet
@@ -45,7 +46,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @owner_required
 @write_access_required
-def project_create(request: HttpRequest) -> HttpResponse:
+def project_create(request: OwnedRequest) -> HttpResponse:
     name = request.POST.get("name", "").strip()
     with _owner_folder(request) as owner:
         problem = name_problem(check_project_name, name) or refuse_new_project(
@@ -64,7 +65,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 @owner_required
 @write_access_required
-def project_rename(request: HttpRequest, project: str) -> HttpResponse:
+def project_rename(request: OwnedRequest, project: str) -> HttpResponse:
     found = get_project_for_user(request, project)
     new_name = request.POST.get("new_name", "").strip()
     problem = busy_refusal(found) or name_problem(check_project_name, new_name)
@@ -81,7 +82,7 @@ def project_rename(request: HttpRequest, project: str) -> HttpResponse:
 @require_POST
 @owner_required
 @write_access_required
-def project_delete(request: HttpRequest, project: str) -> HttpResponse:
+def project_delete(request: OwnedRequest, project: str) -> HttpResponse:
     found = get_project_for_user(request, project)
     problem = busy_refusal(found)
     if problem is None:

@@ -9,6 +9,7 @@ from django.template.defaultfilters import filesizeformat
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import owner_required, write_access_required
+from accounts.identity import OwnedRequest
 from projects.intake import IntakeRefused, take_uploads
 from projects.lookup import get_project_for_user
 from projects.volume import open_owner
@@ -19,7 +20,7 @@ from projects.views.common import busy_refusal, folder_url
 @require_POST
 @owner_required
 @write_access_required
-def upload(request: HttpRequest, project: str, path: str) -> HttpResponse:
+def upload(request: OwnedRequest, project: str, path: str) -> HttpResponse:
     # Everything inside the with: whatever happens, staged files not moved in are deleted.
     with staged_uploads(request) as uploads:
         found = get_project_for_user(request, project)

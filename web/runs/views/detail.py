@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import owner_required, write_access_required
+from accounts.identity import OwnedRequest
 from runs import kube, logs
 from runs.access import get_run_for_user
 from runs.model import Run
@@ -93,5 +94,5 @@ def run_cancel(request: HttpRequest, name: str) -> HttpResponse:
     return redirect(back) if back else redirect("runs-detail", name)
 
 
-def _owns(request: HttpRequest, run: Run) -> bool:
-    return run.owner == request.owner.slug  # type: ignore[attr-defined]
+def _owns(request: OwnedRequest, run: Run) -> bool:
+    return run.owner == request.owner.slug

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import READ_ONLY_MESSAGE, owner_required
+from accounts.identity import OwnedRequest
 from projects.lookup import Project, get_project_for_user
 from runs import integrations, kube, schemaform
 from runs.model import (
@@ -79,10 +80,10 @@ def _page(
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @owner_required
-def new_run(request: HttpRequest, project: str) -> HttpResponse:
+def new_run(request: OwnedRequest, project: str) -> HttpResponse:
     found = get_project_for_user(request, project)
-    owner = request.owner  # type: ignore[attr-defined]
-    if request.method == "POST" and owner.read_only:  # type: ignore[attr-defined]
+    owner = request.owner
+    if request.method == "POST" and owner.read_only:
         raise PermissionDenied(READ_ONLY_MESSAGE)
     wanted = (request.POST if request.method == "POST" else request.GET).get("pipeline", "")
     try:
@@ -104,13 +105,13 @@ def new_run(request: HttpRequest, project: str) -> HttpResponse:
 
 
 def _submit(
-    request: HttpRequest,
+    request: OwnedRequest,
     project: Project,
     pipelines: list[dict[str, Any]],
     pipeline: dict[str, Any] | None,
     wanted: str,
 ) -> HttpResponse:
-    owner = request.owner  # type: ignore[attr-defined]
+    owner = request.owner
     if pipeline is None:
         return _page(
             request, project, pipelines=pipelines, chosen=None, status=400,
