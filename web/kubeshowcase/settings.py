@@ -276,6 +276,7 @@ INSTALLED_APPS = [
     "runs",
     "results",
     "schema",  # overrides `migrate`: under an advisory lock (issue #9)
+    "housekeeping",  # manage.py cleanup; above every other app (issue #10: no import cycles)
 ]
 
 MIDDLEWARE = [
