@@ -8,12 +8,12 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import owner_required, write_access_required
 from accounts.identity import OwnedRequest
+from projects.forms import ProjectCreateForm, ProjectRenameForm, first_error
 from projects.lookup import get_project_for_user
-from projects.paths import check_project_name
 from projects.quotas import Usage, refuse_new_project
 from projects.safefs import Dir, NotFound
 from projects.storage import list_projects, measure_usage, remove_entry
-from projects.views.common import attempt, busy_refusal, name_problem, tell
+from projects.views.common import attempt, busy_refusal, tell
 from projects.volume import open_owner
 
 
@@ -47,9 +47,10 @@ def project_list(request: OwnedRequest) -> HttpResponse:
 @owner_required
 @write_access_required
 def project_create(request: OwnedRequest) -> HttpResponse:
-    name = request.POST.get("name", "").strip()
+    form = ProjectCreateForm(request.POST)
+    name = form.cleaned_data["name"] if form.is_valid() else ""
     with _owner_folder(request) as owner:
-        problem = name_problem(check_project_name, name) or refuse_new_project(
+        problem = first_error(form) or refuse_new_project(
             request.owner.limits, measure_usage(owner)
         )
         if problem is None:
@@ -67,8 +68,9 @@ def project_create(request: OwnedRequest) -> HttpResponse:
 @write_access_required
 def project_rename(request: OwnedRequest, project: str) -> HttpResponse:
     found = get_project_for_user(request, project)
-    new_name = request.POST.get("new_name", "").strip()
-    problem = busy_refusal(found) or name_problem(check_project_name, new_name)
+    form = ProjectRenameForm(request.POST)
+    new_name = form.cleaned_data["new_name"] if form.is_valid() else ""
+    problem = busy_refusal(found) or first_error(form)
     if problem is None:
         with _owner_folder(request) as owner:
             problem = attempt(  # never replaces: renameat2 NOREPLACE

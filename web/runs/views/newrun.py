@@ -18,6 +18,7 @@ from accounts.decorators import READ_ONLY_MESSAGE, owner_required
 from accounts.identity import OwnedRequest
 from projects.lookup import Project, get_project_for_user
 from runs import integrations, kube, schemaform
+from runs.forms import RunForm
 from runs.model import (
     Run,
     active_runs_of,
@@ -45,6 +46,7 @@ def _page(
     *,
     pipelines: list[dict[str, Any]],
     chosen: dict[str, Any] | None,
+    form: RunForm | None = None,
     shown: dict[str, Any] | None = None,
     errors: dict[str, list[str]] | None = None,
     problem: str = "",
@@ -55,7 +57,7 @@ def _page(
         "pipelines": [_pipeline_summary(p) for p in pipelines],
         "chosen": _pipeline_summary(chosen) if chosen else None,
         "problem": problem,
-        "form_errors": (errors or {}).get("", []),
+        "form_errors": (errors or {}).get("", []),  # an integration's parse_form; else the form's
         "errors": errors or {},
         "fields": [],
         "form_template": "runs/generic_fields.html",
@@ -64,7 +66,9 @@ def _page(
         schema = (chosen.get("spec") or {}).get("form") or {"type": "object"}
         try:
             schemaform.check_schema(schema)
-            context["fields"] = schemaform.shown_fields(schema, shown or {}, errors or {})
+            form = form or RunForm(schema, values=shown)
+            context["form_errors"] = context["form_errors"] or form.non_field_errors()
+            context["fields"] = list(form)
         except schemaform.UnusableSchema as error:
             context["problem"] = context["problem"] or str(error)
             context["unusable"] = True
@@ -72,9 +76,9 @@ def _page(
         if integration is not None and integration.form_template:
             context["form_template"] = integration.form_template
         context["shown"] = shown or {}
-        if any(f.kind == schemaform.PROJECT_GLOB for f in context["fields"]):
+        if form is not None and form.wants_project_files:
             with project.open() as folder:
-                context["project_files"], context["files_cut"] = pickable_files(folder)
+                form.offer_files(*pickable_files(folder))
     return render(request, "runs/new.html", context, status=status)
 
 
@@ -124,25 +128,28 @@ def _submit(
         return _page(request, project, pipelines=pipelines, chosen=pipeline, status=400,
                      problem=f"{error} Nothing was started.")
     integration = integrations.integration_for(pipeline)
+    form = None
     if integration is not None and integration.parse_form is not None:
         values, errors, shown = integration.parse_form(pipeline, request.POST)
     else:
-        values, errors, shown = schemaform.parse_submission(schema, request.POST)
+        form = RunForm(schema, request.POST)
+        errors = {} if form.is_valid() else form.errors
+        values, shown = form.values, {}
     if errors:
-        return _page(request, project, pipelines=pipelines, chosen=pipeline, shown=shown,
-                     errors=errors, status=400,
+        return _page(request, project, pipelines=pipelines, chosen=pipeline, form=form,
+                     shown=shown, errors=errors, status=400,
                      problem="Some values need fixing; nothing was started.")
     try:
         with one_submission_at_a_time(owner.slug):
             runs = [Run.from_object(obj) for obj in kube.list_runs(owner_selector(owner.slug))]
             refusal = _refusal(runs, owner.slug, owner.limits.max_queued_runs, project.name)
             if refusal:
-                return _page(request, project, pipelines=pipelines, chosen=pipeline,
+                return _page(request, project, pipelines=pipelines, chosen=pipeline, form=form,
                              shown=shown, status=409, problem=refusal)
             created = kube.create_run(_run_body(pipeline, owner.slug, project.name, values))
     except kube.KubeError as error:
-        return _page(request, project, pipelines=pipelines, chosen=pipeline, shown=shown,
-                     status=503, problem=f"{error} Nothing was started.")
+        return _page(request, project, pipelines=pipelines, chosen=pipeline, form=form,
+                     shown=shown, status=503, problem=f"{error} Nothing was started.")
     name = created["metadata"]["name"]
     messages.success(request, f"Run {name} of {_pipeline_summary(pipeline)['display_name']} "
                               "is queued.")
