@@ -78,7 +78,8 @@ def _page(
         context["shown"] = shown or {}
         if form is not None and form.wants_project_files:
             with project.open() as folder:
-                form.offer_files(*pickable_files(folder))
+                context["project_files"], context["files_cut"] = pickable_files(folder)
+            form.offer_files(context["project_files"], context["files_cut"])
     return render(request, "runs/new.html", context, status=status)
 
 
