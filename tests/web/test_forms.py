@@ -15,7 +15,7 @@ from projects.forms import (
     first_error,
 )
 from results.forms import RunChoiceForm
-from runs.forms import CancelForm
+from runs.forms import CancelForm, PipelineChoiceForm
 
 
 def test_a_name_is_stripped() -> None:
@@ -75,3 +75,10 @@ def test_the_run_chooser_takes_a_name_or_none() -> None:
     assert none.is_valid() and none.cleaned_data["run"] == ""
     assert not RunChoiceForm({"run": "x" * 254}).is_valid()
     assert not RunChoiceForm({"run": "a\x00b"}).is_valid()
+
+
+def test_the_pipeline_asked_for_is_a_name_or_none() -> None:
+    assert PipelineChoiceForm({"pipeline": " nuclei "}).wanted() == "nuclei"
+    assert PipelineChoiceForm({}).wanted() == ""
+    # No Pipeline is called this: the page is told the name, cut, and says there is none.
+    assert PipelineChoiceForm({"pipeline": "a\x00" + "b" * 300}).wanted() == "a" + "b" * 252

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-MAX_NAME = 253  # a Kubernetes object name's limit
+from runs.forms import MAX_NAME
 
 
 class RunChoiceForm(forms.Form):

@@ -1,4 +1,4 @@
-"""The runs app's Forms: a Pipeline's run form (built from its JSON Schema) and the cancel button."""
+"""The runs app's Forms: which Pipeline, its run form (built from its JSON Schema), cancelling."""
 
 from __future__ import annotations
 
@@ -57,6 +57,22 @@ class RunForm(forms.Form):
         """The typed values of the fields whose text was fine (all of them once is_valid())."""
         return {name: value for name, value in getattr(self, "cleaned_data", {}).items()
                 if value is not None and isinstance(self.fields.get(name), SchemaField)}
+
+
+MAX_NAME = 253  # a Kubernetes object name's limit
+
+
+class PipelineChoiceForm(forms.Form):
+    """?pipeline=<name> on the run page, and the run form's hidden `pipeline` input."""
+
+    pipeline = forms.CharField(required=False, max_length=MAX_NAME)
+
+    def wanted(self) -> str:
+        """The Pipeline's name asked for, "" for none. Text no Pipeline can be called comes
+        back cut to a name's length, so the page says there is no such pipeline."""
+        if self.is_valid():
+            return self.cleaned_data["pipeline"]
+        return str(self.data.get("pipeline", "")).replace("\x00", "")[:MAX_NAME]
 
 
 class CancelForm(forms.Form):

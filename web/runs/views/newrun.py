@@ -18,7 +18,7 @@ from accounts.decorators import READ_ONLY_MESSAGE, owner_required
 from accounts.identity import OwnedRequest
 from projects.lookup import Project, get_project_for_user
 from runs import integrations, kube, schemaform
-from runs.forms import RunForm
+from runs.forms import PipelineChoiceForm, RunForm
 from runs.model import (
     Run,
     active_runs_of,
@@ -90,7 +90,7 @@ def new_run(request: OwnedRequest, project: str) -> HttpResponse:
     owner = request.owner
     if request.method == "POST" and owner.read_only:
         raise PermissionDenied(READ_ONLY_MESSAGE)
-    wanted = (request.POST if request.method == "POST" else request.GET).get("pipeline", "")
+    wanted = PipelineChoiceForm(request.POST if request.method == "POST" else request.GET).wanted()
     try:
         pipelines = kube.list_pipelines()
     except kube.KubeError as error:
