@@ -30,6 +30,7 @@ soak: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/hadolint Dockerfile.web Dockerfile.operator pipelines/*/Dockerfile
+	PYTHONPATH=web $(VENV)/bin/lint-imports --no-cache  # the web apps' layers (.importlinter)
 
 $(CHECKOV_STAMP): tools/checkov-requirements.txt
 	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)

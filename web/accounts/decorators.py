@@ -8,9 +8,9 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 
-from accounts.identity import current_owner
+from accounts.identity import OwnedRequest, OwnerRequest
 
 READ_ONLY_MESSAGE = "This is a demo account: you can look around, but not change anything."
 
@@ -18,14 +18,13 @@ View = Callable[..., HttpResponse]
 
 
 def owner_required(view: View) -> View:
-    """Signed-in users and guests pass (with request.owner set); others go to the login page."""
+    """Signed-in users and guests pass (request.owner is theirs: an OwnedRequest); others go to
+    the login page. request.owner comes from accounts.middleware.OwnerMiddleware."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        owner = current_owner(request)
-        if owner is None:
+    def wrapper(request: OwnerRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.owner is None:
             return redirect_to_login(request.get_full_path())
-        request.owner = owner  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -35,8 +34,8 @@ def write_access_required(view: View) -> View:
     """Demo users get 403. Use inside @owner_required."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.owner.read_only:  # type: ignore[attr-defined]
+    def wrapper(request: OwnedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.owner.read_only:
             raise PermissionDenied(READ_ONLY_MESSAGE)
         return view(request, *args, **kwargs)
 

@@ -30,6 +30,18 @@ class Owner:
     expires_at: datetime | None = None  # a guest space's end (accounts.models.Guest)
 
 
+class OwnerRequest(HttpRequest):
+    """A request past accounts.middleware.OwnerMiddleware: who acts for it, if anyone."""
+
+    owner: Owner | None
+
+
+class OwnedRequest(OwnerRequest):
+    """A request past @owner_required (accounts.decorators): someone acts for it."""
+
+    owner: Owner
+
+
 def owner_slug_for_user(username: str, user_id: int) -> str:
     """The username when it is a safe folder name, else `user-<id>`.
 
@@ -42,6 +54,7 @@ def owner_slug_for_user(username: str, user_id: int) -> str:
 
 
 def current_owner(request: HttpRequest) -> Owner | None:
+    """Who acts for this request (looked up once per request, then remembered)."""
     cached = getattr(request, _CACHE_ATTRIBUTE, None)
     if cached is None:
         cached = _find_owner(request)
@@ -89,10 +102,19 @@ def start_guest(request: HttpRequest) -> None:
     request.session.cycle_key()
     request.session[GUEST_SESSION_KEY] = guest.slug
     request.session.set_expiry(guest.expires_at)
-    if hasattr(request, _CACHE_ATTRIBUTE):
-        delattr(request, _CACHE_ATTRIBUTE)
+    _forget_owner(request)
 
 
 def forget_guest(request: HttpRequest) -> None:
+    """On signing in: the guest space goes, and the request's owner is the user from now on."""
     if request.session.pop(GUEST_SESSION_KEY, None) is not None:
         request.session.set_expiry(None)  # a signed-in session lasts as sessions do
+    _forget_owner(request)
+
+
+def _forget_owner(request: HttpRequest) -> None:
+    """The owner changed during this request: the next look-up finds the new one."""
+    if hasattr(request, _CACHE_ATTRIBUTE):
+        delattr(request, _CACHE_ATTRIBUTE)
+    if hasattr(request, "owner"):  # set by accounts.middleware.OwnerMiddleware
+        request.owner = current_owner(request)

@@ -276,6 +276,7 @@ INSTALLED_APPS = [
     "runs",
     "results",
     "schema",  # overrides `migrate`: under an advisory lock (issue #9)
+    "housekeeping",  # manage.py cleanup; above every other app (issue #10: no import cycles)
 ]
 
 MIDDLEWARE = [
@@ -289,6 +290,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.sso.TrustedProxySsoMiddleware",
+    # After the two above, which decide request.user: sets request.owner (issue #10).
+    "accounts.middleware.OwnerMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.

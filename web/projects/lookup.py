@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 
-from accounts.identity import Owner
+from accounts.identity import OwnedRequest, Owner
 from projects.paths import UnsafePath, check_project_name, check_relative
 from projects.safefs import Dir, NotFound
 from projects.volume import open_owner
@@ -62,9 +62,9 @@ class Project:
                 raise Http404("No such file") from None
 
 
-def get_project_for_user(request: HttpRequest, name: str) -> Project:
+def get_project_for_user(request: OwnedRequest, name: str) -> Project:
     """The project `name` of request.owner. Anyone else's project simply does not exist: 404."""
-    owner: Owner = request.owner  # type: ignore[attr-defined]
+    owner = request.owner
     try:
         check_project_name(name)
     except UnsafePath:

@@ -150,13 +150,16 @@ def upload_refusal(request: HttpRequest) -> str | None:
     return handler.refusal if handler else None
 
 
+def staged_files(files: list[Any]) -> list[StagedUploadedFile]:
+    """The uploaded files the staging handler kept."""
+    return [file for file in files if isinstance(file, StagedUploadedFile)]
+
+
 @contextmanager
 def staged_uploads(request: HttpRequest) -> Iterator[list[StagedUploadedFile]]:
     """This request's uploaded files; whatever was not moved into a project is deleted after."""
     try:
-        yield [
-            file for file in request.FILES.getlist("files") if isinstance(file, StagedUploadedFile)
-        ]
+        yield staged_files(request.FILES.getlist("files"))
     finally:
         handler = _handler(request)
         if handler is not None:

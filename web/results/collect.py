@@ -1,6 +1,6 @@
 """The output files a Pipeline's `results` globs name inside one project, read within budgets.
 
-Files are found and opened by handle (results.globs, projects.safefs): a link is never followed,
+Files are found and opened by handle (projects.globs, projects.safefs): a link is never followed,
 only regular files are read. What one page reads is bounded: bytes per table and per report,
 bytes over the whole page, cells over all its tables and columns per row, so a 16 MiB CSV
 renders a few thousand cells and says that its table was cut.
@@ -19,7 +19,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
 from projects.safefs import Dir, NotFound
-from results.globs import Match, find_files
+from projects.globs import Match, find_files
 
 SECTIONS = ("images", "tables", "reports", "files")
 MAX_CELL_CHARS = 1000  # a longer cell is shown cut, with "…"

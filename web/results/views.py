@@ -12,8 +12,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from accounts.decorators import owner_required
+from accounts.identity import OwnedRequest
 from projects.lookup import get_project_for_user
 from results import thumbnails
+from results.forms import RunChoiceForm
 from results.collect import Budgets, collect, viewer_url
 from runs import integrations, kube
 from runs.access import get_run_for_user
@@ -35,16 +37,19 @@ def _chosen_run(runs: list[Run], wanted: str) -> Run | None:
 
 @require_safe
 @owner_required
-def project_results(request: HttpRequest, project: str) -> HttpResponse:
+def project_results(request: OwnedRequest, project: str) -> HttpResponse:
     found = get_project_for_user(request, project)
-    owner = request.owner.slug  # type: ignore[attr-defined]
+    owner = request.owner.slug
     context: dict[str, Any] = {"project": found, "run": None, "runs": [], "problem": ""}
+    form = RunChoiceForm(request.GET)
+    if not form.is_valid():
+        raise Http404("No such run")
     try:
         runs = [
             run for run in map(Run.from_object, kube.list_runs(project_selector(owner, found.name)))
             if run.owner == owner and run.project == found.name
         ]
-        run = _chosen_run(runs, request.GET.get("run", ""))
+        run = _chosen_run(runs, form.cleaned_data["run"])
         pipeline = kube.get_pipeline(run.pipeline) if run else None
     except kube.KubeError as error:
         context["problem"] = str(error)

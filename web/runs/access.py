@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest
 
+from accounts.identity import OwnedRequest
 from runs import kube
 from runs.model import Run
 
@@ -13,7 +14,7 @@ def may_see_everything(request: HttpRequest) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_staff)
 
 
-def get_run_for_user(request: HttpRequest, name: str) -> Run:
+def get_run_for_user(request: OwnedRequest, name: str) -> Run:
     """The run `name` if it belongs to request.owner (or the user is staff), else Http404.
 
     kube.KubeError propagates: the views turn it into a message, not a 404 that would lie.
@@ -22,7 +23,7 @@ def get_run_for_user(request: HttpRequest, name: str) -> Run:
     if obj is None:
         raise Http404("No such run")
     run = Run.from_object(obj)
-    owner = request.owner  # type: ignore[attr-defined]
+    owner = request.owner
     if run.owner != owner.slug and not may_see_everything(request):
         raise Http404("No such run")
     return run

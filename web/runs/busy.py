@@ -1,4 +1,5 @@
-"""Answers projects.busy's question from the PipelineRuns in the Kubernetes API."""
+"""Answers projects.busy's question from the PipelineRuns in the Kubernetes API (registered
+in RunsConfig.ready())."""
 
 from __future__ import annotations
 

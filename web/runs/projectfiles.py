@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from projects.safefs import Dir
-from results.globs import find_files
+from projects.globs import find_files
 
 MAX_PICKER_FILES = 2000  # a select longer than this helps nobody; globs cover the rest
 EVERY_FILE = "**/*"  # wildcards skip hidden names, so .kubeshowcase/ is never offered

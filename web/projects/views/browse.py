@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import owner_required, write_access_required
+from accounts.identity import OwnedRequest
+from projects.forms import FolderCreateForm, first_error
 from projects.lookup import get_project_for_user
-from projects.paths import check_name, check_relative
+from projects.paths import check_relative
 from projects.safefs import Entry
 from projects.storage import list_entries
 from projects.views.common import (
@@ -18,7 +20,6 @@ from projects.views.common import (
     busy_refusal,
     folder_url,
     join_path,
-    name_problem,
     tell,
 )
 
@@ -39,7 +40,7 @@ class Crumb:
 
 @require_safe
 @owner_required
-def folder(request: HttpRequest, project: str, path: str) -> HttpResponse:
+def folder(request: OwnedRequest, project: str, path: str) -> HttpResponse:
     found = get_project_for_user(request, project)
     with found.folder(path) as opened:
         entries = list_entries(opened)
@@ -65,11 +66,12 @@ def folder(request: HttpRequest, project: str, path: str) -> HttpResponse:
 @require_POST
 @owner_required
 @write_access_required
-def make_folder(request: HttpRequest, project: str, path: str) -> HttpResponse:
+def make_folder(request: OwnedRequest, project: str, path: str) -> HttpResponse:
     found = get_project_for_user(request, project)
-    name = request.POST.get("name", "").strip()
+    form = FolderCreateForm(request.POST)
+    name = form.cleaned_data["name"] if form.is_valid() else ""
     with found.folder(path) as parent:
-        problem = busy_refusal(found) or name_problem(check_name, name)
+        problem = busy_refusal(found) or first_error(form)
         if problem is None:
             problem = attempt(lambda: parent.mkdir(name), taken=f"“{name}” already exists here.")
     tell(request, problem, f"Created folder “{name}”.")

@@ -10,7 +10,6 @@ from django.urls import reverse
 
 from projects import busy
 from projects.lookup import Project
-from projects.paths import UnsafePath
 from projects.storage import STORAGE_FULL, is_storage_full
 
 
@@ -34,15 +33,6 @@ def busy_refusal(project: Project) -> str | None:
     if reason is None:
         return None
     return f"“{project.name}” cannot be changed right now: {reason}"
-
-
-def name_problem(check: Callable[[str], str], name: str) -> str | None:
-    """What is wrong with a name typed into a form (check raises UnsafePath), or None."""
-    try:
-        check(name)
-    except UnsafePath as error:
-        return str(error)
-    return None
 
 
 def attempt(change: Callable[[], None], *, taken: str, gone: str = "") -> str | None:

@@ -7,15 +7,14 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import owner_required, write_access_required
+from projects.forms import EntryRenameForm, first_error
 from projects.lookup import get_project_for_user
-from projects.paths import check_name
 from projects.safefs import NotFound
 from projects.storage import remove_entry
 from projects.views.common import (
     attempt,
     busy_refusal,
     folder_url,
-    name_problem,
     parent_path,
     tell,
 )
@@ -26,10 +25,11 @@ from projects.views.common import (
 @write_access_required
 def rename_entry(request: HttpRequest, project: str, path: str) -> HttpResponse:
     found = get_project_for_user(request, project)
-    new_name = request.POST.get("new_name", "").strip()
+    form = EntryRenameForm(request.POST)
+    new_name = form.cleaned_data["new_name"] if form.is_valid() else ""
     parent, name = found.parent_of(path)
     with parent:
-        problem = busy_refusal(found) or name_problem(check_name, new_name)
+        problem = busy_refusal(found) or first_error(form)
         if problem is None:
             problem = attempt(  # renames the name itself: a link is renamed, never followed
                 lambda: parent.move(name, parent, new_name),

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import owner_required, write_access_required
+from accounts.identity import OwnedRequest
+from projects.forms import ProjectCreateForm, ProjectRenameForm, first_error
 from projects.lookup import get_project_for_user
-from projects.paths import check_project_name
 from projects.quotas import Usage, refuse_new_project
 from projects.safefs import Dir, NotFound
 from projects.storage import list_projects, measure_usage, remove_entry
-from projects.views.common import attempt, busy_refusal, name_problem, tell
+from projects.views.common import attempt, busy_refusal, tell
 from projects.volume import open_owner
 
 
-def _owner_folder(request: HttpRequest) -> Dir:
+def _owner_folder(request: OwnedRequest) -> Dir:
     """The acting owner's folder, made if missing; 404 if something else holds its place
     (only an administrator could put it there: no pipeline mounts an owner's folder)."""
     try:
@@ -27,7 +28,7 @@ def _owner_folder(request: HttpRequest) -> Dir:
 
 @require_safe
 @owner_required
-def project_list(request: HttpRequest) -> HttpResponse:
+def project_list(request: OwnedRequest) -> HttpResponse:
     try:
         owner = open_owner(request.owner.slug)
     except NotFound:  # nothing made yet
@@ -45,10 +46,11 @@ def project_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @owner_required
 @write_access_required
-def project_create(request: HttpRequest) -> HttpResponse:
-    name = request.POST.get("name", "").strip()
+def project_create(request: OwnedRequest) -> HttpResponse:
+    form = ProjectCreateForm(request.POST)
+    name = form.cleaned_data["name"] if form.is_valid() else ""
     with _owner_folder(request) as owner:
-        problem = name_problem(check_project_name, name) or refuse_new_project(
+        problem = first_error(form) or refuse_new_project(
             request.owner.limits, measure_usage(owner)
         )
         if problem is None:
@@ -64,10 +66,11 @@ def project_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 @owner_required
 @write_access_required
-def project_rename(request: HttpRequest, project: str) -> HttpResponse:
+def project_rename(request: OwnedRequest, project: str) -> HttpResponse:
     found = get_project_for_user(request, project)
-    new_name = request.POST.get("new_name", "").strip()
-    problem = busy_refusal(found) or name_problem(check_project_name, new_name)
+    form = ProjectRenameForm(request.POST)
+    new_name = form.cleaned_data["new_name"] if form.is_valid() else ""
+    problem = busy_refusal(found) or first_error(form)
     if problem is None:
         with _owner_folder(request) as owner:
             problem = attempt(  # never replaces: renameat2 NOREPLACE
@@ -81,7 +84,7 @@ def project_rename(request: HttpRequest, project: str) -> HttpResponse:
 @require_POST
 @owner_required
 @write_access_required
-def project_delete(request: HttpRequest, project: str) -> HttpResponse:
+def project_delete(request: OwnedRequest, project: str) -> HttpResponse:
     found = get_project_for_user(request, project)
     problem = busy_refusal(found)
     if problem is None:

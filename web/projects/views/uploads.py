@@ -9,6 +9,8 @@ from django.template.defaultfilters import filesizeformat
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import owner_required, write_access_required
+from accounts.identity import OwnedRequest
+from projects.forms import UploadForm
 from projects.intake import IntakeRefused, take_uploads
 from projects.lookup import get_project_for_user
 from projects.volume import open_owner
@@ -19,21 +21,23 @@ from projects.views.common import busy_refusal, folder_url
 @require_POST
 @owner_required
 @write_access_required
-def upload(request: HttpRequest, project: str, path: str) -> HttpResponse:
+def upload(request: OwnedRequest, project: str, path: str) -> HttpResponse:
     # Everything inside the with: whatever happens, staged files not moved in are deleted.
-    with staged_uploads(request) as uploads:
+    with staged_uploads(request):
         found = get_project_for_user(request, project)
         back = folder_url(found.name, path)
         with found.folder(path) as folder:
             refusal = upload_refusal(request) or busy_refusal(found)
             if refusal:
                 return _answer(request, back, refusal, ok=False)
+            form = UploadForm(request.POST, request.FILES)
+            form.is_valid()  # never invalid: none chosen is refused below, with the rest
             try:
                 with open_owner(request.owner.slug) as owner:
                     result = take_uploads(
-                        uploads,
+                        form.cleaned_data["files"],
                         folder,
-                        unpack_zips=request.POST.get("unpack_zips") == "on",
+                        unpack_zips=form.cleaned_data["unpack_zips"],
                         owner=owner,
                         limits=request.owner.limits,
                     )

@@ -10,8 +10,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import owner_required, write_access_required
+from accounts.identity import OwnedRequest
 from runs import kube, logs
 from runs.access import get_run_for_user
+from runs.forms import CancelForm
 from runs.model import Run
 
 POLL_DONE_HEADER = "X-Poll-Done"  # tells poll.js the content will not change any more
@@ -79,7 +81,7 @@ def run_log(request: HttpRequest, name: str) -> HttpResponse:
 @write_access_required
 def run_cancel(request: HttpRequest, name: str) -> HttpResponse:
     run, problem = _run_or_problem(request, name)
-    back = "runs-queue" if request.POST.get("back") == "queue" else None
+    back = CancelForm(request.POST).back_route()
     if run is None:
         messages.error(request, problem)
     elif not run.active:
@@ -93,5 +95,5 @@ def run_cancel(request: HttpRequest, name: str) -> HttpResponse:
     return redirect(back) if back else redirect("runs-detail", name)
 
 
-def _owns(request: HttpRequest, run: Run) -> bool:
-    return run.owner == request.owner.slug  # type: ignore[attr-defined]
+def _owns(request: OwnedRequest, run: Run) -> bool:
+    return run.owner == request.owner.slug

@@ -15,8 +15,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import READ_ONLY_MESSAGE, owner_required
+from accounts.identity import OwnedRequest
 from projects.lookup import Project, get_project_for_user
 from runs import integrations, kube, schemaform
+from runs.forms import PipelineChoiceForm, RunForm
 from runs.model import (
     Run,
     active_runs_of,
@@ -44,6 +46,7 @@ def _page(
     *,
     pipelines: list[dict[str, Any]],
     chosen: dict[str, Any] | None,
+    form: RunForm | None = None,
     shown: dict[str, Any] | None = None,
     errors: dict[str, list[str]] | None = None,
     problem: str = "",
@@ -54,7 +57,7 @@ def _page(
         "pipelines": [_pipeline_summary(p) for p in pipelines],
         "chosen": _pipeline_summary(chosen) if chosen else None,
         "problem": problem,
-        "form_errors": (errors or {}).get("", []),
+        "form_errors": (errors or {}).get("", []),  # an integration's parse_form; else the form's
         "errors": errors or {},
         "fields": [],
         "form_template": "runs/generic_fields.html",
@@ -63,7 +66,9 @@ def _page(
         schema = (chosen.get("spec") or {}).get("form") or {"type": "object"}
         try:
             schemaform.check_schema(schema)
-            context["fields"] = schemaform.shown_fields(schema, shown or {}, errors or {})
+            form = form or RunForm(schema, values=shown)
+            context["form_errors"] = context["form_errors"] or form.non_field_errors()
+            context["fields"] = list(form)
         except schemaform.UnusableSchema as error:
             context["problem"] = context["problem"] or str(error)
             context["unusable"] = True
@@ -71,20 +76,21 @@ def _page(
         if integration is not None and integration.form_template:
             context["form_template"] = integration.form_template
         context["shown"] = shown or {}
-        if any(f.kind == schemaform.PROJECT_GLOB for f in context["fields"]):
+        if form is not None and form.wants_project_files:
             with project.open() as folder:
                 context["project_files"], context["files_cut"] = pickable_files(folder)
+            form.offer_files(context["project_files"], context["files_cut"])
     return render(request, "runs/new.html", context, status=status)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @owner_required
-def new_run(request: HttpRequest, project: str) -> HttpResponse:
+def new_run(request: OwnedRequest, project: str) -> HttpResponse:
     found = get_project_for_user(request, project)
-    owner = request.owner  # type: ignore[attr-defined]
-    if request.method == "POST" and owner.read_only:  # type: ignore[attr-defined]
+    owner = request.owner
+    if request.method == "POST" and owner.read_only:
         raise PermissionDenied(READ_ONLY_MESSAGE)
-    wanted = (request.POST if request.method == "POST" else request.GET).get("pipeline", "")
+    wanted = PipelineChoiceForm(request.POST if request.method == "POST" else request.GET).wanted()
     try:
         pipelines = kube.list_pipelines()
     except kube.KubeError as error:
@@ -104,13 +110,13 @@ def new_run(request: HttpRequest, project: str) -> HttpResponse:
 
 
 def _submit(
-    request: HttpRequest,
+    request: OwnedRequest,
     project: Project,
     pipelines: list[dict[str, Any]],
     pipeline: dict[str, Any] | None,
     wanted: str,
 ) -> HttpResponse:
-    owner = request.owner  # type: ignore[attr-defined]
+    owner = request.owner
     if pipeline is None:
         return _page(
             request, project, pipelines=pipelines, chosen=None, status=400,
@@ -123,25 +129,28 @@ def _submit(
         return _page(request, project, pipelines=pipelines, chosen=pipeline, status=400,
                      problem=f"{error} Nothing was started.")
     integration = integrations.integration_for(pipeline)
+    form = None
     if integration is not None and integration.parse_form is not None:
         values, errors, shown = integration.parse_form(pipeline, request.POST)
     else:
-        values, errors, shown = schemaform.parse_submission(schema, request.POST)
+        form = RunForm(schema, request.POST)
+        errors = {} if form.is_valid() else form.errors
+        values, shown = form.values, {}
     if errors:
-        return _page(request, project, pipelines=pipelines, chosen=pipeline, shown=shown,
-                     errors=errors, status=400,
+        return _page(request, project, pipelines=pipelines, chosen=pipeline, form=form,
+                     shown=shown, errors=errors, status=400,
                      problem="Some values need fixing; nothing was started.")
     try:
         with one_submission_at_a_time(owner.slug):
             runs = [Run.from_object(obj) for obj in kube.list_runs(owner_selector(owner.slug))]
             refusal = _refusal(runs, owner.slug, owner.limits.max_queued_runs, project.name)
             if refusal:
-                return _page(request, project, pipelines=pipelines, chosen=pipeline,
+                return _page(request, project, pipelines=pipelines, chosen=pipeline, form=form,
                              shown=shown, status=409, problem=refusal)
             created = kube.create_run(_run_body(pipeline, owner.slug, project.name, values))
     except kube.KubeError as error:
-        return _page(request, project, pipelines=pipelines, chosen=pipeline, shown=shown,
-                     status=503, problem=f"{error} Nothing was started.")
+        return _page(request, project, pipelines=pipelines, chosen=pipeline, form=form,
+                     shown=shown, status=503, problem=f"{error} Nothing was started.")
     name = created["metadata"]["name"]
     messages.success(request, f"Run {name} of {_pipeline_summary(pipeline)['display_name']} "
                               "is queued.")

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from accounts.decorators import owner_required
+from accounts.identity import OwnedRequest
 from runs import kube
 from runs.access import may_see_everything
 from runs.model import QueueEntry, Run, queue
@@ -52,12 +53,12 @@ def queue_rows(runs: list[Run], viewer: str, sees_all: bool, now: datetime
     return rows, left_out
 
 
-def _context(request: HttpRequest) -> dict:
+def _context(request: OwnedRequest) -> dict:
     try:
         runs = [Run.from_object(obj) for obj in kube.list_runs()]
     except kube.KubeError as error:
         return {"problem": str(error), "rows": [], "left_out": 0}
-    viewer = request.owner.slug  # type: ignore[attr-defined]
+    viewer = request.owner.slug
     rows, left_out = queue_rows(runs, viewer, may_see_everything(request), datetime.now(UTC))
     return {"problem": "", "rows": rows, "left_out": left_out}
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accounts.cleanup import clean_up
+from housekeeping.cleanup import clean_up
 
 
 class Command(BaseCommand):
