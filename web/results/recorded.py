@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 
 from projects.paths import UnsafePath, check_relative
 from projects.safefs import Dir, Entry, NotFound
@@ -27,7 +27,7 @@ from results.collect import (
 from results.globs import Match, check_glob, path_matches
 from runs.models import RunRecord
 
-MAX_REPLACER_ROWS = 500  # later runs looked at to name who replaced a file; beyond: "changed"
+MAX_REPLACER_ROWS = 500  # newest later runs searched for who replaced a file; beyond: "changed"
 
 
 @dataclass(frozen=True)
@@ -118,8 +118,11 @@ def replacers(later: QuerySet[RunRecord], paths: list[str]) -> dict[str, str]:
     wanted = set(paths)
     named: dict[str, str] = {}
     records = functools.reduce(operator.or_, (Q(outputs__contains=[{"path": p}]) for p in paths))
-    for row in later.filter(records).order_by("-created_at").only(
-            "name", "outputs")[:MAX_REPLACER_ROWS]:
+    # Only the newest later runs are searched (a bound on what one page reads), streamed, so
+    # the search stops at the first runs that name every path.
+    newest = later.order_by("-created_at").values("uid")[:MAX_REPLACER_ROWS]
+    matching = RunRecord.objects.filter(uid__in=Subquery(newest)).filter(records)
+    for row in matching.order_by("-created_at").only("name", "outputs").iterator(chunk_size=20):
         for item in row.outputs:
             path = item.get("path") if isinstance(item, dict) else None
             if path in wanted and path not in named:

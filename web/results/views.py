@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -59,25 +60,31 @@ def project_results(request: HttpRequest, project: str) -> HttpResponse:
     if integration is not None and integration.results_view is not None:
         return integration.results_view(request, found, run, pipeline_object)
     _prune_thumbnails(owner, found.name)
-    context["note"] = _note(runs, run)
-    if context["note"] and not has_manifest(run):
-        return render(request, "results/project.html", context)
-    with found.open() as folder:
-        if has_manifest(run):
-            context["recorded"] = True
-            context["results"] = collect_recorded(folder, run, spec, Budgets.from_settings(),
-                                                  projectruns.later_runs(runs, run))
-        else:
-            context["results"] = collect(folder, spec, Budgets.from_settings())
+    context.update(_shown(found, runs, run, spec))
     return render(request, "results/project.html", context)
 
 
-def _note(runs: Any, run: RunRecord) -> str:
-    """Why a run without a manifest shows no files (empty: it may show the folder as it is)."""
+def _shown(found: Any, runs: QuerySet[RunRecord], run: RunRecord, spec: dict[str, Any]
+           ) -> dict[str, Any]:
+    """The page's results and note: the run's recorded outputs as they are now; for a run
+    archived before manifests, the folder as it is if no later run has been at it."""
+    budgets = Budgets.from_settings()
     if has_manifest(run):
-        return ("" if run.outputs_complete else
-                "This run wrote more files than the operator records; only the first are "
-                "listed here.")
+        with found.open() as folder:
+            results = collect_recorded(folder, run, spec, budgets,
+                                       projectruns.later_runs(runs, run))
+        note = "" if run.outputs_complete else (
+            "This run wrote more files than the operator records; only the first are listed.")
+        return {"recorded": True, "results": results, "note": note}
+    note = _why_not_the_folder(runs, run)
+    if note:
+        return {"note": note}
+    with found.open() as folder:
+        return {"results": collect(folder, spec, budgets)}
+
+
+def _why_not_the_folder(runs: QuerySet[RunRecord], run: RunRecord) -> str:
+    """Why a run without a manifest shows no files ("": the folder as it is is its results)."""
     if run.phase == "Queued":
         return "This run has not started yet; its results show here once it has ended."
     if run.started_at is None and run.phase not in ACTIVE_PHASES:

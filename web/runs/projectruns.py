@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
+from projects.models import Project
 from runs.models import FINISHED_PHASES, RunRecord
 
 # The phases of a run that has been at the project's files (a queued or never-started run has not).
@@ -17,15 +18,13 @@ TOUCHED_PHASES = ("Running", "Succeeded", "Failed")
 NEWEST_FIRST = F("created_at").desc(nulls_last=True)
 
 
-def project_row(found: Any) -> Any:
+def project_row(found: Any) -> Project | None:
     """The Project row of a project found by projects.lookup (owner and folder name); None when
     the folder has no row yet (reconcile_usage adopts such folders)."""
-    from projects.models import Project
-
     return Project.objects.filter(owner=found.owner.slug, name=found.name).first()
 
 
-def runs_of(row: Any) -> QuerySet[RunRecord]:
+def runs_of(row: Project | None) -> QuerySet[RunRecord]:
     """Every archived run of the Project row (none for None), newest first."""
     if row is None:
         return RunRecord.objects.none()
@@ -46,11 +45,10 @@ def later_runs(runs: QuerySet[RunRecord], run: RunRecord) -> QuerySet[RunRecord]
     """The runs of the same project made after `run`, newest first."""
     if run.created_at is None:
         return runs.none()
-    return runs.filter(created_at__gt=run.created_at).exclude(uid=run.uid)
+    return runs.filter(created_at__gt=run.created_at)
 
 
 def touched_since(runs: QuerySet[RunRecord], run: RunRecord) -> bool:
     """Whether a later run of the project has started (so may have changed its files)."""
-    later = later_runs(runs, run)
-    return later.filter(phase__in=TOUCHED_PHASES).exists() or \
-        later.filter(started_at__isnull=False).exists()
+    return later_runs(runs, run).filter(
+        Q(phase__in=TOUCHED_PHASES) | Q(started_at__isnull=False)).exists()
