@@ -39,7 +39,7 @@ def project_results(request: HttpRequest, project: str) -> HttpResponse:
     run = projectruns.run_named(runs, wanted) if wanted else projectruns.shown_by_default(runs)
     if wanted and run is None:
         raise Http404("No such run")
-    choices = list(runs[:RUN_CHOICES])
+    choices = list(runs.only(*projectruns.LISTED)[:RUN_CHOICES])
     if run is not None and run not in choices:
         choices.append(run)
     context: dict[str, Any] = {"project": found, "run": run, "runs": choices, "problem": "",

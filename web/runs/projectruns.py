@@ -16,6 +16,8 @@ from runs.models import FINISHED_PHASES, RunRecord
 # The phases of a run that has been at the project's files (a queued or never-started run has not).
 TOUCHED_PHASES = ("Running", "Succeeded", "Failed")
 NEWEST_FIRST = F("created_at").desc(nulls_last=True)
+# What a list of runs shows: the manifests, parameters and conditions (large JSON) stay unread.
+LISTED = ("uid", "name", "pipeline", "phase", "created_at", "finished_at", "duration")
 
 
 def project_row(found: Any) -> Project | None:

@@ -52,7 +52,7 @@ def project_history(request: HttpRequest, project: str) -> HttpResponse:
     found = get_project_for_user(request, project)
     form = CursorForm(request.GET)
     valid = form.is_valid()
-    runs = projectruns.runs_of(projectruns.project_row(found))
+    runs = projectruns.runs_of(projectruns.project_row(found)).only(*projectruns.LISTED)
     page = list(older_than(runs, form.cleaned_data if valid else None)[:PAGE_SIZE + 1])
     shown = page[:PAGE_SIZE]
     context = {
