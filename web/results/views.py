@@ -61,6 +61,8 @@ def project_results(request: HttpRequest, project: str) -> HttpResponse:
         return integration.results_view(request, found, run, pipeline_object)
     _prune_thumbnails(owner, found.name)
     context.update(_shown(found, runs, run, spec))
+    if run.pipeline_generation is not None and run.pipeline_generation != pipeline.generation:
+        context["changed_pipeline"] = True  # its globs now may not be those the run had
     return render(request, "results/project.html", context)
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from results.globs import check_glob, path_matches
+from runs.models import PipelineRecord
 from tests.web.conftest import Actor
 from tests.web.planted import PLANTS, Decoys
 from tests.web.results.conftest import Archive, manifest
@@ -195,3 +196,13 @@ def test_recorded_paths_match_globs_as_the_walk_does() -> None:
     assert not matches("out/x/a.png", "out/*.png") and not matches("out/a.png", "*.png")
     assert not matches(".kubeshowcase/a.png", "**/*.png")  # as the walk: no hidden folders
     assert not matches("out/.a.png", "out/*.png") and matches(".k/a.log", ".k/**")
+
+
+def test_a_pipeline_changed_since_the_run_is_said_so(
+    alice: Actor, runs_archive: Archive, cells: tuple[Path, object]
+) -> None:
+    folder, row = cells
+    runs_archive.run(row, "r1", pipeline="custom", outputs=manifest(folder, ["out/a.txt"]))
+    assert "pipeline-changed" not in results_of(alice, "r1").content.decode()
+    PipelineRecord.objects.filter(name="custom").update(generation=2)  # edited since
+    assert 'id="pipeline-changed"' in results_of(alice, "r1").content.decode()
