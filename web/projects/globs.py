@@ -59,6 +59,21 @@ def name_matches(name: str, pattern: str) -> bool:
     return fnmatch.fnmatchcase(name, pattern)
 
 
+def path_matches(segments: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
+    """Whether a recorded path (one name each) is one the walk below would find for a checked
+    glob (check_glob): the same names match, and `**` passes only folders the walk enters."""
+    if not pattern:
+        return not segments
+    head, rest = pattern[0], pattern[1:]
+    if head == "**":
+        if path_matches(segments, rest):
+            return True
+        return len(segments) > 1 and name_matches(segments[0], "*") \
+            and path_matches(segments[1:], pattern)
+    return bool(segments) and name_matches(segments[0], head) \
+        and path_matches(segments[1:], rest)
+
+
 class _Search:
     def __init__(self, limit: int, budget: int) -> None:
         self.limit, self.budget = limit, budget

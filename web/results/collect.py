@@ -66,6 +66,18 @@ class Output:
     text_cut: bool = False
 
 
+@dataclass(frozen=True)
+class Gone:
+    """A file the run recorded that is not on disk as it left it (results.recorded)."""
+
+    relative: str
+    why: str  # REPLACED, CHANGED or DELETED
+    by: str = ""  # REPLACED: the later run that recorded the same path
+
+
+REPLACED, CHANGED, DELETED = "replaced", "changed", "deleted"
+
+
 @dataclass
 class Results:
     images: list[Output] = field(default_factory=list)
@@ -73,13 +85,14 @@ class Results:
     reports: list[Output] = field(default_factory=list)
     files: list[Output] = field(default_factory=list)
     cut: list[str] = field(default_factory=list)  # sections with more matches than listed
+    gone: list[Gone] = field(default_factory=list)  # recorded outputs no longer as recorded
 
     @property
     def empty(self) -> bool:
         return not (self.images or self.tables or self.reports or self.files)
 
 
-class _Page:
+class Page:
     """What is left of one page's budgets while its tables and reports are read."""
 
     def __init__(self, budgets: Budgets) -> None:
@@ -95,7 +108,7 @@ class _Page:
         return data[:allowed], len(data) > allowed
 
 
-def read_table(handle: BinaryIO, page: _Page) -> Table:
+def read_table(handle: BinaryIO, page: Page) -> Table:
     budgets = page.budgets
     table = Table(header=[], rows=[])
     if page.bytes <= 0:
@@ -134,17 +147,23 @@ def _shorten(cell: str) -> str:
     return cell if len(cell) <= MAX_CELL_CHARS else cell[:MAX_CELL_CHARS] + "…"
 
 
-def read_report(handle: BinaryIO, page: _Page) -> tuple[str, bool]:
+def read_report(handle: BinaryIO, page: Page) -> tuple[str, bool]:
     raw, more = page.read(handle, page.budgets.report_bytes)
     return raw.decode("utf-8", errors="replace"), more
 
 
-def _read(project: Dir, match: Match, section: str, page: _Page) -> Output | None:
-    """The output with its content read by handle; None if it is no regular file any more."""
+def read_output(project: Dir, match: Match, section: str, page: Page, *,
+                same_as_listed: bool = False) -> Output | None:
+    """The output with its content read by handle; None if it is no regular file any more (or,
+    with same_as_listed, not of the size and mtime it was listed with)."""
     try:
         with project.open_dir(match.segments[:-1]) as folder, \
                 folder.open_file(match.segments[-1]) as handle:
-            output = Output(relative=match.relative, size=os.fstat(handle.fileno()).st_size)
+            info = os.fstat(handle.fileno())
+            if same_as_listed and (info.st_size, info.st_mtime_ns) != (
+                    match.entry.size, match.entry.mtime_ns):
+                return None
+            output = Output(relative=match.relative, size=info.st_size)
             if section == "tables":
                 output.table = read_table(handle, page)
             else:
@@ -156,7 +175,7 @@ def _read(project: Dir, match: Match, section: str, page: _Page) -> Output | Non
 
 def collect(project: Dir, spec: dict[str, Any], budgets: Budgets) -> Results:
     results = Results()
-    page = _Page(budgets)
+    page = Page(budgets)
     for section in SECTIONS:
         patterns = [p for p in (spec.get(section) or []) if isinstance(p, str)]
         matches, cut = find_files(project, patterns, limit=budgets.max_files)
@@ -165,7 +184,7 @@ def collect(project: Dir, spec: dict[str, Any], budgets: Budgets) -> Results:
         outputs = getattr(results, section)
         for match in matches:
             if section in ("tables", "reports"):
-                output = _read(project, match, section, page)
+                output = read_output(project, match, section, page)
             else:
                 output = Output(relative=match.relative, size=match.entry.size)
             if output is not None:

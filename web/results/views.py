@@ -1,4 +1,7 @@
-"""Results pages: what a project's last (or a chosen) run produced, and image thumbnails."""
+"""Results pages: what a run of a project produced (from the run archive), and thumbnails.
+
+No page here calls the Kubernetes API: runs are RunRecord rows, globs come from PipelineRecord.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,8 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -15,63 +19,88 @@ from accounts.decorators import owner_required
 from accounts.identity import OwnedRequest
 from projects.lookup import get_project_for_user
 from results import thumbnails
-from results.forms import RunChoiceForm
 from results.collect import Budgets, collect, viewer_url
-from runs import integrations, kube
-from runs.access import get_run_for_user
-from runs.model import Run, project_selector
+from results.forms import RunChoiceForm
+from results.recorded import collect_recorded, has_manifest
+from runs import integrations, projectruns
+from runs.access import may_see_everything
+from runs.models import ACTIVE_PHASES, PipelineRecord, RunRecord
 
 logger = logging.getLogger(__name__)
-
-
-def _chosen_run(runs: list[Run], wanted: str) -> Run | None:
-    if wanted:
-        for run in runs:
-            if run.name == wanted:
-                return run
-        raise Http404("No such run")
-    finished = [run for run in runs if run.finished]
-    pool = finished or runs
-    return max(pool, key=lambda run: run.sort_key) if pool else None
+RUN_CHOICES = 20  # newest runs offered in the page's run menu; the history page has them all
 
 
 @require_safe
 @owner_required
 def project_results(request: OwnedRequest, project: str) -> HttpResponse:
+    """One run's results (?run=<name>, else the newest finished run), read from the archive."""
     found = get_project_for_user(request, project)
     owner = request.owner.slug
-    context: dict[str, Any] = {"project": found, "run": None, "runs": [], "problem": ""}
+    runs = projectruns.runs_of(projectruns.project_row(found))
     form = RunChoiceForm(request.GET)
     if not form.is_valid():
         raise Http404("No such run")
-    try:
-        runs = [
-            run for run in map(Run.from_object, kube.list_runs(project_selector(owner, found.name)))
-            if run.owner == owner and run.project == found.name
-        ]
-        run = _chosen_run(runs, form.cleaned_data["run"])
-        pipeline = kube.get_pipeline(run.pipeline) if run else None
-    except kube.KubeError as error:
-        context["problem"] = str(error)
-        return render(request, "results/project.html", context, status=503)
-    context["runs"] = sorted(runs, key=lambda r: r.sort_key, reverse=True)
-    context["run"] = run
+    wanted = form.cleaned_data["run"]
+    run = projectruns.run_named(runs, wanted) if wanted else projectruns.shown_by_default(runs)
+    if wanted and run is None:
+        raise Http404("No such run")
+    choices = list(runs.only(*projectruns.LISTED)[:RUN_CHOICES])
+    if run is not None and run not in choices:
+        choices.append(run)
+    context: dict[str, Any] = {"project": found, "run": run, "runs": choices, "problem": "",
+                               "note": "", "recorded": False}
     if run is None:
         return render(request, "results/project.html", context)
+    pipeline = PipelineRecord.objects.filter(name=run.pipeline).first()
     if pipeline is None:
         context["problem"] = (f"The pipeline “{run.pipeline}” is no longer installed, so which "
                               "files are its results is unknown; browse the project instead.")
         return render(request, "results/project.html", context)
-    spec = (pipeline.get("spec") or {}).get("results") or {}
+    spec = (pipeline.spec or {}).get("results") or {}
     if spec.get("viewerUrl"):
         return redirect(viewer_url(spec["viewerUrl"], owner, found.name, run.name))
-    integration = integrations.integration_for(pipeline)
+    pipeline_object = {"metadata": {"name": pipeline.name, "generation": pipeline.generation},
+                       "spec": pipeline.spec or {}}
+    integration = integrations.integration_for(pipeline_object)
     if integration is not None and integration.results_view is not None:
-        return integration.results_view(request, found, run, pipeline)
+        return integration.results_view(request, found, run, pipeline_object)
     _prune_thumbnails(owner, found.name)
-    with found.open() as folder:
-        context["results"] = collect(folder, spec, Budgets.from_settings())
+    context.update(_shown(found, runs, run, spec))
+    if run.pipeline_generation is not None and run.pipeline_generation != pipeline.generation:
+        context["changed_pipeline"] = True  # its globs now may not be those the run had
     return render(request, "results/project.html", context)
+
+
+def _shown(found: Any, runs: QuerySet[RunRecord], run: RunRecord, spec: dict[str, Any]
+           ) -> dict[str, Any]:
+    """The page's results and note: the run's recorded outputs as they are now; for a run
+    archived before manifests, the folder as it is if no later run has been at it."""
+    budgets = Budgets.from_settings()
+    if has_manifest(run):
+        with found.open() as folder:
+            results = collect_recorded(folder, run, spec, budgets,
+                                       projectruns.later_runs(runs, run))
+        note = "" if run.outputs_complete else (
+            "This run wrote more files than the operator records; only the first are listed.")
+        return {"recorded": True, "results": results, "note": note}
+    note = _why_not_the_folder(runs, run)
+    if note:
+        return {"note": note}
+    with found.open() as folder:
+        return {"results": collect(folder, spec, budgets)}
+
+
+def _why_not_the_folder(runs: QuerySet[RunRecord], run: RunRecord) -> str:
+    """Why a run without a manifest shows no files ("": the folder as it is is its results)."""
+    if run.phase == "Queued":
+        return "This run has not started yet; its results show here once it has ended."
+    if run.started_at is None and run.phase not in ACTIVE_PHASES:
+        return "This run ended before it started, so it made no results."
+    if projectruns.touched_since(runs, run):
+        return ("This run ended before runs recorded their outputs, and a later run has been "
+                "at the project since, so which files are this run's is unknown. The newest "
+                "run's results show the project's files as they are.")
+    return ""
 
 
 def _prune_thumbnails(owner: str, project: str) -> None:
@@ -84,18 +113,24 @@ def _prune_thumbnails(owner: str, project: str) -> None:
 
 @require_safe
 @owner_required
-def run_results(request: HttpRequest, name: str) -> HttpResponse:
-    try:
-        run = get_run_for_user(request, name)
-    except kube.KubeError as error:
-        return render(request, "runs/problem.html", {"problem": str(error)}, status=503)
-    found = get_project_for_user(request, run.project)  # staff looking at others' runs: 404
+def run_results(request: OwnedRequest, name: str) -> HttpResponse:
+    """/runs/<name>/results: the results page of the run's project, on that run."""
+    owner = request.owner.slug
+    candidates = RunRecord.objects.filter(name=name)
+    if not may_see_everything(request):
+        candidates = candidates.filter(owner=owner)
+    run = candidates.select_related("project").order_by("-created_at").first()
+    if run is None or run.project is None:  # a deleted project's runs have no results page
+        raise Http404("No such run")
+    found = get_project_for_user(request, run.project.name)  # staff on others' runs: 404
+    if projectruns.project_row(found) != run.project:
+        raise Http404("No such run")
     return redirect(f"{reverse('results-project', args=[found.name])}?run={run.name}")
 
 
 @require_safe
 @owner_required
-def thumbnail(request: HttpRequest, project: str, path: str) -> HttpResponse:
+def thumbnail(request: OwnedRequest, project: str, path: str) -> HttpResponse:
     found = get_project_for_user(request, project)
     try:
         made = thumbnails.thumbnail(found, path,

@@ -2,8 +2,9 @@
 
 from django.urls import path
 
-from runs.views import newrun
+from runs.views import history, newrun
 
 urlpatterns = [
     path("<str:project>/run", newrun.new_run, name="runs-new"),
+    path("<str:project>/runs", history.project_history, name="runs-project-history"),
 ]

@@ -15,9 +15,11 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from runs import archive
 from tests.web.conftest import Actor, tree
 from tests.web.hostile_paths import FUZZ, paths, segments
 from tests.web.planted import ANSWERS, Decoys
+from tests.web.results.conftest import Archive, manifest
 from tests.web.runs.conftest import Cluster
 
 NAMES = ["cells", "bob", "secret", "results.csv", "a.png", "link", "fifo", "folder", "out",
@@ -32,9 +34,11 @@ ALLOWED = (*ANSWERS, 301)  # a route without its final slash is redirected
 
 
 @pytest.fixture
-def planted(alice: Actor, cluster: Cluster, decoys: Decoys) -> Decoys:
-    """alice/cells with an image, a finished run r1, and every kind of plant at many names."""
-    cells = alice.project("cells", {"out": None, ".kubeshowcase/logs": None})
+def planted(alice: Actor, cluster: Cluster, runs_archive: Archive, decoys: Decoys) -> Decoys:
+    """alice/cells with an image, a finished run r1 (in the API and the archive, without a
+    manifest), a run r2 recording planted names (archive only), and every kind of plant at
+    many names."""
+    cells, row = runs_archive.project(alice, "cells", {"out": None, ".kubeshowcase/logs": None})
     Image.new("RGB", (8, 8)).save(cells / "out" / "a.png")
     for name, kind in [("link", "link-bob-file"), ("out/b.png", "link-bob-file"),
                        ("folder", "link-bob-folder"), ("out/passwd.png", "link-passwd"),
@@ -42,10 +46,14 @@ def planted(alice: Actor, cluster: Cluster, decoys: Decoys) -> Decoys:
                        (".kubeshowcase/logs/r1.log", "link-token"),
                        (".kubeshowcase/thumbnails", "link-bob-folder")]:
         decoys.plant(cells / name, kind)
-    cluster.create_pipeline("custom", results={"images": ["**/*.png", "*"],
-                                               "reports": ["**", ".kubeshowcase/**"]})
+    results = {"images": ["**/*.png", "*"], "reports": ["**", ".kubeshowcase/**"]}
+    cluster.create_pipeline("custom", results=results)
+    runs_archive.pipeline("custom", results=results)
     cluster.create_run("alice", "cells", pipeline="custom", name="r1")
     cluster.set_status("r1", phase="Succeeded", logFile=".kubeshowcase/logs/r1.log")
+    archive.upsert(cluster.run("r1"))
+    runs_archive.run(row, "r2", pipeline="custom", outputs=manifest(cells, [
+        "out/a.png", "out/b.png", "link", "folder", "fifo", ".kubeshowcase/logs/r1.log"]))
     return decoys
 
 
@@ -102,6 +110,9 @@ def test_results_and_run_routes(alice: Actor, planted: Decoys) -> None:
 
     check()
     assert 200 in guard.statuses
+    recorded = alice.client.get(url_of("projects", "cells", "results") + "?run=r2")
+    planted.check(recorded, guard.checksums)
+    assert [o.relative for o in recorded.context["results"].images] == ["out/a.png"]
 
 
 def test_saved_log_names(alice: Actor, cluster: Cluster, planted: Decoys) -> None:

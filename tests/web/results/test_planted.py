@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 
 from tests.web.conftest import Actor
-from tests.web.runs.conftest import Cluster
 from tests.web.planted import PLANTS, Decoys
+from tests.web.results.conftest import Archive
 
 RESULTS = {
     "images": ["out/*.png"],
@@ -24,12 +24,13 @@ PLANTED_NAMES = ("out/a.png", "out/t.csv", "out/r.txt", "out/f.bin", "out/sub", 
 
 
 @pytest.fixture
-def finished_run(alice: Actor, cluster: Cluster) -> Path:
-    """alice's project `cells` with a finished run of a pipeline naming RESULTS."""
-    cells = alice.project("cells", {"out/good.csv": b"a,b\n1,2\n", "out/good.txt": b"fine\n"})
-    cluster.create_pipeline("custom", results=RESULTS)
-    cluster.create_run("alice", "cells", pipeline="custom", name="r1")
-    cluster.set_status("r1", phase="Succeeded")
+def finished_run(alice: Actor, runs_archive: Archive) -> Path:
+    """alice's project `cells` with a finished run of a pipeline naming RESULTS (archived
+    before manifests, so the page walks the folder by its globs)."""
+    cells, row = runs_archive.project(
+        alice, "cells", {"out/good.csv": b"a,b\n1,2\n", "out/good.txt": b"fine\n"})
+    runs_archive.pipeline("custom", results=RESULTS)
+    runs_archive.run(row, "r1", pipeline="custom")
     return cells
 
 

@@ -1,4 +1,5 @@
-"""The results page: a real nuclei run's outputs as gallery and tables, thumbnails made once."""
+"""The results page: a real nuclei run's outputs as gallery and tables, thumbnails made once;
+runs and pipelines come from the archive (the rows the watcher writes)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from django.urls import reverse
 from PIL import Image
 
 from tests.web.conftest import Actor
-from tests.web.runs.conftest import REPO, Cluster
+from tests.web.results.conftest import Archive
+from tests.web.runs.conftest import REPO
 
 
 def cache_of(owner: str, project: str) -> Path:
@@ -38,11 +40,11 @@ def run_nuclei(project: Path, run_id: str) -> None:
                    check=True, capture_output=True, timeout=120)
 
 
-def test_a_nuclei_runs_results(alice: Actor, cluster: Cluster) -> None:
-    cells = alice.project("cells")
-    cluster.create_run("alice", "cells", name="r1")
+def test_a_nuclei_runs_results(alice: Actor, runs_archive: Archive) -> None:
+    runs_archive.nuclei()
+    cells, row = runs_archive.project(alice, "cells")
     run_nuclei(cells, "r1")
-    cluster.set_status("r1", phase="Succeeded")
+    runs_archive.run(row, "r1")
     response = alice.client.get(reverse("results-project", args=["cells"]))
     assert response.status_code == 200
     html = response.content.decode()
@@ -71,7 +73,7 @@ def test_a_nuclei_runs_results(alice: Actor, cluster: Cluster) -> None:
     assert not (cells / ".kubeshowcase" / "thumbnails").exists()
 
 
-def test_a_changed_image_gets_a_new_thumbnail(alice: Actor, cluster: Cluster) -> None:
+def test_a_changed_image_gets_a_new_thumbnail(alice: Actor) -> None:
     cells = alice.project("cells", {"results/x": None})
     image = cells / "results" / "a_overlay.png"
     Image.new("RGB", (800, 400), "red").save(image)
@@ -84,30 +86,29 @@ def test_a_changed_image_gets_a_new_thumbnail(alice: Actor, cluster: Cluster) ->
     assert sizes == [(160, 320), (320, 160)]
 
 
-def test_not_an_image_is_404(alice: Actor, cluster: Cluster) -> None:
+def test_not_an_image_is_404(alice: Actor) -> None:
     alice.project("cells", {"results/a_overlay.png": b"not a png"})
     url = reverse("results-thumbnail", args=["cells", "results/a_overlay.png"])
     assert alice.client.get(url).status_code == 404
 
 
 def test_reports_files_caps_and_containment(
-    alice: Actor, bob: Actor, cluster: Cluster, web_settings  # noqa: ANN001
+    alice: Actor, bob: Actor, runs_archive: Archive, web_settings  # noqa: ANN001
 ) -> None:
     web_settings.RESULTS_MAX_TABLE_ROWS = 2
     bob.project("private", {"secret.txt": b"bob's secret"})
-    cells = alice.project("cells", {
+    cells, row = runs_archive.project(alice, "cells", {
         "out/report.txt": b"All <good>\n",
         "out/big.csv": b"a,b\n1,2\n3,4\n5,6\n",
         "out/data.bin": b"\x00" * 10,
     })
     os.symlink(bob.home / "private" / "secret.txt", cells / "out" / "leak.txt")
-    cluster.create_pipeline("custom", results={
+    runs_archive.pipeline("custom", results={
         "reports": ["out/*.txt", "../*/secret.txt", "/etc/host*"],
         "tables": ["out/*.csv"],
         "files": ["out/*.bin"],
     })
-    cluster.create_run("alice", "cells", pipeline="custom", name="r1")
-    cluster.set_status("r1", phase="Succeeded")
+    runs_archive.run(row, "r1", pipeline="custom")
     response = alice.client.get(reverse("results-project", args=["cells"]))
     html = response.content.decode()
     assert "<pre class=\"log\">All &lt;good&gt;\n</pre>" in html
@@ -118,12 +119,11 @@ def test_reports_files_caps_and_containment(
     assert reverse("projects-file", args=["cells", "out/data.bin"]) in html
 
 
-def test_viewer_url_redirect(alice: Actor, cluster: Cluster) -> None:
-    cluster.create_pipeline("viewer", results={
+def test_viewer_url_redirect(alice: Actor, runs_archive: Archive) -> None:
+    runs_archive.pipeline("viewer", results={
         "viewerUrl": "https://viewer.example/{owner}/{project}?run={run}"})
-    alice.project("my cells")
-    cluster.create_run("alice", "my cells", pipeline="viewer", name="r1")
-    cluster.set_status("r1", phase="Succeeded")
+    _, row = runs_archive.project(alice, "my cells")
+    runs_archive.run(row, "r1", pipeline="viewer")
     response = alice.client.get(reverse("results-project", args=["my cells"]))
     assert response.status_code == 302
     assert response["Location"] == "https://viewer.example/alice/my%20cells?run=r1"
@@ -131,25 +131,43 @@ def test_viewer_url_redirect(alice: Actor, cluster: Cluster) -> None:
     assert by_run["Location"] == reverse("results-project", args=["my cells"]) + "?run=r1"
 
 
-def test_no_runs_yet(alice: Actor, cluster: Cluster) -> None:
-    alice.project("cells")
+def test_no_runs_yet(alice: Actor, runs_archive: Archive) -> None:
+    runs_archive.project(alice, "cells")
     response = alice.client.get(reverse("results-project", args=["cells"]))
     assert "No runs of this project yet." in response.content.decode()
 
 
-def test_another_projects_run_cannot_be_chosen(alice: Actor, cluster: Cluster) -> None:
-    alice.project("cells")
-    alice.project("other")
-    cluster.create_run("alice", "other", name="r-other")
+def test_another_projects_run_cannot_be_chosen(alice: Actor, runs_archive: Archive) -> None:
+    runs_archive.nuclei()
+    runs_archive.project(alice, "cells")
+    _, other = runs_archive.project(alice, "other")
+    runs_archive.run(other, "r-other")
     url = reverse("results-project", args=["cells"]) + "?run=r-other"
     assert alice.client.get(url).status_code == 404
+    assert alice.client.get(reverse("results-project", args=["other"]) + "?run=r-other"
+                            ).status_code == 200
 
 
-def test_the_newest_finished_run_is_shown_by_default(alice: Actor, cluster: Cluster) -> None:
-    alice.project("cells")
-    cluster.create_run("alice", "cells", name="a-done")
-    cluster.set_status("a-done", phase="Succeeded")
-    cluster.create_run("alice", "cells", name="b-queued")
+def test_anothers_run_by_name_is_404(alice: Actor, bob: Actor, runs_archive: Archive) -> None:
+    runs_archive.nuclei()
+    runs_archive.project(alice, "cells")
+    _, bobs = runs_archive.project(bob, "cells")
+    runs_archive.run(bobs, "r-bob")
+    assert alice.client.get(reverse("results-run", args=["r-bob"])).status_code == 404
+    assert bob.client.get(reverse("results-run", args=["r-bob"]))["Location"] == (
+        reverse("results-project", args=["cells"]) + "?run=r-bob")
+
+
+def test_the_newest_finished_run_is_shown_by_default(alice: Actor, runs_archive: Archive
+                                                      ) -> None:
+    runs_archive.nuclei()
+    cells, row = runs_archive.project(alice, "cells", {"results/summary.csv": b"n\n1\n"})
+    runs_archive.run(row, "a-done")
+    runs_archive.run(row, "b-queued", phase="Queued", started=False)
     response = alice.client.get(reverse("results-project", args=["cells"]))
     assert response.context["run"].name == "a-done"
     assert json.dumps(sorted(r.name for r in response.context["runs"])) == '["a-done", "b-queued"]'
+    # An old run (no manifest) with only a queued run after it: the folder as it is.
+    assert [t.relative for t in response.context["results"].tables] == ["results/summary.csv"]
+    queued = alice.client.get(reverse("results-project", args=["cells"]) + "?run=b-queued")
+    assert "has not started yet" in queued.content.decode() and "results" not in queued.context

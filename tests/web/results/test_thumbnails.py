@@ -26,7 +26,7 @@ from tests.fixtures.images import (
     write_webp_with_tail,
 )
 from tests.web.conftest import Actor, tree
-from tests.web.runs.conftest import Cluster
+from tests.web.results.conftest import Archive
 from tests.web.planted import BOB_ONLY_NAME, PLANTS, Decoys, body_of
 
 
@@ -224,13 +224,14 @@ def test_pruning_removes_thumbnails_of_gone_or_changed_images(
 
 
 def test_the_results_page_prunes_its_project(
-    alice: Actor, cells: Path, cluster: Cluster
+    alice: Actor, cells: Path, runs_archive: Archive
 ) -> None:
     alice.client.get(url("results/a.png"))
     thumbnailed(alice, "other", "x/o.png").unlink()
     (cells / "results" / "a.png").unlink()
-    cluster.create_run("alice", "cells", name="r1")
-    cluster.set_status("r1", phase="Succeeded")
+    runs_archive.nuclei()
+    _, row = runs_archive.project(alice, "cells")
+    runs_archive.run(row, "r1")
     assert alice.client.get(reverse("results-project", args=["cells"])).status_code == 200
     assert cached("cells") == [] and len(cached("other")) == 2  # only the shown project
 
