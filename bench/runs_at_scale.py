@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,7 @@ class Plan:
     seconds: float = 60.0  # Locust's run time per scenario
     probe_views: int = 3  # sequential views per page whose API requests are counted
     folder_files: int = 10_000
-    folder_views: int = 20
+    folder_views: int = 10
     lag_rate: float = 20.0  # status changes per second
     lag_seconds: float = 30.0
 
@@ -86,6 +87,19 @@ def requests_of(handle: ApiServerHandle, user: str) -> Counter[str]:
                                             else "")
             counts[f"{decision.verb} {resource or decision.path}"] += times
     return counts
+
+
+def warm_up(url: str, logins: list[dict[str, Any]], rounds: int = 2) -> None:
+    """Every page from every login at once, `rounds` times: each worker thread has opened its
+    database connection and each worker its API client before anything is measured."""
+    def views(login: dict[str, Any]) -> None:
+        with session_with(login["cookies"]) as session:
+            for _ in range(rounds):
+                for path in login["pages"].values():
+                    session.get(url + path, allow_redirects=False)
+
+    with ThreadPoolExecutor(len(logins)) as pool:
+        list(pool.map(views, logins))
 
 
 def count_api_requests(handle: ApiServerHandle, url: str, cookies: dict[str, str],
@@ -184,6 +198,7 @@ def scenario(handle: ApiServerHandle, env: dict[str, str], port: int, owners: li
                 cookies[owner.username] = signed_in_cookies(server.url, owner.username, PASSWORD)
             logins.append({"username": owner.username, "cookies": cookies[owner.username],
                            "pages": resolve_pages(owner.project)[0]})
+        warm_up(server.url, logins)
         api_requests = count_api_requests(handle, server.url, cookies[owners[0].username],
                                           paths, plan.probe_views)
         pages = run_locust(server.url, logins, plan, workdir)
@@ -215,8 +230,8 @@ def run(plan: Plan, workdir: Path) -> dict[str, Any]:
             seeded = time.monotonic()
             runs_seed.archive(new)
             objects += new
-            figures = {"runs": total, "queued": sum(obj["status"]["phase"] == "Queued"
-                                                    for obj in objects),
+            figures = {"runs": total, "in_api": runs_seed.phases_in_api(handle),
+                       "in_archive": runs_seed.phases_in_archive(),
                        "seed_api_s": round(seeded - started, 1),
                        "seed_archive_s": round(time.monotonic() - seeded, 1)}
             print(f"{total:,} runs: counting API requests, then Locust for "

@@ -123,11 +123,21 @@ def seed_runs(handle: ApiServerHandle, owners: list[Owner], first: int, count: i
 
 
 def archive(objects: list[dict[str, Any]]) -> None:
-    """Each object into its RunRecord, through the one upsert the watcher uses."""
+    """Each object into its RunRecord, through the one upsert the watcher uses (WRITERS threads,
+    each on its own database connection, closed when its share is done)."""
+    from django.db import connection
+
     from runs.archive import upsert
 
-    for obj in objects:
-        upsert(obj)
+    def upsert_share(share: list[dict[str, Any]]) -> None:
+        try:
+            for obj in share:
+                upsert(obj)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(WRITERS) as pool:
+        list(pool.map(upsert_share, [objects[start::WRITERS] for start in range(WRITERS)]))
 
 
 def fill_folder(folder: Path, files: int) -> None:
@@ -139,3 +149,24 @@ def fill_folder(folder: Path, files: int) -> None:
                              0o644, dir_fd=descriptor))
     finally:
         os.close(descriptor)
+
+
+def phases_in_api(handle: ApiServerHandle) -> dict[str, int]:
+    """How many PipelineRuns the double holds, by phase (one LIST as an admin)."""
+    from collections import Counter
+
+    from kubernetes import client
+
+    with handle.api_client() as api_client:
+        listed = client.CustomObjectsApi(api_client).list_namespaced_custom_object(
+            GROUP, VERSION, handle.namespace, "pipelineruns")
+    return dict(Counter((item.get("status") or {}).get("phase") for item in listed["items"]))
+
+
+def phases_in_archive() -> dict[str, int]:
+    from django.db.models import Count
+
+    from runs.models import RunRecord
+
+    return {row["phase"]: row["rows"] for row in
+            RunRecord.objects.values("phase").annotate(rows=Count("pk")).order_by("phase")}
