@@ -28,7 +28,10 @@ from tests.fixtures.operator import GROUP, VERSION
 COMMAND = "watch_runs"
 POLL_SECONDS = 0.01
 PHASE_ORDER = ("Queued", "Running", "Succeeded")
-CATCH_UP_SECONDS = 600.0  # the watcher's first LIST and upserts of every run
+CATCH_UP_SECONDS = 600.0
+# Retention off for the measurement: its first pass over the seeded history (deleting all but
+# the newest 500 finished runs) would be a one-off burst, not the steady lag.
+KEEP_EVERY_RUN = {"RUN_RETENTION_KEEP_LAST": "1000000", "RUN_RETENTION_MAX_AGE_HOURS": "1000000"}  # the watcher's first LIST and upserts of every run
 
 
 def watcher_available() -> str | None:
@@ -43,7 +46,8 @@ def running_watcher(env: dict[str, str], kubeconfig: Path, log_path: Path
                     ) -> Iterator[subprocess.Popen[bytes]]:
     with log_path.open("ab") as log:
         process = subprocess.Popen([sys.executable, "manage.py", COMMAND], cwd=WEB,
-                                   env={**env, "KUBECONFIG": str(kubeconfig)}, stdout=log,
+                                   env={**env, **KEEP_EVERY_RUN, "KUBECONFIG": str(kubeconfig)},
+                                   stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     try:
         yield process
@@ -82,6 +86,25 @@ def _wait_for_watcher(process: subprocess.Popen[bytes], started_at: Any, log_pat
         time.sleep(0.2)
 
 
+def _wait_for_probe(handle: ApiServerHandle, run: dict[str, Any], log_path: Path) -> None:
+    """One change written and seen in the archive before measuring: the watcher is past its
+    first LIST (a heartbeat alone may come while it still upserts that list)."""
+    from kubernetes import client
+
+    from runs.models import RunRecord
+
+    with handle.api_client() as api_client:
+        client.CustomObjectsApi(api_client).patch_namespaced_custom_object_status(
+            GROUP, VERSION, handle.namespace, "pipelineruns", run["metadata"]["name"],
+            _patch(run, "Running"))
+    deadline = time.monotonic() + CATCH_UP_SECONDS
+    while not RunRecord.objects.filter(pk=run["metadata"]["uid"], phase="Running").exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{COMMAND} never archived the probe run:\n"
+                               f"{log_path.read_text()[-3000:]}")
+        time.sleep(0.2)
+
+
 def measure_lag(handle: ApiServerHandle, env: dict[str, str], queued: list[dict[str, Any]],
                 rate: float, seconds: float, workdir: Path) -> dict[str, Any]:
     """The lag figures (or why there are none) for up to `rate * seconds` changes."""
@@ -96,6 +119,9 @@ def measure_lag(handle: ApiServerHandle, env: dict[str, str], queued: list[dict[
         skipped = "skipped: the chart has no watcher account"
     if skipped:
         return {"skipped": skipped}
+    if len(queued) < 2:
+        return {"skipped": "skipped: fewer than 2 queued runs"}
+    probe, queued = queued[-1], queued[:-1]
     changes = _changes(queued)[:int(rate * seconds)]
     sent: dict[int, float] = {}
     seen: dict[int, float] = {}
@@ -121,6 +147,7 @@ def measure_lag(handle: ApiServerHandle, env: dict[str, str], queued: list[dict[
     started_at = timezone.now()
     with running_watcher(env, kubeconfig, log_path) as process:
         _wait_for_watcher(process, started_at, log_path)
+        _wait_for_probe(handle, probe, log_path)
         writer = threading.Thread(target=write_changes, name="status writer", daemon=True)
         writer.start()
         deadline = time.monotonic() + seconds + 60
