@@ -9,8 +9,6 @@ poll of the archive (every POLL_SECONDS) first sees the new phase."""
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
 import subprocess
 import sys
 import threading
@@ -20,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.figures import latency_summary
-from bench.runs_seed import _status_builders
-from bench.webstack import WEB
+from bench.runs_seed import status_builders
+from bench.webstack import WEB, stop_group
 from kubedouble.testing import ApiServerHandle
 from tests.fixtures.operator import GROUP, VERSION
 
@@ -52,13 +50,7 @@ def running_watcher(env: dict[str, str], kubeconfig: Path, log_path: Path
     try:
         yield process
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(10)
+        stop_group(process, 20)
 
 
 def _changes(queued: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
@@ -67,7 +59,7 @@ def _changes(queued: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
 
 
 def _patch(run: dict[str, Any], phase: str) -> dict[str, Any]:
-    status, views = _status_builders()
+    status, views = status_builders()
     view, now = views.RunView.from_body(run), status.now_utc()
     if phase == "Running":
         return status.running_status(view, f"{run['metadata']['name']}-job", now, now)

@@ -29,8 +29,9 @@ from typing import Any
 from bench.figures import latency_summary, percentile, ratio, table
 from bench.harness import REPO, double
 from bench.web_client import session_with, signed_in_cookies
-from bench.webstack import free_port, gunicorn, manage, postgres, setup_django, web_env
+from bench.webstack import gunicorn, manage, postgres, setup_django, web_env
 from kubedouble.testing import ApiServerHandle
+from tests.demo.stack import free_port
 
 QUEUED_EVERY = 10  # 1 run in 10 is queued: 1,000 of 10,000
 # (page, URL name, takes the project): the pages of the issue, and two more that list runs today.

@@ -77,7 +77,7 @@ def run_body(owner: Owner, index: int) -> dict[str, Any]:
     }
 
 
-def _status_builders() -> Any:
+def status_builders() -> Any:
     import sys
 
     if str(REPO / "operator") not in sys.path:
@@ -94,7 +94,7 @@ def seed_runs(handle: ApiServerHandle, owners: list[Owner], first: int, count: i
     Succeeded. Returns the objects as the API holds them, in index order."""
     from kubernetes import client
 
-    status, views = _status_builders()
+    status, views = status_builders()
     succeeded = status.Outcome("Succeeded", "Succeeded", "written by the benchmark as history")
     queued = [index for index in range(first, first + count) if index % queued_every == 0]
     positions = {index: first_position + offset for offset, index in enumerate(queued)}
