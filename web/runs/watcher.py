@@ -107,6 +107,8 @@ class Follower:
                         self.relist()
                     self.follow()
                     failures = 0
+                except kube.KubeError if self.stop.is_set() else ():
+                    break  # halt() cut the open watch short
                 except kube.WatchExpired as error:
                     log.warning("%s: %s Listing again.", self.kind.plural, error)
                     self._lost()
@@ -122,6 +124,11 @@ class Follower:
                     self.stop.wait(delay)
         finally:
             self.healthy = False
+            if self.resource_version:  # where a halted watch got to
+                try:
+                    self._save(force=True)
+                except DatabaseError:
+                    pass  # the next start replays from the last saved one: harmless
             connection.close()
 
     def relist(self) -> None:
