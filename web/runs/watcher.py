@@ -140,7 +140,6 @@ class Follower:
         self.lists += 1
         self.resource_version = version
         self._save(force=True, synced=True)
-        self.healthy = True
         log.info("%s: listed %d (%d gone meanwhile) at resourceVersion %s",
                  self.kind.plural, len(items), vanished, version)
 
@@ -151,6 +150,9 @@ class Follower:
             self._watch = watch
         if self.stop.is_set():
             return
+        if not self.healthy:  # the first watch since the start or a list
+            log.info("%s: following from resourceVersion %s", self.kind.plural,
+                     self.resource_version)
         self.healthy = True
         try:
             for event in watch.events():
