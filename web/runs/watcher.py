@@ -13,14 +13,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import DataError, IntegrityError, connection
+from django.db import Error as DatabaseError  # InterfaceError too (a closed connection)
 from django.utils import timezone
 
 from runs import archive, kube, pipelinerecords, retention
@@ -70,11 +70,11 @@ class Kind:
 
 
 def _uid(obj: dict[str, Any]) -> str:
-    return str(uuid.UUID(obj["metadata"]["uid"]))
+    return str((obj.get("metadata") or {}).get("uid", "")).lower()  # as str(UUID) writes it
 
 
 def _name(obj: dict[str, Any]) -> str:
-    return str(obj["metadata"]["name"])
+    return str((obj.get("metadata") or {}).get("name", ""))
 
 
 RUNS = Kind(kube.RUNS, apply_run_event, _uid, mark_vanished_runs)
@@ -98,29 +98,30 @@ class Follower:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def run(self) -> None:
-        failures = 0
+        failures, resumed = 0, False
         try:
-            self.resource_version = self._state().resource_version
             while not self.stop.is_set():
                 try:
+                    if not resumed:  # where the last watcher left off
+                        self.resource_version = self._state().resource_version
+                        resumed = True
                     if not self.resource_version:
                         self.relist()
                     self.follow()
                     failures = 0
-                except kube.KubeError if self.stop.is_set() else ():
-                    break  # halt() cut the open watch short
-                except kube.WatchExpired as error:
-                    log.warning("%s: %s Listing again.", self.kind.plural, error)
-                    self._lost()
                 except (kube.KubeError, DatabaseError) as error:
+                    if self.stop.is_set():
+                        break  # halt() cut the open watch short
                     self._lost()
+                    if isinstance(error, kube.WatchExpired):
+                        log.warning("%s: %s Listing again.", self.kind.plural, error)
+                        continue
                     self.errors += 1
                     delay = BACKOFF_SECONDS[min(failures, len(BACKOFF_SECONDS) - 1)]
                     failures += 1
                     log.warning("%s: %s Listing again in %s s.", self.kind.plural, error, delay)
-                    close_old_connections()
                     if isinstance(error, DatabaseError):
-                        connection.close()
+                        connection.close()  # a new one next time
                     self.stop.wait(delay)
         finally:
             self.healthy = False
@@ -135,7 +136,7 @@ class Follower:
         listed_at = timezone.now()
         items, version = kube.list_objects(self.kind.plural)
         for obj in items:
-            self.kind.apply("ADDED", obj)
+            self._apply("ADDED", obj)
         vanished = self.kind.mark_missing({self.kind.key(obj) for obj in items}, listed_at)
         self.lists += 1
         self.resource_version = version
@@ -158,7 +159,7 @@ class Follower:
             for event in watch.events():
                 obj = event["object"] or {}
                 if event["type"] != "BOOKMARK":
-                    self.kind.apply(event["type"], obj)
+                    self._apply(event["type"], obj)
                     self.lag.observe(obj, timezone.now())
                 version = (obj.get("metadata") or {}).get("resourceVersion")
                 if version:
@@ -170,6 +171,15 @@ class Follower:
             with self._lock:
                 self._watch = None
         self._save(force=True)
+
+    def _apply(self, kind: str, obj: dict[str, Any]) -> None:
+        """One object into its row; one the archive cannot hold is logged and skipped (else it
+        would stop the archive for every other run)."""
+        try:
+            self.kind.apply(kind, obj)
+        except (ValueError, TypeError, KeyError, DataError, IntegrityError) as error:
+            name = (obj.get("metadata") or {}).get("name")
+            log.error("%s: %s %r not archived: %s", self.kind.plural, kind, name, error)
 
     def halt(self) -> None:
         """Stop from another thread: ends the open watch request at once."""

@@ -4,11 +4,13 @@ list again after 410 Gone or a broken watch, idempotent replays, the heartbeat, 
 from __future__ import annotations
 
 import logging
+import threading
 
 import pytest
 
 from kubedouble.faults import FaultRule
 from runs.models import ArchiveState, RunRecord
+from runs.watcher import RUNS, Follower
 from tests.waiting import wait_until
 from tests.web.watcher.conftest import (
     pipeline_names,
@@ -155,3 +157,9 @@ def test_it_logs_the_lag_of_what_it_archived(watched, caplog) -> None:  # noqa: 
         run = watched.create_run("alice", "cells")
         wait_for_row(run)
         wait_until(lambda: "lag status change -> row" in caplog.text, what="a lag line")
+
+
+def test_an_object_the_archive_cannot_hold_is_skipped_not_fatal(caplog) -> None:  # noqa: ANN001
+    follower = Follower(RUNS, threading.Event())
+    follower._apply("ADDED", {"metadata": {"name": "odd", "uid": "not-a-uid"}})
+    assert "'odd' not archived" in caplog.text and RunRecord.objects.count() == 0
