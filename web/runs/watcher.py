@@ -160,6 +160,7 @@ class Follower:
                 obj = event["object"] or {}
                 if event["type"] != "BOOKMARK":
                     self._apply(event["type"], obj)
+                if event["type"] in ("ADDED", "MODIFIED"):  # a deletion's time is not recorded
                     self.lag.observe(obj, timezone.now())
                 version = (obj.get("metadata") or {}).get("resourceVersion")
                 if version:
