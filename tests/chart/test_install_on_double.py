@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import imageio.v3 as iio
+import psycopg
 import pytest
 
 from kubedouble.authz_log import Decision
@@ -29,6 +30,7 @@ from tools.demo import ensure_demo_users
 WEB = f"{RELEASE}-web"
 OPERATOR = f"{RELEASE}-operator"
 OPERATOR_USER = f"system:serviceaccount:{NAMESPACE}:{OPERATOR}"
+WATCHER_USER = f"system:serviceaccount:{NAMESPACE}:{RELEASE}-watcher"
 USER, PASSWORD = "scientist", "a-long-test-password-9"
 # The nuclei run form as a browser posts it (tests/web/runs/conftest.py's NUCLEI_FORM).
 RUN_FORM = {"pipeline": "nuclei", "images": "*.png", "channel": '"auto"',
@@ -86,6 +88,17 @@ def check_installed(stack: ChartStack) -> None:
     assert lease["spec"]["holderIdentity"] == operator["metadata"]["name"]
     claim = stack.get("persistentvolumeclaims", f"{RELEASE}-data")
     assert claim["status"]["phase"] == "Bound"
+    [watcher] = pods(stack, "watcher")  # manage.py watch_runs, with the web image
+    wait_until(lambda: "pipelineruns: following from" in stack.kubectl(
+        "logs", watcher["metadata"]["name"]), 120, "the watcher to follow the runs")
+
+
+def archived_phase(stack: ChartStack, run: str) -> str:
+    """The run's phase in the watcher's archive (the RunRecord row), "" without a row."""
+    with psycopg.connect(stack.database_url) as connection:
+        found = connection.execute("SELECT phase FROM runs_runrecord WHERE name = %s",
+                                   (run,)).fetchone()
+    return found[0] if found else ""
 
 
 def start_a_run(user: WebUser) -> str:
@@ -178,6 +191,7 @@ def test_an_admin_installs_upgrades_tests_and_uninstalls_the_chart(
     run = start_a_run(user)
     wait_until(lambda: run_phase(stack, run) in FINISHED, 180, "the run to finish")
     assert run_phase(stack, run) == "Succeeded"
+    wait_until(lambda: archived_phase(stack, run) == "Succeeded", 60, "the run's archive row")
     check_results(user, run)
 
     upgrade_rolls_the_web_pod(stack)
@@ -189,11 +203,14 @@ def test_an_admin_installs_upgrades_tests_and_uninstalls_the_chart(
     assert "Phase:          Succeeded" in tested, tested
 
     # `helm uninstall` deletes the operator's Role while its pod stops, as on any cluster: the
-    # audit takes what the components did until then; after, only the Lease release may fail.
+    # audit takes what the components did until then; after, only the Lease release may fail,
+    # and the watcher's list or watch while its pod stops.
     before = audited["decisions"] = stack.api.decisions.counts()
     outputs = readme_block(stack)
     check_uninstalled(stack, outputs, run)
     denied = {(d.user, d.verb, d.resource) for d in stack.api.decisions.denied()
               if d not in before}
-    assert denied <= {(OPERATOR_USER, "patch", "leases")}, denied
+    assert denied <= {(OPERATOR_USER, "patch", "leases"), (WATCHER_USER, "list", "pipelineruns"),
+                      (WATCHER_USER, "watch", "pipelineruns"), (WATCHER_USER, "list", "pipelines"),
+                      (WATCHER_USER, "watch", "pipelines")}, denied
 

@@ -1,5 +1,5 @@
-"""Web, operator and cleanup get namespaced Roles only, the same whatever the values; what each
-Role grants is checked against what the component used by the suite's RBAC audit
+"""Web, operator, cleanup and watcher get namespaced Roles only, the same whatever the values;
+what each Role grants is checked against what the component used by the suite's RBAC audit
 (tests/fixtures/rbac_audit.py: a grant the whole suite never used fails it)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from tests.chart.helm import CI_DIR, SCENARIOS, render
 from tests.fixtures import chart_accounts
 from tests.fixtures.rbac_usage import granted
 
-COMPONENTS = ("web", "operator", "cleanup")
+COMPONENTS = ("web", "operator", "cleanup", "watcher")
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
@@ -33,9 +33,10 @@ def test_rules_name_their_groups_resources_and_verbs(component):
 def test_nothing_is_cluster_wide(scenario):
     manifests = render(scenario)
     assert manifests.of_kind("ClusterRole") == manifests.of_kind("ClusterRoleBinding") == []
-    # web, operator, cleanup, and the SECRET_KEY hook's unless the scenario names a Secret.
+    # web, operator, cleanup, watcher, and the SECRET_KEY hook's unless the scenario names a
+    # Secret.
     existing = "existingSecret: kubeshowcase-django" in (CI_DIR / scenario).read_text()
-    expected = 3 if existing else 4
+    expected = 4 if existing else 5
     assert len(manifests.of_kind("Role")) == len(manifests.of_kind("RoleBinding")) == expected
 
 

@@ -168,7 +168,8 @@ def test_an_existing_claim_replaces_the_chart_claim():
     assert manifests.of_kind("PersistentVolumeClaim") == []
     accounts = [account["metadata"]["labels"]["app.kubernetes.io/component"]
                 for account in manifests.of_kind("ServiceAccount")]
-    assert sorted(accounts) == ["cleanup", "migrate", "operator", "pipeline", "secret-key"]
+    assert sorted(accounts) == ["cleanup", "migrate", "operator", "pipeline", "secret-key",
+                               "watcher"]
     for component in ("web", "operator"):
         pod = manifests.component("Deployment", component)["spec"]["template"]["spec"]
         assert pod["volumes"][0] == {"name": "data",

@@ -14,6 +14,7 @@ OPEN_OBJECTS = {
     "properties.global",
     "properties.web.properties.affinity",
     "properties.operator.properties.affinity",
+    "properties.watcher.properties.affinity",
     "definitions.envList.items.properties.valueFrom",
     # Free-form in the Pipeline CRD too (x-kubernetes-preserve-unknown-fields).
     "definitions.pipelineSpec.properties.form",

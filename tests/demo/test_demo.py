@@ -76,8 +76,12 @@ def test_the_demo_runs_the_whole_stack_and_stops_cleanly(state_dir: Path) -> Non
         with open(project / "results" / "summary.csv", newline="") as handle:
             [row] = csv.DictReader(handle)
         assert (row["image"], int(row["object_count"])) == ("field.png", len(NUCLEI))
+        watcher_log = state_dir / "logs" / "watcher.log"
+        wait_until(lambda: "pipelineruns: following from" in watcher_log.read_text(), 60,
+                   "the run archive's watcher to follow the runs")
         children = stack.descendants()
-        assert len(children) >= 4, children  # double, operator, gunicorn and its workers
+        # double, operator, watcher, gunicorn and its workers
+        assert len(children) >= 5, children
     finally:
         stop_demo(stack.process)
     assert stack.process.returncode == 0, stack.output.read_text()

@@ -29,6 +29,11 @@ Environment variables (default in brackets):
                               What one results page reads and shows: bytes of one CSV, of one
                               report, of all of them; table cells over the page; columns per row.
   RUN_LOG_TAIL_BYTES [1Mi]    Bytes of a saved run log read (backwards) for its page.
+  RUN_RETENTION_MAX_AGE_HOURS [168]  RUN_RETENTION_KEEP_LAST [500]  RUN_RETENTION_INTERVAL [300]
+                              manage.py watch_runs deletes a finished PipelineRun from the API
+                              (its archive row stays) once it finished more than MAX_AGE hours
+                              ago OR is not among the newest KEEP_LAST finished (0 turns a rule
+                              off), every INTERVAL seconds (0: never).
   THUMBNAIL_MAX_MEGAPIXELS [50]  Largest image (by its header) a thumbnail is made of; decoding
                               costs up to ~4 bytes per pixel.
   THUMBNAIL_MAX_MEMORY [320Mi]  Memory the child process decoding one image may add (it is
@@ -193,6 +198,10 @@ RESULTS_MAX_PAGE_BYTES = env_bytes("RESULTS_MAX_PAGE_BYTES", 4 * 2**20)
 RESULTS_MAX_CELLS = env_int("RESULTS_MAX_CELLS", 20_000, minimum=1)
 RESULTS_MAX_COLUMNS = env_int("RESULTS_MAX_COLUMNS", 100, minimum=1)
 RUN_LOG_TAIL_BYTES = env_bytes("RUN_LOG_TAIL_BYTES", 2**20)
+# Retention of finished PipelineRuns in the API (web/runs/retention.py; issue #10).
+RUN_RETENTION_MAX_AGE_HOURS = env_int("RUN_RETENTION_MAX_AGE_HOURS", 168)
+RUN_RETENTION_KEEP_LAST = env_int("RUN_RETENTION_KEEP_LAST", 500)
+RUN_RETENTION_INTERVAL = env_int("RUN_RETENTION_INTERVAL", 300)
 THUMBNAIL_MAX_MEGAPIXELS = env_int("THUMBNAIL_MAX_MEGAPIXELS", 50, minimum=1)
 THUMBNAIL_MAX_MEMORY = env_bytes("THUMBNAIL_MAX_MEMORY", 320 * 2**20)
 

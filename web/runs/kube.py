@@ -202,3 +202,112 @@ def job_pod_log(job_name: str, tail_lines: int) -> str | None:
         _namespace(),
         tail_lines=tail_lines,
     )
+
+
+# --- The run archive's list+watch and retention's delete (manage.py watch_runs) ---
+
+
+class WatchExpired(KubeError):
+    """410 Gone: the resourceVersion is older than the API's history; list again."""
+
+
+def list_objects(plural: str) -> tuple[list[dict[str, Any]], str]:
+    """Every object of a kind (PIPELINES or RUNS) in one consistent list, and its resourceVersion."""
+    answer = _call(
+        f"list {plural}",
+        _custom().list_namespaced_custom_object,
+        GROUP, VERSION, _namespace(), plural,
+    )
+    if answer is None:
+        raise KubeError(f"The Kubernetes API does not know {plural} (is the CRD installed?).")
+    version = (answer.get("metadata") or {}).get("resourceVersion") or ""
+    return list(answer.get("items") or ()), str(version)
+
+
+class ObjectWatch:
+    """One watch request of a kind from a resourceVersion, with bookmarks; stop() ends it from
+    another thread. events() yields the API's raw events ({"type", "object"}, BOOKMARK included)
+    until the server ends the request after timeout_seconds."""
+
+    def __init__(self, plural: str, resource_version: str, timeout_seconds: int) -> None:
+        from kubernetes import watch
+
+        self.plural = plural
+        self.resource_version = resource_version
+        self.timeout_seconds = timeout_seconds
+        self._watch = watch.Watch()
+
+    def events(self) -> Any:
+        from kubernetes.client.exceptions import ApiException
+
+        # timeout_seconds also turns off the client's own silent retry after a 410: the caller
+        # must know that it has to list again.
+        try:
+            for event in self._watch.stream(
+                _custom().list_namespaced_custom_object,
+                GROUP, VERSION, _namespace(), self.plural,
+                resource_version=self.resource_version,
+                allow_watch_bookmarks=True,
+                timeout_seconds=self.timeout_seconds,
+                # Read timeout past the server's own end of the request: a silent dead
+                # connection is noticed instead of blocking forever.
+                _request_timeout=(settings.KUBE_API_TIMEOUT, self.timeout_seconds + 30),
+            ):
+                yield {"type": event["type"], "object": event["raw_object"]}
+        except ApiException as error:
+            if error.status == 410:
+                raise WatchExpired(
+                    f"The watch of {self.plural} from {self.resource_version} expired (410)."
+                ) from None
+            raise KubeError(
+                f"The Kubernetes API refused to watch {self.plural} "
+                f"(HTTP {error.status} {error.reason})."
+            ) from None
+        except KubeError:
+            raise
+        except Exception as error:  # connection reset, read timeout, TLS
+            raise KubeError(
+                f"The watch of {self.plural} broke off ({type(error).__name__}: {error})."
+            ) from None
+
+    def stop(self) -> None:
+        self._watch.stop()
+
+
+def delete_run_unchanged(name: str, uid: str, resource_version: str) -> str:
+    """Delete a run only if it is still the object the archive last saw (uid and
+    resourceVersion preconditions): "deleted", "gone" (404) or "changed" (409)."""
+    from kubernetes import client as k8s
+
+    options = k8s.V1DeleteOptions(
+        propagation_policy="Background",
+        preconditions=k8s.V1Preconditions(uid=uid, resource_version=resource_version),
+    )
+    try:
+        answer = _call(
+            f"delete run {name}",
+            _conflict_passes(_custom().delete_namespaced_custom_object),
+            GROUP, VERSION, _namespace(), RUNS, name, body=options,
+        )
+    except _Conflict:
+        return "changed"
+    return "gone" if answer is None else "deleted"
+
+
+class _Conflict(KubeError):
+    pass
+
+
+def _conflict_passes(function: Any) -> Any:
+    """function, with a 409 Conflict raised as _Conflict (which _call passes on)."""
+    from kubernetes.client.exceptions import ApiException
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except ApiException as error:
+            if error.status == 409:
+                raise _Conflict(str(error.reason)) from None
+            raise
+
+    return call

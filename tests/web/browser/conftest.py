@@ -12,11 +12,13 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
 
 from tests.fixtures.browser import save_screenshot
+from tests.fixtures.watcher import running_watcher
 
 REPO = Path(__file__).resolve().parents[3]
 WEB = REPO / "web"
@@ -51,11 +53,14 @@ def serve_web(
     postgres_database_factory: Callable[[str], str],
     root: Path,
     extra_env: dict[str, str] | None = None,
+    watch: Any = None,
 ) -> Iterator[str]:
     """Base URL of `gunicorn kubeshowcase.wsgi` after migrate, collectstatic and createsuperuser.
 
     root holds the data folder (root/data), static files and the log; extra_env adds settings
-    (e.g. KUBECONFIG for the runs pages). The server is stopped when the block ends.
+    (e.g. KUBECONFIG for the runs pages). With watch (an ApiServerHandle), the run archive's
+    watcher (tests/fixtures/watcher.py) runs against that double and the same database, as in
+    the chart. The server is stopped when the block ends.
     """
     port = _free_port()
     env = {
@@ -91,6 +96,9 @@ def serve_web(
         )
         if result.returncode != 0:
             pytest.fail(f"manage.py {command[0]} failed:\n{result.stdout}\n{result.stderr}")
+    watcher = contextlib.ExitStack()
+    if watch is not None:
+        watcher.enter_context(running_watcher(watch, env["DATABASE_URL"], root / "watcher.log"))
     log_path = root / "gunicorn.log"
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
@@ -131,6 +139,7 @@ def serve_web(
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait(timeout=10)
+        watcher.close()
 
 
 @pytest.fixture(scope="module")

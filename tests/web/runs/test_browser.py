@@ -30,7 +30,7 @@ def site(request: pytest.FixtureRequest, chart_accounts_file: Path, postgres_dat
          tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[tuple[str, Cluster, Path]]:  # noqa: ANN001
     """(base URL, the cluster, DATA_ROOT): gunicorn with the web account's KUBECONFIG for a
-    double with nuclei."""
+    double with nuclei, and the run archive's watcher with its own account."""
     root = tmp_path_factory.mktemp("runs-site")
     (root / "data").mkdir()
     with audited_apiserver(request, chart_accounts_file, root, crd_dir=REPO / "crds",
@@ -38,7 +38,7 @@ def site(request: pytest.FixtureRequest, chart_accounts_file: Path, postgres_dat
                            apply_files=[NUCLEI_PIPELINE]) as api:
         extra = {"KUBECONFIG": str(api.kubeconfigs["web"]), "KUBE_NAMESPACE": api.namespace,
                  "USER_MAX_QUEUED_RUNS": "50"}
-        with serve_web(postgres_database_factory, root, extra) as url:
+        with serve_web(postgres_database_factory, root, extra, watch=api) as url:
             api_client = api.api_client()
             try:
                 yield url, Cluster(api_client, api.namespace), root / "data"

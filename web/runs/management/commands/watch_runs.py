@@ -1,0 +1,38 @@
+"""manage.py watch_runs: keep the run archive (RunRecord, PipelineRecord) up to date."""
+
+from __future__ import annotations
+
+import signal
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from runs.watcher import Watcher
+
+
+class Command(BaseCommand):
+    help = (
+        "List and watch PipelineRuns and Pipelines into the archive tables until SIGTERM or "
+        "Ctrl-C; resumes where it left off, lists again on 410 Gone or any watch error, "
+        "deletes finished runs from the API by RUN_RETENTION_* and logs the archive's lag."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--heartbeat-seconds", type=float, default=5.0,
+                            help="seconds between two writes of ArchiveState.alive_at")
+        parser.add_argument("--watch-seconds", type=int, default=300,
+                            help="seconds one watch request lasts before the next one")
+        parser.add_argument("--report-seconds", type=float, default=30.0,
+                            help="seconds between two lag log lines")
+        parser.add_argument("--retention-seconds", type=float, default=None,
+                            help="seconds between retention passes (default "
+                                 "RUN_RETENTION_INTERVAL; 0: none)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        watcher = Watcher(heartbeat_seconds=options["heartbeat_seconds"],
+                          watch_seconds=options["watch_seconds"],
+                          report_seconds=options["report_seconds"],
+                          retention_seconds=options["retention_seconds"])
+        for number in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(number, lambda *_: watcher.stop.set())
+        watcher.run()
