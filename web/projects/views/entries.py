@@ -7,10 +7,11 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import owner_required, write_access_required
+from projects import records
 from projects.lookup import get_project_for_user
 from projects.paths import check_name
 from projects.safefs import NotFound
-from projects.storage import remove_entry
+from projects.storage import count_entry, remove_entry
 from projects.views.common import (
     attempt,
     busy_refusal,
@@ -50,7 +51,9 @@ def delete_entry(request: HttpRequest, project: str, path: str) -> HttpResponse:
         problem = busy_refusal(found)
         if problem is None:
             try:  # a link goes, never its target; a folder is emptied by handle in staging
-                remove_entry(parent, name)
+                with records.changing(request.owner.slug, found.id) as ledger:
+                    ledger.add(count_entry(parent, name), sign=-1)
+                    remove_entry(parent, name)
             except (FileNotFoundError, NotFound):
                 problem = f"“{name}” is no longer there."
     tell(request, problem, f"Deleted “{name}”.")

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import owner_required, write_access_required
 from projects.intake import IntakeRefused, take_uploads
 from projects.lookup import get_project_for_user
-from projects.volume import open_owner
 from projects.uploads import staged_uploads, upload_refusal
 from projects.views.common import busy_refusal, folder_url
 
@@ -29,14 +28,14 @@ def upload(request: HttpRequest, project: str, path: str) -> HttpResponse:
             if refusal:
                 return _answer(request, back, refusal, ok=False)
             try:
-                with open_owner(request.owner.slug) as owner:
-                    result = take_uploads(
-                        uploads,
-                        folder,
-                        unpack_zips=request.POST.get("unpack_zips") == "on",
-                        owner=owner,
-                        limits=request.owner.limits,
-                    )
+                result = take_uploads(
+                    uploads,
+                    folder,
+                    unpack_zips=request.POST.get("unpack_zips") == "on",
+                    owner=request.owner.slug,
+                    project_id=found.id,
+                    limits=request.owner.limits,
+                )
             except IntakeRefused as error:
                 return _answer(request, back, str(error), ok=False)
     plural = "" if result.files == 1 else "s"
