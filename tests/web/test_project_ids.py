@@ -11,7 +11,14 @@ from kubernetes.client.exceptions import ApiException
 
 from projects.models import OwnerUsage, Project
 from tests.web.conftest import Actor, messages_in
-from tests.web.runs.conftest import GROUP, VERSION, Cluster, cluster, data_root, nuclei_form  # noqa: F401
+from tests.web.runs.conftest import (  # noqa: F401 (cluster, data_root: fixtures)
+    GROUP,
+    VERSION,
+    Cluster,
+    cluster,
+    data_root,
+    nuclei_form,
+)
 
 
 def create(actor: Actor, name: str) -> Project:

@@ -144,5 +144,6 @@ def test_a_refused_upload_says_so_next_to_the_form(alice: Actor, settings) -> No
     response = alice.client.post(
         reverse("projects-upload", args=["cells", ""]),
         {"files": [SimpleUploadedFile("a", b"a"), SimpleUploadedFile("b", b"b")]}, follow=True)
-    assert messages_in(response)[-1] == "This would make 2 files; you can keep at most 1 (you have 0)."
+    assert messages_in(response)[-1] == (
+        "This would make 2 files; you can keep at most 1 (you have 0).")
     assert counters("alice", "cells") == (0, 0, 0, 0)

@@ -1,5 +1,6 @@
-"""Removing what has outlived its use: expired guests (runs, folder, project rows, row), expired sessions,
-staging leftovers and stale thumbnails. `manage.py cleanup` runs it; every step is safe to repeat.
+"""Removing what has outlived its use: expired guests (runs, folder, project rows, account),
+expired sessions, staging leftovers and stale thumbnails. `manage.py cleanup` runs it; every
+step is safe to repeat.
 
 The data volume is touched only through projects.safefs: links are removed, never followed."""
 

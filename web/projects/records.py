@@ -21,7 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from projects.models import OwnerUsage, Project
-from projects.paths import UnsafePath, check_name
+from projects.paths import accepts, check_name
 from projects.quotas import Usage
 from projects.safefs import Dir, NotFound
 from projects.storage import Count, count_tree, list_projects
@@ -145,7 +145,8 @@ def reconcile_owner(owner: str) -> list[str]:
             if project is None:
                 Project.objects.create(owner=owner, name=name, files=count.files,
                                        bytes=count.bytes)
-                changes.append(f"{owner}/{name}: adopted ({count.files} files, {count.bytes} bytes)")
+                changes.append(
+                    f"{owner}/{name}: adopted ({count.files} files, {count.bytes} bytes)")
             elif (project.files, project.bytes) != (count.files, count.bytes):
                 changes.append(f"{owner}/{name}: {project.files} → {count.files} files, "
                                f"{project.bytes} → {count.bytes} bytes")
@@ -200,13 +201,6 @@ def known_owners() -> set[str]:
 
 def owner_folders(root: Dir) -> list[str]:
     """The owner folders at the data root (not .staging or .cache, nor links)."""
-    return sorted(entry.name for entry in root.entries()
-                  if entry.is_dir and not entry.name.startswith(".") and _is_name(entry.name))
+    return sorted(name for name, is_dir in root.names()
+                  if is_dir and not name.startswith(".") and accepts(check_name, name))
 
-
-def _is_name(name: str) -> bool:
-    try:
-        check_name(name)
-    except UnsafePath:
-        return False
-    return True

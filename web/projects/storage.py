@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from projects.paths import UnsafePath, check_project_name
+from projects.paths import accepts, check_project_name
 from projects.safefs import DIR, FILE, Dir, NotFound
 from projects.volume import open_staging
 
@@ -31,15 +31,8 @@ def is_storage_full(error: BaseException) -> bool:
 
 def list_projects(owner: Dir) -> list[str]:
     """The names of an owner folder's project folders (a link is no project), sorted."""
-    return sorted(name for name, is_dir in owner.names() if is_dir and _is_project_name(name))
-
-
-def _is_project_name(name: str) -> bool:
-    try:
-        check_project_name(name)
-    except UnsafePath:
-        return False
-    return True
+    return sorted(name for name, is_dir in owner.names()
+                  if is_dir and accepts(check_project_name, name))
 
 
 @dataclass(frozen=True)
