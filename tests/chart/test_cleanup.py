@@ -85,10 +85,11 @@ def test_an_existing_account_can_be_named():
 
 def test_turning_it_off_removes_the_cronjob_and_its_rights():
     manifests = render("default-values.yaml", "cleanup.enabled=false")
-    assert manifests.of_kind("CronJob") == []
     components = {obj["metadata"]["labels"].get("app.kubernetes.io/component")
                   for obj in manifests.objects}
     assert "cleanup" not in components
+    assert [cron["metadata"]["labels"]["app.kubernetes.io/component"]
+            for cron in manifests.of_kind("CronJob")] == ["usage-reconcile"]  # a job of its own
 
 
 def test_guest_settings_reach_the_web_app_and_the_cleanup():

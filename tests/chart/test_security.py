@@ -45,9 +45,10 @@ def test_every_scenario_has_pods_to_check():
     # The parametrised tests above would pass vacuously on a chart that renders no pods.
     for scenario in SCENARIOS:
         kinds = sorted(where.split("/")[0] for where, _ in render(scenario).pod_specs())
-        # Jobs: migrate, and the SECRET_KEY hook unless the scenario names an existing Secret.
-        assert kinds in (["CronJob", "Deployment", "Deployment", "Job", "Job", "Pod"],
-                         ["CronJob", "Deployment", "Deployment", "Job", "Pod"]), scenario
+        # CronJobs: cleanup and usage-reconcile. Jobs: migrate, and the SECRET_KEY hook unless
+        # the scenario names an existing Secret.
+        assert kinds in (["CronJob", "CronJob", "Deployment", "Deployment", "Job", "Job", "Pod"],
+                         ["CronJob", "CronJob", "Deployment", "Deployment", "Job", "Pod"]), scenario
         assert "Job" in kinds
 
 

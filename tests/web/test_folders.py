@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from django.urls import reverse
 
 from tests.web.conftest import Actor, messages_in
@@ -120,3 +122,39 @@ def test_demo_users_see_no_change_buttons(demo: Actor) -> None:
     assert b"read-only demo" in response.content
     listing = demo.client.get(reverse("projects-list"))
     assert b"Create project" not in listing.content
+
+
+def test_a_folder_of_100000_files_is_browsed_a_page_at_a_time(alice: Actor) -> None:
+    alice.client.post(reverse("projects-create"), {"name": "cells"})  # a row: no adoption count
+    project = alice.project("cells", {"b-folder": None, "a-folder": None})
+    fd = os.open(project, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for number in range(100_000):
+            os.close(os.open(f"f{number:06d}", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd))
+    finally:
+        os.close(fd)
+    first = alice.client.get(reverse("projects-detail", args=["cells"]))
+    assert first.status_code == 200
+    names = [row.entry.name for row in first.context["rows"]]
+    assert names[:3] == ["a-folder", "b-folder", "f000000"]  # folders first, then by name
+    assert names[-1] == "f000197" and len(names) == 200
+    assert b"Page 1 of 501" in first.content
+    later = alice.client.get(reverse("projects-detail", args=["cells"]) + "?page=400")
+    names = [row.entry.name for row in later.context["rows"]]
+    assert names[0] == f"f{399 * 200 - 2:06d}" and names[-1] == f"f{400 * 200 - 3:06d}"
+    assert all(row.entry.is_file and row.entry.size == 0 for row in later.context["rows"])
+    last = alice.client.get(reverse("projects-detail", args=["cells"]) + "?page=501")
+    assert [row.entry.name for row in last.context["rows"]] == ["f099998", "f099999"]
+
+
+def test_a_page_stats_only_what_it_shows(alice: Actor) -> None:
+    project = alice.project("cells", {"a.txt": b"a", "b.txt": b"bb"})
+    (project / "c-link").symlink_to("/nonexistent")
+    response = alice.client.get(reverse("projects-detail", args=["cells"]))
+    assert [(row.entry.name, row.entry.kind) for row in response.context["rows"]] == [
+        ("a.txt", "file"), ("b.txt", "file"), ("c-link", "link")]
+    assert b"Page 1 of" not in response.content  # one page: no page links
+    # A page number that is no page shows the last one rather than an error.
+    for page in ("9999", "x", "-1"):
+        shown = alice.client.get(reverse("projects-detail", args=["cells"]) + f"?page={page}")
+        assert (shown.status_code, shown.context["page"].number) == (200, 1)

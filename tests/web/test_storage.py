@@ -10,11 +10,14 @@ import pytest
 from projects.safefs import Dir, open_root
 from projects.storage import (
     Conflict,
+    Count,
     Move,
-    list_entries,
-    measure_usage,
+    count_entry,
+    count_tree,
+    list_projects,
     move_all_into,
     remove_entry,
+    sorted_names,
     staging_folder,
 )
 
@@ -76,7 +79,7 @@ def test_nothing_at_the_name_is_ever_replaced(tmp_path: Path, root: Dir, kind: s
     assert list((tmp_path / "elsewhere").iterdir()) == []
 
 
-def test_usage_counts_regular_files_and_bytes_without_following_links(tmp_path: Path) -> None:
+def test_counting_takes_regular_files_and_bytes_without_following_links(tmp_path: Path) -> None:
     owner = tmp_path / "alice"
     (owner / "p1" / "sub").mkdir(parents=True)
     (owner / "p2").mkdir()
@@ -85,12 +88,17 @@ def test_usage_counts_regular_files_and_bytes_without_following_links(tmp_path: 
     (owner / "p2" / "link").symlink_to(tmp_path)
     (owner / "p2" / "file-link").symlink_to(owner / "p1" / "a")
     os.mkfifo(owner / "p2" / "fifo")
+    (owner / "linked-project").symlink_to(owner / "p1")
     with open_root(tmp_path) as root, root.open_dir(["alice"]) as opened:
-        usage = measure_usage(opened)
-    assert (usage.projects, usage.files, usage.bytes) == (2, 2, 8)
+        assert list_projects(opened) == ["p1", "p2"]
+        assert count_tree(opened) == Count(files=2, bytes=8)
+        assert count_entry(opened, "p1") == Count(files=2, bytes=8)
+        assert count_entry(opened, "linked-project") == Count(files=0, bytes=0)
+        with opened.open_dir(["p1"]) as p1:
+            assert count_entry(p1, "a") == Count(files=1, bytes=5)
 
 
-def test_listing_puts_folders_first_and_shows_links_as_links(tmp_path: Path) -> None:
+def test_listing_puts_folders_first_and_never_takes_a_link_for_a_folder(tmp_path: Path) -> None:
     here = tmp_path / "listed"
     here.mkdir()
     (here / "b.txt").write_text("b")
@@ -98,8 +106,8 @@ def test_listing_puts_folders_first_and_shows_links_as_links(tmp_path: Path) -> 
     (here / "a-link").symlink_to(here / "Z")
     os.mkfifo(here / "pipe")
     with open_root(here) as root:
-        assert [(e.name, e.kind) for e in list_entries(root)] == [
-            ("Z", "dir"), ("a-link", "link"), ("b.txt", "file"), ("pipe", "other"),
+        assert sorted_names(root) == [
+            ("Z", True), ("a-link", False), ("b.txt", False), ("pipe", False),
         ]
 
 

@@ -1,5 +1,6 @@
-"""Removing what has outlived its use: expired guests (runs, folder, row), expired sessions,
-staging leftovers and stale thumbnails. `manage.py cleanup` runs it; every step is safe to repeat.
+"""Removing what has outlived its use: expired guests (runs, folder, project rows, account),
+expired sessions, staging leftovers and stale thumbnails. `manage.py cleanup` runs it; every
+step is safe to repeat.
 
 The data volume is touched only through projects.safefs: links are removed, never followed."""
 
@@ -15,6 +16,7 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from accounts.models import GUEST_PREFIX, Guest
+from projects.records import forget_owner
 from projects.safefs import Dir, Entry, NotFound
 from projects.volume import STAGING, open_data_root
 from results.thumbnails import prune_all_thumbnails
@@ -87,6 +89,8 @@ def remove_guest(root: Dir, slug: str, runs: list[dict[str, Any]], report: Repor
         return
     if has_folder:
         removed.append("its folder")
+    if not report.dry_run:
+        forget_owner(slug)  # its projects' rows and counters go with the folder
     rows = Guest.objects.filter(slug=slug)
     if rows.exists():
         if not report.dry_run:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 import zipfile
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -10,9 +11,9 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from accounts.limits import Limits
-from projects import storage
+from projects import records, storage
 from projects.paths import UnsafePath, check_name
-from projects.quotas import refuse_new_files
+from projects.quotas import Usage, refuse_new_files
 from projects.safefs import Dir
 from projects.unzip import (
     ZIP_READ_ERRORS,
@@ -49,15 +50,19 @@ def take_uploads(
     folder: Dir,
     *,
     unpack_zips: bool,
-    owner: Dir,
+    owner: str,
+    project_id: uuid.UUID,
     limits: Limits,
 ) -> IntakeResult:
     """Check everything (names, zips, quota, name clashes), then move it all in at once.
 
-    A full disk (ENOSPC, EDQUOT) is refused like a quota, with staging cleaned up.
+    The quota is checked against the owner's counters under their lock, and the counters grow
+    in the same transaction as the files move in (projects.records.changing). A full disk
+    (ENOSPC, EDQUOT) is refused like a quota, with staging cleaned up.
     """
     try:
-        return _take_uploads(uploads, folder, unpack_zips=unpack_zips, owner=owner, limits=limits)
+        return _take_uploads(uploads, folder, unpack_zips=unpack_zips, owner=owner,
+                             project_id=project_id, limits=limits)
     except OSError as error:
         if storage.is_storage_full(error):
             raise IntakeRefused(storage.STORAGE_FULL) from None
@@ -69,7 +74,8 @@ def _take_uploads(
     folder: Dir,
     *,
     unpack_zips: bool,
-    owner: Dir,
+    owner: str,
+    project_id: uuid.UUID,
     limits: Limits,
 ) -> IntakeResult:
     if not uploads:
@@ -97,9 +103,8 @@ def _take_uploads(
         new_bytes = sum(upload.size for upload in plain) + sum(
             plan.total_bytes for _, _, plan in zips
         )
-        refusal = refuse_new_files(limits, storage.measure_usage(owner), new_files, new_bytes)
-        if refusal:
-            raise IntakeRefused(refusal)
+        # Early, from the last committed counters: no unpacking for what cannot fit anyway.
+        _refuse_over_quota(limits, records.usage_of(owner), new_files, new_bytes)
         names = [upload.name for upload in plain]
         names += [name for _, _, plan in zips for name in plan.top_level]
         try:
@@ -114,11 +119,20 @@ def _take_uploads(
             except ZipRefused as error:
                 raise IntakeRefused(f"{zip_name}: {error}") from None
             moves += [storage.Move(unpacked, name, name) for name in plan.top_level]
-        try:
-            storage.move_all_into(folder, moves)
-        except storage.Conflict as error:
-            raise IntakeRefused(str(error)) from None
+        with records.changing(owner, project_id) as ledger:  # the check that counts
+            _refuse_over_quota(limits, ledger.usage, new_files, new_bytes)
+            try:
+                storage.move_all_into(folder, moves)
+            except storage.Conflict as error:
+                raise IntakeRefused(str(error)) from None
+            ledger.add(storage.Count(files=new_files, bytes=new_bytes))
     return IntakeResult(files=new_files, bytes=new_bytes)
+
+
+def _refuse_over_quota(limits: Limits, usage: Usage, new_files: int, new_bytes: int) -> None:
+    refusal = refuse_new_files(limits, usage, new_files, new_bytes)
+    if refusal:
+        raise IntakeRefused(refusal)
 
 
 def _open_zip(upload: StagedUploadedFile, stack: ExitStack) -> zipfile.ZipFile:

@@ -6,12 +6,14 @@ planted link is never followed, whatever its place in the path.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.http import Http404
 
 from accounts.identity import OwnedRequest, Owner
+from projects import records
 from projects.paths import UnsafePath, check_project_name, check_relative
 from projects.safefs import Dir, NotFound
 from projects.volume import open_owner
@@ -19,8 +21,11 @@ from projects.volume import open_owner
 
 @dataclass(frozen=True)
 class Project:
+    """The acting owner's project: its row's stable id, and its folder reached by handle."""
+
     owner: Owner
     name: str
+    id: uuid.UUID
 
     def open(self) -> Dir:
         """The project folder itself. Http404 if it is gone (or was swapped for a link)."""
@@ -69,6 +74,9 @@ def get_project_for_user(request: OwnedRequest, name: str) -> Project:
         check_project_name(name)
     except UnsafePath:
         raise Http404("No such project") from None
-    project = Project(owner=owner, name=name)
+    row = records.find(owner.slug, name)  # a folder made outside the web app is adopted
+    if row is None:
+        raise Http404("No such project")
+    project = Project(owner=owner, name=name, id=row.id)
     project.open().close()  # it exists, and neither it nor the owner folder is a link
     return project

@@ -5,6 +5,7 @@ Opening them is projects.safefs's job, which walks by handle and never follows a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from django.core.exceptions import SuspiciousOperation
 
@@ -22,6 +23,15 @@ class UnsafePath(SuspiciousOperation):
 
     Being a SuspiciousOperation, an uncaught one becomes Django's 400 page (and a security log).
     """
+
+
+def accepts(check: Callable[[str], str], name: str) -> bool:
+    """Whether check (check_name, check_project_name) takes name without UnsafePath."""
+    try:
+        check(name)
+    except UnsafePath:
+        return False
+    return True
 
 
 def check_name(name: str) -> str:

@@ -143,6 +143,12 @@ class Dir:
                 found.append(Entry.from_stat(item.name, info))
         return found
 
+    def names(self) -> list[tuple[str, bool]]:
+        """(name, is a real folder) of every entry, from the directory alone (d_type, no stat;
+        a link is never a folder here)."""
+        with os.scandir(self.fd) as scan:
+            return [(item.name, item.is_dir(follow_symlinks=False)) for item in scan]
+
     # -- opening ----------------------------------------------------------------------------------
     def open_dir(self, segments: Iterable[str]) -> Dir:
         """The folder at segments below this one; NotFound if any part is missing or not a folder."""

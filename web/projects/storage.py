@@ -8,9 +8,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from projects.paths import UnsafePath, check_project_name
-from projects.quotas import Usage
-from projects.safefs import Dir, Entry
+from projects.paths import accepts, check_project_name
+from projects.safefs import DIR, FILE, Dir, NotFound
 from projects.volume import open_staging
 
 STORAGE_FULL = "Storage is full: nothing was saved. Delete some files, or ask an administrator."
@@ -30,33 +29,55 @@ def is_storage_full(error: BaseException) -> bool:
     return isinstance(error, OSError) and error.errno in _FULL
 
 
-def list_entries(folder: Dir) -> list[Entry]:
-    """Folders first, then everything else by name; links and special files are what they are."""
-    return sorted(folder.entries(),
-                  key=lambda entry: (not entry.is_dir, entry.name.casefold(), entry.name))
+def list_projects(owner: Dir) -> list[str]:
+    """The names of an owner folder's project folders (a link is no project), sorted."""
+    return sorted(name for name, is_dir in owner.names()
+                  if is_dir and accepts(check_project_name, name))
 
 
-def list_projects(owner: Dir) -> list[Entry]:
-    return [entry for entry in list_entries(owner) if entry.is_dir and _is_project_name(entry.name)]
+@dataclass(frozen=True)
+class Count:
+    files: int
+    bytes: int
 
 
-def _is_project_name(name: str) -> bool:
-    try:
-        check_project_name(name)
-    except UnsafePath:
-        return False
-    return True
-
-
-def measure_usage(owner: Dir) -> Usage:
-    """Projects, regular files and their bytes under one owner's folder (links not followed)."""
+def count_tree(folder: Dir) -> Count:
+    """Regular files and their bytes under folder: links are never followed, FIFOs and devices
+    never opened, depth bounded (safefs.MAX_WALK_DEPTH)."""
     files = size = 0
-    for _, _, entries in owner.walk():
+    for _, _, entries in folder.walk():
         for entry in entries:
             if entry.is_file:
                 files += 1
                 size += entry.size
-    return Usage(projects=len(list_projects(owner)), files=files, bytes=size)
+    return Count(files=files, bytes=size)
+
+
+def count_entry(parent: Dir, name: str) -> Count:
+    """What deleting parent/name takes away: a folder's tree, one file, or nothing (a link)."""
+    entry = parent.entry(name)
+    if entry is None or entry.kind not in (DIR, FILE):
+        return Count(files=0, bytes=0)
+    if entry.is_file:
+        return Count(files=1, bytes=entry.size)
+    try:
+        with parent.open_dir([name]) as folder:
+            return count_tree(folder)
+    except NotFound:  # swapped for something else meanwhile
+        return Count(files=0, bytes=0)
+
+
+def sorted_names(folder: Dir) -> list[tuple[str, bool]]:
+    """(name, is a folder) of every entry, folders first, then by name: nothing is stat'ed, so
+    a folder of 100,000 names costs names; the page shown stats its own entries (Dir.entry)."""
+    folders: list[str] = []
+    others: list[str] = []
+    for name, is_dir in folder.names():
+        (folders if is_dir else others).append(name)
+    for names in (folders, others):  # by casefold, then by name: two C-level sorts, no lambda
+        names.sort()
+        names.sort(key=str.casefold)
+    return [(name, True) for name in folders] + [(name, False) for name in others]
 
 
 @contextmanager

@@ -13,7 +13,6 @@ from accounts.identity import OwnedRequest
 from projects.forms import UploadForm
 from projects.intake import IntakeRefused, take_uploads
 from projects.lookup import get_project_for_user
-from projects.volume import open_owner
 from projects.uploads import staged_uploads, upload_refusal
 from projects.views.common import busy_refusal, folder_url
 
@@ -33,14 +32,14 @@ def upload(request: OwnedRequest, project: str, path: str) -> HttpResponse:
             form = UploadForm(request.POST, request.FILES)
             form.is_valid()  # never invalid: none chosen is refused below, with the rest
             try:
-                with open_owner(request.owner.slug) as owner:
-                    result = take_uploads(
-                        form.cleaned_data["files"],
-                        folder,
-                        unpack_zips=form.cleaned_data["unpack_zips"],
-                        owner=owner,
-                        limits=request.owner.limits,
-                    )
+                result = take_uploads(
+                    form.cleaned_data["files"],
+                    folder,
+                    unpack_zips=form.cleaned_data["unpack_zips"],
+                    owner=request.owner.slug,
+                    project_id=found.id,
+                    limits=request.owner.limits,
+                )
             except IntakeRefused as error:
                 return _answer(request, back, str(error), ok=False)
     plural = "" if result.files == 1 else "s"

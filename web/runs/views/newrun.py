@@ -18,6 +18,7 @@ from accounts.decorators import READ_ONLY_MESSAGE, owner_required
 from accounts.identity import OwnedRequest
 from projects.lookup import Project, get_project_for_user
 from runs import integrations, kube, schemaform
+from runs.archive import PROJECT_ID_LABEL
 from runs.forms import PipelineChoiceForm, RunForm
 from runs.model import (
     Run,
@@ -147,7 +148,7 @@ def _submit(
             if refusal:
                 return _page(request, project, pipelines=pipelines, chosen=pipeline, form=form,
                              shown=shown, status=409, problem=refusal)
-            created = kube.create_run(_run_body(pipeline, owner.slug, project.name, values))
+            created = kube.create_run(_run_body(pipeline, owner.slug, project, values))
     except kube.KubeError as error:
         return _page(request, project, pipelines=pipelines, chosen=pipeline, form=form,
                      shown=shown, status=503, problem=f"{error} Nothing was started.")
@@ -187,19 +188,21 @@ def _refusal(runs: list[Run], owner: str, limit: int, project: str, *, starting:
     return None
 
 
-def _run_body(pipeline: dict[str, Any], owner: str, project: str, values: dict[str, Any]
+def _run_body(pipeline: dict[str, Any], owner: str, project: Project, values: dict[str, Any]
               ) -> dict[str, Any]:
+    """The PipelineRun to create; it names the project's folder and carries its stable id."""
     return {
         "apiVersion": f"{kube.GROUP}/{kube.VERSION}",
         "kind": "PipelineRun",
         "metadata": {
-            "generateName": generate_name(owner, project),
-            "labels": run_labels(owner, project),
+            "generateName": generate_name(owner, project.name),
+            "labels": {**run_labels(owner, project.name), PROJECT_ID_LABEL: str(project.id)},
         },
         "spec": {
             "pipeline": pipeline["metadata"]["name"],
             "owner": owner,
-            "project": f"{owner}/{project}",
+            "project": f"{owner}/{project.name}",
+            "projectId": str(project.id),
             "args": integrations.build_args(pipeline, values),
             "parameters": values,
         },
