@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import condition, require_safe
@@ -71,9 +72,16 @@ def queue_etag(request: HttpRequest) -> str:
         owner.slug,
         "staff" if may_see_everything(request) else "user",
         "ro" if owner.read_only else "rw",
-        request.META.get("CSRF_COOKIE", ""),
+        _csrf_secret(request),
     ]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+
+
+def _csrf_secret(request: HttpRequest) -> str:
+    """The secret the table's forms' tokens are made from (made now if the visitor has none
+    yet, as rendering would: so the first answer's version is the one the next request has)."""
+    get_token(request)
+    return str(request.META.get("CSRF_COOKIE", ""))
 
 
 def _context(request: HttpRequest) -> dict:
