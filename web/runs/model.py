@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from django.db.models import QuerySet
+
 from runs.models import ACTIVE_PHASES, FINISHED_PHASES, RunRecord
 
 OWNER_LABEL = "kubeshowcase.io/owner"
@@ -170,6 +172,12 @@ def queue(runs: list[Run]) -> list[QueueEntry]:
     numbered.sort(key=lambda pair: (pair[0], pair[1].sort_key))
     entries += [QueueEntry(run, position) for position, run in numbered]
     return entries
+
+
+def active_records() -> QuerySet[RunRecord]:
+    """Archive rows of queued and running runs whose object still exists (a run deleted while
+    active never ends: its Job and pods went with it)."""
+    return RunRecord.objects.active().filter(deleted_at__isnull=True)
 
 
 def active_runs_of(runs: list[Run], owner: str) -> list[Run]:

@@ -23,12 +23,13 @@ from projects.lookup import Project, get_project_for_user
 from runs import archive, freshness, integrations, kube, schemaform
 from runs.model import (
     Run,
+    active_records,
     active_runs_of,
     busy_reason,
     generate_name,
     run_labels,
 )
-from runs.models import PipelineRecord, RunRecord
+from runs.models import PipelineRecord
 from runs.projectfiles import pickable_files
 
 
@@ -46,7 +47,7 @@ def _pipelines() -> list[dict[str, Any]]:
 
 
 def _active_runs_of(owner: str) -> list[Run]:
-    records = RunRecord.objects.active().filter(owner=owner)
+    records = active_records().filter(owner=owner)
     return [Run.from_record(record) for record in records.select_related("project").defer("outputs")]
 
 

@@ -21,8 +21,7 @@ from django.views.decorators.http import condition, require_safe
 from accounts.decorators import owner_required
 from runs import freshness
 from runs.access import may_see_everything
-from runs.model import QueueEntry, Run, queue
-from runs.models import RunRecord
+from runs.model import QueueEntry, Run, active_records, queue
 
 MAX_ROWS = 500  # beyond this the page says how many more; your own runs are always listed
 HIDDEN = "another user"
@@ -63,7 +62,7 @@ def queue_etag(request: HttpRequest) -> str:
     change to an active row bumps its archived_at; a row leaving lowers the count unless one
     arrives, which bumps it), whether the archive is stale, and who is looking (their own rows,
     staff, read-only, the CSRF secret of the forms)."""
-    active = RunRecord.objects.active().aggregate(count=Count("uid"), latest=Max("archived_at"))
+    active = active_records().aggregate(count=Count("uid"), latest=Max("archived_at"))
     owner = request.owner  # type: ignore[attr-defined]
     parts = [
         str(active["count"]),
@@ -85,7 +84,7 @@ def _csrf_secret(request: HttpRequest) -> str:
 
 
 def _context(request: HttpRequest) -> dict:
-    records = RunRecord.objects.active().select_related("project").defer("outputs")
+    records = active_records().select_related("project").defer("outputs")
     runs = [Run.from_record(record) for record in records]
     viewer = request.owner.slug  # type: ignore[attr-defined]
     rows, left_out = queue_rows(runs, viewer, may_see_everything(request))
