@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from runs import freshness, kube
-from runs.model import Run, active_records, busy_reason
+from runs.model import Run, active_records, busy_reason, runs_of
 
 
 def project_busy_reason(owner: str, project: str) -> str | None:
@@ -19,8 +19,7 @@ def project_busy_reason(owner: str, project: str) -> str | None:
 
 
 def active_runs_using(owner: str, project: str) -> list[Run]:
-    """The owner's queued and running runs of project: by folder, or by the Project row now
-    named so (a run of a renamed project still names the old folder)."""
-    records = active_records().filter(owner=owner).filter(
-        Q(project_path=f"{owner}/{project}") | Q(project__owner=owner, project__name=project))
-    return [Run.from_record(record) for record in records.select_related("project").defer("outputs")]
+    """The owner's queued and running runs of project: by folder, or by the Project row named
+    so now (a run of a renamed project still names the old folder)."""
+    return runs_of(active_records().filter(owner=owner).filter(
+        Q(project_path=f"{owner}/{project}") | Q(project__owner=owner, project__name=project)))

@@ -1,4 +1,4 @@
-"""Runs as pages show them (from their archive rows), and the pure decisions made from lists of them."""
+"""Runs as pages show them (from their archive rows), and the pure decisions on lists of them."""
 
 from __future__ import annotations
 
@@ -178,6 +178,12 @@ def active_records() -> QuerySet[RunRecord]:
     """Archive rows of queued and running runs whose object still exists (a run deleted while
     active never ends: its Job and pods went with it)."""
     return RunRecord.objects.active().filter(deleted_at__isnull=True)
+
+
+def runs_of(records: QuerySet[RunRecord]) -> list[Run]:
+    """The Runs of archive rows, their projects' current names in the same query."""
+    selected = records.select_related("project").defer("outputs")
+    return [Run.from_record(record) for record in selected]
 
 
 def active_runs_of(runs: list[Run], owner: str) -> list[Run]:

@@ -173,7 +173,8 @@ def test_a_live_log_is_asked_for_within_the_byte_budget(
 
     web_settings.RUN_LOG_TAIL_BYTES = 300
     alice.project("cells")
-    script = "for n in range(50): print(f'{n:04d} ' + 'x' * 95, flush=True)\nprint('end', flush=True)\n"
+    script = ("for n in range(50): print(f'{n:04d} ' + 'x' * 95, flush=True)\n"
+              "print('end', flush=True)\n")
     job = {
         "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "r1-job"},
         "spec": {"backoffLimit": 0, "template": {"spec": {

@@ -28,6 +28,7 @@ from runs.model import (
     busy_reason,
     generate_name,
     run_labels,
+    runs_of,
 )
 from runs.models import PipelineRecord
 from runs.projectfiles import pickable_files
@@ -47,8 +48,7 @@ def _pipelines() -> list[dict[str, Any]]:
 
 
 def _active_runs_of(owner: str) -> list[Run]:
-    records = active_records().filter(owner=owner)
-    return [Run.from_record(record) for record in records.select_related("project").defer("outputs")]
+    return runs_of(active_records().filter(owner=owner))
 
 
 def _pipeline_summary(pipeline: dict[str, Any]) -> dict[str, str]:

@@ -21,7 +21,7 @@ from django.views.decorators.http import condition, require_safe
 from accounts.decorators import owner_required
 from runs import freshness
 from runs.access import may_see_everything
-from runs.model import QueueEntry, Run, active_records, queue
+from runs.model import QueueEntry, Run, active_records, queue, runs_of
 
 MAX_ROWS = 500  # beyond this the page says how many more; your own runs are always listed
 HIDDEN = "another user"
@@ -84,8 +84,7 @@ def _csrf_secret(request: HttpRequest) -> str:
 
 
 def _context(request: HttpRequest) -> dict:
-    records = active_records().select_related("project").defer("outputs")
-    runs = [Run.from_record(record) for record in records]
+    runs = runs_of(active_records())
     viewer = request.owner.slug  # type: ignore[attr-defined]
     rows, left_out = queue_rows(runs, viewer, may_see_everything(request))
     return {"problem": freshness.stale_reason() or "", "rows": rows, "left_out": left_out}
