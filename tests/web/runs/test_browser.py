@@ -107,6 +107,9 @@ def test_the_queue_refreshes_itself_and_cancels(
 ) -> None:
     (site[2] / "alice" / "queued").mkdir(parents=True, exist_ok=True)
     sign_in(page)
+    refreshes: list[int] = []
+    page.on("response", lambda response: refreshes.append(response.status)
+            if "/runs/queue-table" in response.url else None)
     page.goto("/runs/")
     page.get_by_text("Nothing is queued or running.").wait_for()
     page.evaluate("window.notReloaded = true")
@@ -114,6 +117,9 @@ def test_the_queue_refreshes_itself_and_cancels(
     row = page.locator("#queue-table tr[data-run='q1']")
     row.wait_for()
     assert row.locator(".phase").inner_text() == "Queued"
+    # poll.js sends the last ETag: an unchanged queue answers 304 (not rendered, not swapped).
+    page.wait_for_timeout(5000)
+    assert 304 in refreshes and row.locator(".phase").inner_text() == "Queued"
     cluster.set_status("q1", phase="Running", jobName="q1-job")
     wait_for_text(row.locator(".phase"), "Running")
     assert page.evaluate("window.notReloaded") is True
