@@ -167,3 +167,25 @@ def test_a_stale_archive_says_so(alice: Actor, cluster: Cluster) -> None:
     html = stale.content.decode()
     assert "The run archive was last brought up to date 300 s ago" in html
     assert len(rows(stale)) == 4  # the last rows known are still shown
+
+
+def test_a_refresh_costs_the_same_queries_for_many_runs(
+    alice: Actor, django_assert_max_num_queries  # noqa: ANN001
+) -> None:
+    import uuid
+
+    from django.utils import timezone
+
+    from runs import archive
+    from runs.models import ArchiveState
+
+    ArchiveState.objects.create(kind="pipelineruns", alive_at=timezone.now())
+    for n in range(40):
+        archive.upsert({"metadata": {"name": f"r{n}", "uid": str(uuid.uuid4()),
+                                     "creationTimestamp": f"2026-01-01T10:00:{n:02d}Z"},
+                        "spec": {"pipeline": "nuclei", "owner": "alice" if n % 2 else "bob",
+                                 "project": "x/y"},
+                        "status": {"phase": "Running" if n < 3 else "Queued"}})
+    alice.client.get(reverse("runs-queue-table"))
+    with django_assert_max_num_queries(8):  # session, user, version, rows, freshness: none per row
+        assert len(rows(alice.client.get(reverse("runs-queue-table")))) == 40

@@ -21,9 +21,9 @@ from django.views.decorators.http import condition, require_safe
 from accounts.decorators import owner_required
 from runs import freshness
 from runs.access import may_see_everything
-from runs.model import QueueEntry, Run, active_records, queue, runs_of
+from runs.model import LISTED_COLUMNS, QueueEntry, Run, active_records, queue, runs_of
 
-MAX_ROWS = 500  # beyond this the page says how many more; your own runs are always listed
+MAX_ROWS = 100  # beyond this the page says how many more; your own runs are always listed
 HIDDEN = "another user"
 
 
@@ -84,7 +84,7 @@ def _csrf_secret(request: HttpRequest) -> str:
 
 
 def _context(request: HttpRequest) -> dict:
-    runs = runs_of(active_records())
+    runs = runs_of(active_records(), LISTED_COLUMNS)
     viewer = request.owner.slug  # type: ignore[attr-defined]
     rows, left_out = queue_rows(runs, viewer, may_see_everything(request))
     return {"problem": freshness.stale_reason() or "", "rows": rows, "left_out": left_out}
