@@ -20,6 +20,9 @@ Environment variables (default in brackets):
                               service account when running in a pod, else runs are off.
   KUBE_API_TIMEOUT [10]       Seconds one Kubernetes API request may take.
   RUN_LOG_TAIL_LINES [200]    Lines of a run's log its page shows.
+  ARCHIVE_STALE_SECONDS [30]  A run archive whose watcher has not reported for longer is stale:
+                              project changes are refused (a run it missed may be using them)
+                              and the queue says its rows may be out of date.
   RUN_INTEGRATIONS [runs.example_integration]
                               Python modules imported at start that register run integrations.
   RESULTS_MAX_TABLE_ROWS [500]  Rows of one CSV the results page shows (the file links to all).
@@ -28,7 +31,8 @@ Environment variables (default in brackets):
   RESULTS_MAX_CELLS [20000]  RESULTS_MAX_COLUMNS [100]
                               What one results page reads and shows: bytes of one CSV, of one
                               report, of all of them; table cells over the page; columns per row.
-  RUN_LOG_TAIL_BYTES [1Mi]    Bytes of a saved run log read (backwards) for its page.
+  RUN_LOG_TAIL_BYTES [1Mi]    Bytes of a saved run log read (backwards) for its page, and
+                              of a live run's pod log asked for (limitBytes).
   RUN_RETENTION_MAX_AGE_HOURS [168]  RUN_RETENTION_KEEP_LAST [500]  RUN_RETENTION_INTERVAL [300]
                               manage.py watch_runs deletes a finished PipelineRun from the API
                               (its archive row stays) once it finished more than MAX_AGE hours
@@ -187,6 +191,8 @@ KUBE_NAMESPACE = env_str("KUBE_NAMESPACE", "kubeshowcase")
 KUBECONFIG = env_str("KUBECONFIG", "") or ""
 KUBE_API_TIMEOUT = env_int("KUBE_API_TIMEOUT", 10, minimum=1)
 RUN_LOG_TAIL_LINES = env_int("RUN_LOG_TAIL_LINES", 200, minimum=1)
+# Pages read runs from PostgreSQL (issue #10): how old the watcher's heartbeat may be.
+ARCHIVE_STALE_SECONDS = env_int("ARCHIVE_STALE_SECONDS", 30, minimum=1)
 RUN_INTEGRATIONS = env_list("RUN_INTEGRATIONS", ("runs.example_integration",))
 RESULTS_MAX_TABLE_ROWS = env_int("RESULTS_MAX_TABLE_ROWS", 500, minimum=1)
 RESULTS_MAX_FILES = env_int("RESULTS_MAX_FILES", 200, minimum=1)

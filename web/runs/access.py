@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from django.db.models import F
 from django.http import Http404, HttpRequest
 
 from accounts.identity import OwnedRequest
-from runs import kube
 from runs.model import Run
+from runs.models import RunRecord
 
 
 def may_see_everything(request: HttpRequest) -> bool:
@@ -14,19 +15,25 @@ def may_see_everything(request: HttpRequest) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_staff)
 
 
-def get_run_for_user(request: OwnedRequest, name: str) -> Run:
-    """The run `name` if it belongs to request.owner (or the user is staff), else Http404.
-
-    kube.KubeError propagates: the views turn it into a message, not a 404 that would lie.
-    """
-    obj = kube.get_run(name) if _plausible_name(name) else None
-    if obj is None:
+def get_record_for_user(request: OwnedRequest, name: str) -> RunRecord:
+    """The archive row of run `name` (the newest, if the name came back) if it belongs to
+    request.owner (or the user is staff), else Http404."""
+    found = (
+        RunRecord.objects.filter(name=name).select_related("project")
+        .order_by(F("created_at").desc(nulls_last=True), "-archived_at").first()
+        if _plausible_name(name) else None
+    )
+    if found is None:
         raise Http404("No such run")
-    run = Run.from_object(obj)
     owner = request.owner
-    if run.owner != owner.slug and not may_see_everything(request):
+    if found.owner != owner.slug and not may_see_everything(request):
         raise Http404("No such run")
-    return run
+    return found
+
+
+def get_run_for_user(request: OwnedRequest, name: str) -> Run:
+    """get_record_for_user as the Run pages show."""
+    return Run.from_record(get_record_for_user(request, name))
 
 
 def _plausible_name(name: str) -> bool:

@@ -183,8 +183,10 @@ def delete_run(name: str) -> bool:
     )
 
 
-def job_pod_log(job_name: str, tail_lines: int) -> str | None:
-    """The last lines of the log of the newest pod of a Job; None if it has no pod (yet)."""
+def job_pod_log(job_name: str, tail_lines: int, limit_bytes: int | None = None) -> str | None:
+    """The last lines of the log of the newest pod of a Job, at most limit_bytes of it (the
+    API's limitBytes: a pod printing long lines cannot make one poll huge); None if it has no
+    pod (yet)."""
     pods = _call(
         f"list the pods of job {job_name}",
         _core().list_namespaced_pod,
@@ -201,6 +203,7 @@ def job_pod_log(job_name: str, tail_lines: int) -> str | None:
         newest.metadata.name,
         _namespace(),
         tail_lines=tail_lines,
+        **({"limit_bytes": limit_bytes} if limit_bytes else {}),
     )
 
 

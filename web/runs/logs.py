@@ -2,7 +2,8 @@
 
 The saved log lies in the project, where a pipeline may have put a link, a FIFO or a folder at
 its name: it is opened by handle (projects.safefs), never followed, and read backwards with a
-byte budget (RUN_LOG_TAIL_BYTES), however large it is.
+byte budget (RUN_LOG_TAIL_BYTES), however large it is. A live run's pod log is asked for
+with the same budget (limitBytes).
 """
 
 from __future__ import annotations
@@ -76,5 +77,5 @@ def run_log(run: Run, lines: int) -> str:
         if saved is not None:
             return saved
     if run.job_name:
-        return kube.job_pod_log(run.job_name, lines) or ""
+        return kube.job_pod_log(run.job_name, lines, settings.RUN_LOG_TAIL_BYTES) or ""
     return ""

@@ -1,4 +1,4 @@
-"""PipelineRuns as the web app reads them, and the pure decisions made from lists of them."""
+"""Runs as pages show them (from their archive rows), and the pure decisions on lists of them."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from django.db.models import QuerySet
+
+from runs.models import ACTIVE_PHASES, FINISHED_PHASES, RunRecord
+
 OWNER_LABEL = "kubeshowcase.io/owner"
 PROJECT_LABEL = "kubeshowcase.io/project"
-ACTIVE_PHASES = ("Queued", "Running")
-FINISHED_PHASES = ("Succeeded", "Failed", "Cancelled")
-# A run the operator has not seen yet has no status; it waits like a queued one.
-UNSEEN_PHASE = "Queued"
 
 _LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?")
 _NOT_LABEL = re.compile(r"[^-A-Za-z0-9_.]+")
@@ -82,10 +82,15 @@ class Run:
     cancel_requested: bool
     parameters: dict[str, Any] = field(default_factory=dict)
     conditions: tuple[dict[str, Any], ...] = ()
+    uid: str = ""
+    # The Project row's name now (it follows a rename); "" when not known or the row is gone.
+    project_name: str = ""
 
     @property
     def project(self) -> str:
         """The project's folder name, without the owner."""
+        if self.project_name:
+            return self.project_name
         owner, _, name = self.project_path.partition("/")
         return name if owner == self.owner else self.project_path
 
@@ -102,30 +107,50 @@ class Run:
         return (self.created or datetime.max.replace(tzinfo=UTC), self.name)
 
     @classmethod
-    def from_object(cls, obj: dict[str, Any]) -> Run:
-        metadata = obj.get("metadata") or {}
-        spec = obj.get("spec") or {}
-        status = obj.get("status") or {}
-        position = status.get("queuePosition")
+    def from_record(cls, record: RunRecord) -> Run:
+        """The run as its archive row has it (the one mapping pages use).
+
+        The project's current name is read only when the query selected it
+        (select_related("project")), and a column the query left out (.only) reads as empty:
+        a list of runs costs no query per row.
+        """
+        left_out = record.get_deferred_fields()
+
+        def column(name: str, empty: Any) -> Any:
+            return empty if name in left_out else getattr(record, name)
+
+        project_name = ""
+        if record.project_id is not None and RunRecord.project.is_cached(record):
+            project_name = record.project.name if record.project else ""
         return cls(
-            name=metadata.get("name", ""),
-            pipeline=spec.get("pipeline", ""),
-            owner=spec.get("owner", ""),
-            project_path=spec.get("project", ""),
-            phase=status.get("phase") or UNSEEN_PHASE,
-            created=parse_time(metadata.get("creationTimestamp")),
-            started=parse_time(status.get("startTime")),
-            completed=parse_time(status.get("completionTime")),
-            duration=status.get("duration") or "",
-            reason=status.get("reason") or "",
-            message=status.get("message") or "",
-            job_name=status.get("jobName") or "",
-            log_file=status.get("logFile") or "",
-            queue_position=position if isinstance(position, int) and position > 0 else None,
-            cancel_requested=bool(spec.get("cancelRequested")),
-            parameters=dict(spec.get("parameters") or {}),
-            conditions=tuple(status.get("conditions") or ()),
+            name=record.name,
+            pipeline=record.pipeline,
+            owner=record.owner,
+            project_path=record.project_path,
+            phase=record.phase,
+            created=record.created_at,
+            started=column("started_at", None),
+            completed=column("finished_at", None),
+            duration=column("duration", ""),
+            reason=column("reason", ""),
+            message=column("message", ""),
+            job_name=column("job_name", ""),
+            log_file=column("log_file", ""),
+            queue_position=record.queue_position,
+            cancel_requested=record.cancel_requested,
+            parameters=dict(column("parameters", None) or {}),
+            conditions=tuple(column("conditions", None) or ()),
+            uid=str(record.uid),
+            project_name=project_name,
         )
+
+    @classmethod
+    def from_object(cls, obj: dict[str, Any]) -> Run:
+        """A PipelineRun object through the archive's mapping (runs.archive.record_fields), for
+        code that still holds objects rather than rows."""
+        from runs.archive import record_fields  # archive imports this module's parse_time
+
+        return cls.from_record(RunRecord(**record_fields(obj)))
 
 
 @dataclass(frozen=True)
@@ -155,14 +180,35 @@ def queue(runs: list[Run]) -> list[QueueEntry]:
     return entries
 
 
+def active_records() -> QuerySet[RunRecord]:
+    """Archive rows of queued and running runs whose object still exists (a run deleted while
+    active never ends: its Job and pods went with it)."""
+    return RunRecord.objects.active().filter(deleted_at__isnull=True)
+
+
+# What a list of runs shows (the queue): reading only these makes 1,000 rows twice as fast.
+LISTED_COLUMNS = ("uid", "name", "owner", "project_path", "pipeline", "phase", "created_at",
+                  "queue_position", "cancel_requested", "project__id", "project__name")
+
+
+def runs_of(records: QuerySet[RunRecord], columns: tuple[str, ...] = ()) -> list[Run]:
+    """The Runs of archive rows, their projects' current names in the same query; columns:
+    read only those (the rest of each Run is empty)."""
+    selected = records.select_related("project")
+    selected = selected.only(*columns) if columns else selected.defer("outputs")
+    return [Run.from_record(record) for record in selected]
+
+
 def active_runs_of(runs: list[Run], owner: str) -> list[Run]:
     return [run for run in runs if run.owner == owner and run.active]
 
 
 def busy_reason(runs: list[Run], owner: str, project: str) -> str | None:
-    """Why owner/project must not change: the first active run using it, in words."""
-    project_path = f"{owner}/{project}"
-    mine = [run for run in runs if run.active and run.project_path == project_path]
+    """Why owner/project must not change: the first active run using it, in words.
+
+    A run uses the project its Project row is named now (it follows a rename), else the folder
+    its spec.project names."""
+    mine = [run for run in runs if run.active and run.owner == owner and run.project == project]
     if not mine:
         return None
     run = min(mine, key=lambda r: (r.phase != "Running", r.sort_key))

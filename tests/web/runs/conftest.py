@@ -1,5 +1,9 @@
 """The runs and results tests' cluster: the API-server double with the nuclei Pipeline, and
-helpers that play the operator's part by writing PipelineRun status through /status."""
+helpers that play the operator's part by writing PipelineRun status through /status.
+
+Pages read the run archive (PostgreSQL), which `manage.py watch_runs` fills in a deployment:
+here `Cluster.sync()` (tests/fixtures/archive.py) does it at once, after every change the helpers
+make (pass sync=False to change the API only, as before the watcher saw it)."""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from tests.fixtures.archive import sync_archive
 
 REPO = Path(__file__).resolve().parents[3]
 NUCLEI_PIPELINE = REPO / "pipelines" / "nuclei" / "pipeline.yaml"
@@ -28,6 +34,8 @@ class Cluster:
 
     api_client: Any
     namespace: str
+    # False where a served web app's own watcher fills its archive (the browser tests).
+    syncs: bool = True
 
     @property
     def custom(self) -> Any:
@@ -46,11 +54,18 @@ class Cluster:
             "apiVersion": f"{GROUP}/{VERSION}", "kind": "Pipeline",
             "metadata": {"name": name}, "spec": {"image": "example/pipeline:1", **spec},
         }
-        return self.custom.create_namespaced_custom_object(
+        created = self.custom.create_namespaced_custom_object(
             GROUP, VERSION, self.namespace, "pipelines", body)
+        self.sync()
+        return created
+
+    def sync(self) -> None:
+        """What the watcher does within a moment: the archive as the API is now."""
+        if self.syncs:
+            sync_archive(self.api_client, self.namespace)
 
     def create_run(self, owner: str, project: str, *, pipeline: str = "nuclei",
-                   name: str | None = None, labels: bool = True) -> dict:
+                   name: str | None = None, labels: bool = True, sync: bool = True) -> dict:
         from runs.model import run_labels
 
         metadata: dict[str, Any] = {"name": name} if name else {"generateName": "test-"}
@@ -61,8 +76,11 @@ class Cluster:
             "spec": {"pipeline": pipeline, "owner": owner, "project": f"{owner}/{project}",
                      "args": "{}"},
         }
-        return self.custom.create_namespaced_custom_object(
+        created = self.custom.create_namespaced_custom_object(
             GROUP, VERSION, self.namespace, "pipelineruns", body)
+        if sync:
+            self.sync()
+        return created
 
     def run(self, name: str) -> dict:
         return self.custom.get_namespaced_custom_object(
@@ -72,17 +90,21 @@ class Cluster:
         return self.custom.list_namespaced_custom_object(
             GROUP, VERSION, self.namespace, "pipelineruns")["items"]
 
-    def set_status(self, name: str, **status: Any) -> dict:
+    def set_status(self, name: str, *, sync: bool = True, **status: Any) -> dict:
         """What the operator does: merge-patch the /status subresource."""
-        return self.custom.patch_namespaced_custom_object_status(
+        patched = self.custom.patch_namespaced_custom_object_status(
             GROUP, VERSION, self.namespace, "pipelineruns", name, {"status": status},
             _content_type="application/merge-patch+json")
+        if sync:
+            self.sync()
+        return patched
 
 
 @pytest.fixture
-def cluster(apiserver, kube_client, web_settings) -> Cluster:  # noqa: ANN001
-    """The double with pipelines/nuclei/pipeline.yaml applied; the web app pointed at it with
-    the chart's web account (`cluster` itself acts as the admin, or as the operator would)."""
+def cluster(apiserver, kube_client, web_settings, db) -> Cluster:  # noqa: ANN001
+    """The double with pipelines/nuclei/pipeline.yaml applied and archived; the web app pointed
+    at it with the chart's web account (`cluster` itself acts as the admin, or as the operator
+    would)."""
     web_settings.KUBECONFIG = str(apiserver.kubeconfigs["web"])
     web_settings.KUBE_NAMESPACE = apiserver.namespace
     found = Cluster(kube_client, apiserver.namespace)
@@ -90,6 +112,7 @@ def cluster(apiserver, kube_client, web_settings) -> Cluster:  # noqa: ANN001
     pipeline["metadata"]["namespace"] = apiserver.namespace
     found.custom.create_namespaced_custom_object(
         GROUP, VERSION, apiserver.namespace, "pipelines", pipeline)
+    found.sync()
     return found
 
 

@@ -45,3 +45,40 @@ def test_other_owners_and_projects_are_not_busy(alice: Actor, bob: Actor, cluste
     mkdir(bob, "cells")
     assert (alice.home / "other" / "new").is_dir()
     assert (bob.home / "cells" / "new").is_dir()
+
+
+def test_a_stale_archive_refuses_changes_with_the_reason(alice: Actor, cluster: Cluster) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from runs.models import ArchiveState
+
+    cells = alice.project("cells")
+    ArchiveState.objects.filter(kind="pipelineruns").update(
+        alive_at=timezone.now() - timedelta(seconds=120))
+    [message] = messages_in(mkdir(alice, "cells"))
+    assert message.startswith("“cells” cannot be changed right now: whether a run is using it "
+                              "cannot be checked now. The run archive was last brought up to "
+                              "date 120 s ago")
+    assert not (cells / "new").exists()
+    cluster.sync()  # the watcher is back
+    mkdir(alice, "cells")
+    assert (cells / "new").is_dir()
+
+
+def test_a_run_deleted_while_queued_frees_the_project_once_archived(
+    alice: Actor, cluster: Cluster
+) -> None:
+    """The check reads the archive only; a run deleted while queued (its Job goes with it)
+    never ends, and stops counting once the archive knows it is gone."""
+    cells = alice.project("cells")
+    cluster.create_run("alice", "cells", name="r1")
+    cluster.custom.delete_namespaced_custom_object(
+        "kubeshowcase.io", "v1alpha1", cluster.namespace, "pipelineruns", "r1")
+    assert messages_in(mkdir(alice, "cells")) == [
+        "“cells” cannot be changed right now: a run of nuclei (r1) is queued."]
+    assert not (cells / "new").exists()
+    cluster.sync()
+    mkdir(alice, "cells")
+    assert (cells / "new").is_dir()

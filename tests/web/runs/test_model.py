@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from runs.model import (
@@ -12,22 +13,18 @@ from runs.model import (
     queue,
     run_labels,
 )
+from runs.models import RunRecord
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def run(name: str, phase: str | None = "Queued", *, owner: str = "alice", seconds: int = 0,
+def run(name: str, phase: str = "Queued", *, owner: str = "alice", seconds: int = 0,
         position: int | None = None, project: str = "cells") -> Run:
-    obj: dict = {
-        "metadata": {"name": name,
-                     "creationTimestamp": (T0 + timedelta(seconds=seconds)).isoformat()},
-        "spec": {"pipeline": "nuclei", "owner": owner, "project": f"{owner}/{project}"},
-    }
-    if phase:
-        obj["status"] = {"phase": phase}
-        if position:
-            obj["status"]["queuePosition"] = position
-    return Run.from_object(obj)
+    """A Run as the pages make it, from an (unsaved) archive row."""
+    return Run.from_record(RunRecord(
+        uid=uuid.uuid4(), name=name, pipeline="nuclei", owner=owner,
+        project_path=f"{owner}/{project}", phase=phase, queue_position=position,
+        created_at=T0 + timedelta(seconds=seconds)))
 
 
 def positions(runs: list[Run]) -> list[tuple[str, int | None]]:
@@ -47,7 +44,30 @@ def test_operator_positions_are_kept_and_the_rest_follow() -> None:
 
 
 def test_a_run_without_status_waits_like_a_queued_one() -> None:
-    assert positions([run("new", None)]) == [("new", 1)]
+    unseen = Run.from_object({"metadata": {"name": "new", "uid": str(uuid.uuid4())},
+                              "spec": {"pipeline": "nuclei", "owner": "alice",
+                                       "project": "alice/cells"}})
+    assert positions([unseen]) == [("new", 1)]
+
+
+def test_a_run_follows_its_projects_rename() -> None:
+    from projects.models import Project
+
+    renamed = Project(owner="alice", name="cells-2024")
+    record = RunRecord(uid=uuid.uuid4(), name="a", pipeline="nuclei", owner="alice",
+                       project_path="alice/cells", phase="Running", project=renamed)
+    moved = Run.from_record(record)
+    assert moved.project == "cells-2024"
+    assert busy_reason([moved], "alice", "cells-2024") == "a run of nuclei (a) is running."
+    assert busy_reason([moved], "alice", "cells") is None  # a new "cells" is another project
+
+
+def test_the_archive_is_stale_without_a_recent_heartbeat() -> None:
+    from runs.freshness import reason_for
+
+    assert reason_for(T0, T0 + timedelta(seconds=30), 30) is None
+    assert "31 s ago (more than 30 s" in reason_for(T0, T0 + timedelta(seconds=31), 30)
+    assert "not been filled yet" in reason_for(None, T0, 30)
 
 
 def test_ten_thousand_runs_are_ordered_in_memory() -> None:
@@ -90,7 +110,7 @@ def test_queue_rows_are_capped_but_keep_your_own() -> None:
 
     runs = [run(f"r{i:05d}", owner="bob", seconds=i) for i in range(MAX_ROWS + 50)]
     runs.append(run("mine", seconds=10**6))
-    rows, left_out = queue_rows(runs, "alice", False, T0)
+    rows, left_out = queue_rows(runs, "alice", False)
     assert left_out == 50
     assert len(rows) == MAX_ROWS + 1
     assert (rows[-1].entry.run.name, rows[-1].entry.position, rows[-1].owner) == (

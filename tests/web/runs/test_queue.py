@@ -100,3 +100,92 @@ def test_signed_out_visitors_go_to_the_login_page(cluster: Cluster, db) -> None:
     for name in ("runs-queue", "runs-queue-table"):
         response = Client().get(reverse(name))
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_queue_is_the_archive(alice: Actor, cluster: Cluster) -> None:
+    """A run the watcher has not archived yet is not listed; once archived, it is."""
+    cluster.create_run("alice", "cells", name="q1-alice", sync=False)
+    assert b"Nothing is queued or running." in alice.client.get(reverse("runs-queue")).content
+    cluster.sync()
+    assert [row[1] for row in rows(alice.client.get(reverse("runs-queue")))] == ["q1-alice"]
+
+
+def test_an_unchanged_queue_answers_304_from_one_aggregate(alice: Actor, cluster: Cluster) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    fill_queue(cluster)
+    url = reverse("runs-queue-table")
+    first = alice.client.get(url)
+    etag = first["ETag"]
+    assert first.status_code == 200 and etag
+    with CaptureQueriesContext(connection) as queries:
+        unchanged = alice.client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    on_runs = [q["sql"] for q in queries.captured_queries if "runs_runrecord" in q["sql"]]
+    assert len(on_runs) == 1 and "COUNT(" in on_runs[0]  # no row read, nothing rendered
+    # Any change the table shows is a new version: a phase, a run leaving, a run arriving.
+    cluster.set_status("q3-alice", phase="Running")
+    changed = alice.client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    assert ["running", "q3-alice", "nuclei", "alice", "more", "Running"] in rows(changed)
+    etag = changed["ETag"]
+    cluster.set_status("q0-bob-running", phase="Succeeded")
+    left = alice.client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert left.status_code == 200 and len(rows(left)) == 3
+    cluster.create_run("bob", "x", name="q5-bob")
+    assert alice.client.get(url, HTTP_IF_NONE_MATCH=left["ETag"]).status_code == 200
+
+
+def test_the_version_is_per_viewer_and_ages_tick_in_the_browser(
+    alice: Actor, bob: Actor, cluster: Cluster
+) -> None:
+    fill_queue(cluster)
+    url = reverse("runs-queue-table")
+    alices = alice.client.get(url)
+    # bob's table shows other names and buttons: alice's version is not his.
+    assert bob.client.get(url, HTTP_IF_NONE_MATCH=alices["ETag"]).status_code == 200
+    assert alice.client.get(url, HTTP_IF_NONE_MATCH=alices["ETag"]).status_code == 304
+    # Ages carry their timestamp; poll.js writes the text, so they are not in the version.
+    assert alices.content.decode().count("data-age>") == 4
+
+
+def test_a_stale_archive_says_so(alice: Actor, cluster: Cluster) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from runs.models import ArchiveState
+
+    fill_queue(cluster)
+    fresh = alice.client.get(reverse("runs-queue-table"))
+    assert "run archive" not in fresh.content.decode()
+    ArchiveState.objects.filter(kind="pipelineruns").update(
+        alive_at=timezone.now() - timedelta(minutes=5))
+    stale = alice.client.get(reverse("runs-queue-table"), HTTP_IF_NONE_MATCH=fresh["ETag"])
+    assert stale.status_code == 200
+    html = stale.content.decode()
+    assert "The run archive was last brought up to date 300 s ago" in html
+    assert len(rows(stale)) == 4  # the last rows known are still shown
+
+
+def test_a_refresh_costs_the_same_queries_for_many_runs(
+    alice: Actor, django_assert_max_num_queries  # noqa: ANN001
+) -> None:
+    import uuid
+
+    from django.utils import timezone
+
+    from runs import archive
+    from runs.models import ArchiveState
+
+    ArchiveState.objects.create(kind="pipelineruns", alive_at=timezone.now())
+    for n in range(40):
+        archive.upsert({"metadata": {"name": f"r{n}", "uid": str(uuid.uuid4()),
+                                     "creationTimestamp": f"2026-01-01T10:00:{n:02d}Z"},
+                        "spec": {"pipeline": "nuclei", "owner": "alice" if n % 2 else "bob",
+                                 "project": "x/y"},
+                        "status": {"phase": "Running" if n < 3 else "Queued"}})
+    alice.client.get(reverse("runs-queue-table"))
+    with django_assert_max_num_queries(8):  # session, user, version, rows, freshness: none per row
+        assert len(rows(alice.client.get(reverse("runs-queue-table")))) == 40

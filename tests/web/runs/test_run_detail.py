@@ -12,6 +12,22 @@ from tests.waiting import wait_until
 from tests.web.runs.conftest import Cluster
 
 
+def running_run(cluster: Cluster, script: str) -> None:
+    """alice's run r1, Running as the operator sets it, its Job r1-job's pod running script."""
+    from kubernetes import client
+
+    job = {
+        "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "r1-job"},
+        "spec": {"backoffLimit": 0, "template": {"spec": {
+            "restartPolicy": "Never",
+            "containers": [{"name": "pipeline", "image": "python:3.11",
+                            "command": [sys.executable, "-c", script]}]}}},
+    }
+    client.BatchV1Api(cluster.api_client).create_namespaced_job(cluster.namespace, job)
+    cluster.create_run("alice", "cells", name="r1")
+    cluster.set_status("r1", phase="Running", jobName="r1-job")
+
+
 def test_the_page_shows_phase_and_facts(alice: Actor, cluster: Cluster) -> None:
     alice.project("cells")
     cluster.create_run("alice", "cells", name="r1")
@@ -69,20 +85,9 @@ def test_a_saved_log_outside_the_project_is_not_read(alice: Actor, cluster: Clus
 def test_the_log_tail_of_a_running_job_comes_from_its_pod(
     alice: Actor, cluster: Cluster
 ) -> None:
-    from kubernetes import client
-
     alice.project("cells")
     script = "import sys\nfor n in range(5): print(f'pipeline says {n}', flush=True)\n"
-    job = {
-        "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "r1-job"},
-        "spec": {"backoffLimit": 0, "template": {"spec": {
-            "restartPolicy": "Never",
-            "containers": [{"name": "pipeline", "image": "python:3.11",
-                            "command": [sys.executable, "-c", script]}]}}},
-    }
-    client.BatchV1Api(cluster.api_client).create_namespaced_job(cluster.namespace, job)
-    cluster.create_run("alice", "cells", name="r1")
-    cluster.set_status("r1", phase="Running", jobName="r1-job")
+    running_run(cluster, script)
     url = reverse("runs-log", args=["r1"])
     text = wait_until(
         lambda: "pipeline says 4" in (body := alice.client.get(url).content.decode()) and body,
@@ -132,3 +137,49 @@ def test_a_run_whose_pod_could_not_be_created_says_why(alice: Actor, cluster: Cl
     html = alice.client.get(reverse("runs-detail", args=["r1"])).content.decode()
     assert '<dd id="run-reason">PodCreateFailed</dd>' in html
     assert f'<dd id="run-message">{message.replace(chr(34), "&quot;")}</dd>' in html
+
+
+def test_cancel_shows_cancelling_at_once(alice: Actor, cluster: Cluster) -> None:
+    alice.project("cells")
+    cluster.create_run("alice", "cells", name="r1")
+    alice.client.post(reverse("runs-cancel", args=["r1"]))
+    # No watcher event yet: the row already says so.
+    assert "(cancelling)" in alice.client.get(reverse("runs-status", args=["r1"])).content.decode()
+
+
+def test_a_finished_run_keeps_its_page_after_retention(alice: Actor, cluster: Cluster) -> None:
+    alice.project("cells", {".kubeshowcase/logs/r1.log": b"the end\n"})
+    cluster.create_run("alice", "cells", name="r1")
+    cluster.set_status("r1", phase="Succeeded", logFile=".kubeshowcase/logs/r1.log",
+                       duration="2m")
+    cluster.custom.delete_namespaced_custom_object(
+        "kubeshowcase.io", "v1alpha1", cluster.namespace, "pipelineruns", "r1")
+    cluster.sync()
+    html = alice.client.get(reverse("runs-detail", args=["r1"])).content.decode()
+    assert ">Succeeded<" in html and "2m" in html
+    assert alice.client.get(reverse("runs-log", args=["r1"])).content == b"the end\n"
+
+
+def test_a_name_that_came_back_shows_the_newest_run(alice: Actor, cluster: Cluster) -> None:
+    alice.project("cells")
+    cluster.create_run("alice", "cells", name="r1")
+    cluster.set_status("r1", phase="Failed", reason="PipelineFailed")
+    cluster.custom.delete_namespaced_custom_object(
+        "kubeshowcase.io", "v1alpha1", cluster.namespace, "pipelineruns", "r1")
+    cluster.create_run("alice", "cells", name="r1")
+    html = alice.client.get(reverse("runs-status", args=["r1"])).content.decode()
+    assert ">Queued<" in html and "PipelineFailed" not in html
+
+
+def test_a_live_log_is_asked_for_within_the_byte_budget(
+    alice: Actor, cluster: Cluster, web_settings  # noqa: ANN001
+) -> None:
+    web_settings.RUN_LOG_TAIL_BYTES = 300
+    alice.project("cells")
+    script = ("for n in range(50): print(f'{n:04d} ' + 'x' * 95, flush=True)\n"
+              "print('end', flush=True)\n")
+    running_run(cluster, script)
+    url = reverse("runs-log", args=["r1"])
+    text = wait_until(lambda: (body := alice.client.get(url).content.decode()).startswith("00")
+                      and len(body) >= 300 and body, what="the pod's log")
+    assert len(text.encode()) == 300  # the kubelet stopped at limitBytes; 51 lines are 5 KB

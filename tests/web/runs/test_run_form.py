@@ -111,3 +111,31 @@ def test_an_empty_required_glob_is_an_error(alice: Actor, cluster: Cluster) -> N
     assert response.status_code == 302
     [run] = cluster.runs()
     assert "images" not in run["spec"]["parameters"]
+
+
+def test_the_new_run_is_archived_at_once(alice: Actor, cluster: Cluster) -> None:
+    """Before the watcher sees it, the created run has its row: every page shows it."""
+    from runs.models import RunRecord
+
+    alice.project("cells")
+    response = alice.client.post(reverse(RUN_PAGE, args=["cells"]), nuclei_form())
+    assert response.status_code == 302
+    [run] = cluster.runs()
+    name = run["metadata"]["name"]
+    record = RunRecord.objects.get(name=name)
+    assert str(record.uid) == run["metadata"]["uid"]
+    assert (record.owner, record.project_path, record.phase) == ("alice", "alice/cells", "Queued")
+    assert name in alice.client.get(reverse("runs-queue")).content.decode()
+    assert name in alice.client.get(reverse("runs-mine")).content.decode()
+    assert alice.client.get(response["Location"]).status_code == 200
+
+
+def test_pipelines_come_from_the_archive(alice: Actor, cluster: Cluster) -> None:
+    alice.project("cells")
+    cluster.create_pipeline("later", displayName="Added later")
+    assert "Added later" in alice.client.get(reverse(RUN_PAGE, args=["cells"])).content.decode()
+    cluster.custom.delete_namespaced_custom_object(
+        "kubeshowcase.io", "v1alpha1", cluster.namespace, "pipelines", "later")
+    cluster.sync()
+    page = alice.client.get(reverse(RUN_PAGE, args=["cells"]) + "?pipeline=later")
+    assert "There is no pipeline named “later”." in page.content.decode()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
@@ -15,20 +15,9 @@ from runs import kube, logs
 from runs.access import get_run_for_user
 from runs.forms import CancelForm
 from runs.model import Run
+from runs.models import RunRecord
 
 POLL_DONE_HEADER = "X-Poll-Done"  # tells poll.js the content will not change any more
-
-
-def _run_or_problem(request: HttpRequest, name: str) -> tuple[Run | None, str]:
-    try:
-        return get_run_for_user(request, name), ""
-    except kube.KubeError as error:
-        return None, str(error)
-
-
-def _fragment_problem(problem: str) -> HttpResponse:
-    """Polled fragments answer 503 with the reason; poll.js keeps the last good content."""
-    return HttpResponse(problem, status=503, content_type="text/plain; charset=utf-8")
 
 
 def _polled(response: HttpResponse, run: Run) -> HttpResponse:
@@ -38,26 +27,18 @@ def _polled(response: HttpResponse, run: Run) -> HttpResponse:
     return response
 
 
-def _problem(request: HttpRequest, problem: str) -> HttpResponse:
-    return render(request, "runs/problem.html", {"problem": problem}, status=503)
-
-
 @require_safe
 @owner_required
-def run_detail(request: HttpRequest, name: str) -> HttpResponse:
-    run, problem = _run_or_problem(request, name)
-    if run is None:
-        return _problem(request, problem)
+def run_detail(request: OwnedRequest, name: str) -> HttpResponse:
+    run = get_run_for_user(request, name)
     return render(request, "runs/detail.html", {"run": run, "is_owner": _owns(request, run)})
 
 
 @never_cache
 @require_safe
 @owner_required
-def run_status(request: HttpRequest, name: str) -> HttpResponse:
-    run, problem = _run_or_problem(request, name)
-    if run is None:
-        return _fragment_problem(problem)
+def run_status(request: OwnedRequest, name: str) -> HttpResponse:
+    run = get_run_for_user(request, name)
     return _polled(render(request, "runs/status.html",
                           {"run": run, "is_owner": _owns(request, run)}), run)
 
@@ -65,10 +46,8 @@ def run_status(request: HttpRequest, name: str) -> HttpResponse:
 @never_cache
 @require_safe
 @owner_required
-def run_log(request: HttpRequest, name: str) -> HttpResponse:
-    run, problem = _run_or_problem(request, name)
-    if run is None:
-        return _fragment_problem(problem)
+def run_log(request: OwnedRequest, name: str) -> HttpResponse:
+    run = get_run_for_user(request, name)
     try:
         text = logs.run_log(run, settings.RUN_LOG_TAIL_LINES)
     except kube.KubeError as error:
@@ -79,19 +58,25 @@ def run_log(request: HttpRequest, name: str) -> HttpResponse:
 @require_POST
 @owner_required
 @write_access_required
-def run_cancel(request: HttpRequest, name: str) -> HttpResponse:
-    run, problem = _run_or_problem(request, name)
+def run_cancel(request: OwnedRequest, name: str) -> HttpResponse:
+    run = get_run_for_user(request, name)
     back = CancelForm(request.POST).back_route()
-    if run is None:
-        messages.error(request, problem)
-    elif not run.active:
+    if not run.active:
         messages.error(request, f"Run {run.name} is {run.phase.lower()}; nothing to cancel.")
     else:
         try:
-            kube.request_cancel(run.name)
-            messages.success(request, f"Cancelling run {run.name}.")
+            patched = kube.request_cancel(run.name)
         except kube.KubeError as error:
             messages.error(request, str(error))
+        else:
+            if patched is None:
+                messages.error(request, f"Run {run.name} is gone; nothing to cancel.")
+            else:
+                # Pages show "cancelling" at once; the watch brings what the operator does next.
+                # Only this flag: the patch's answer may already be older than the row.
+                RunRecord.objects.filter(uid=patched["metadata"]["uid"]).update(
+                    cancel_requested=True)
+                messages.success(request, f"Cancelling run {run.name}.")
     return redirect(back) if back else redirect("runs-detail", name)
 
 
