@@ -62,6 +62,11 @@ class Actor:
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(content)
+        # As if made through the web app: the folder has its Project row (adopted, counted),
+        # so runs made for it in the double find their project in the archive.
+        from projects import records
+
+        records.find(self.slug, name)
         return root
 
 

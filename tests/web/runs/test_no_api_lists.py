@@ -24,10 +24,8 @@ PAGES = [
     ("runs-new", ["cells"], True),
     ("projects-detail", ["cells"], True),
     ("runs-log", ["done"], True),  # a finished run's log is its saved file
-    pytest.param("results-project", ["cells"], False, marks=pytest.mark.xfail(
-        strict=True, reason="the results page reads the archive in the results part of #10")),
-    pytest.param("results-run", ["done"], False, marks=pytest.mark.xfail(
-        strict=True, reason="the results page reads the archive in the results part of #10")),
+    ("results-project", ["cells"], True),
+    ("results-run", ["done"], True),
 ]
 
 

@@ -34,7 +34,7 @@ def phases(url: str) -> dict[str, str]:
 
 def test_it_archives_stops_on_sigterm_and_resumes(
         apiserver, kube_client, database_url: str, tmp_path: Path) -> None:  # noqa: ANN001
-    cluster = Cluster(kube_client, apiserver.namespace)
+    cluster = Cluster(kube_client, apiserver.namespace, syncs=False)
     log = tmp_path / "watcher.log"
     first = cluster.create_run("alice", "cells", name="first")
     with running_watcher(apiserver, database_url, log):
