@@ -79,17 +79,18 @@ def keeps_old(old_phase: str, new_phase: str) -> bool:
     return old_phase in FINISHED_PHASES and new_phase in ACTIVE_PHASES
 
 
-def _project_for(obj: dict[str, Any], fields: dict[str, Any]) -> Any:
+def _project_for(obj: dict[str, Any], fields: dict[str, Any]) -> tuple[Any, uuid.UUID | None]:
+    """(the Project row, project_ref) of a new row."""
     from projects.models import Project
 
     project_id = project_id_of(obj)
     if project_id is not None:
-        return Project.objects.filter(id=project_id).first()
-    # A run made before projects had ids: the project of that name, as it is now.
+        return Project.objects.filter(id=project_id).first(), project_id
+    # A run made before projects had ids: the project of its folder, if it has a row yet (else
+    # runs.links links it when the row is made).
     owner, _, name = fields["project_path"].partition("/")
-    if owner != fields["owner"]:
-        return None
-    return Project.objects.filter(owner=owner, name=name).first()
+    found = Project.objects.filter(owner=owner, name=name).first() if owner == fields["owner"] else None
+    return found, (found.id if found is not None else None)
 
 
 def upsert(obj: dict[str, Any], *, only_if_new: bool = False) -> RunRecord | None:
@@ -108,8 +109,9 @@ def upsert(obj: dict[str, Any], *, only_if_new: bool = False) -> RunRecord | Non
             with transaction.atomic():
                 row = RunRecord.objects.select_for_update().filter(uid=uid).first()
                 if row is None:
+                    project, ref = _project_for(obj, fields)
                     return RunRecord.objects.create(
-                        uid=uid, project=_project_for(obj, fields), **fields
+                        uid=uid, project=project, project_ref=ref, **fields
                     )
                 if only_if_new or keeps_old(row.phase, fields["phase"]):
                     return row

@@ -32,6 +32,10 @@ class RunRecord(models.Model):
     project = models.ForeignKey(
         "projects.Project", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
     )
+    # The id of the project the run belongs to, once known: spec.projectId, or the row a run
+    # made before ids existed was linked to (runs.links). It stays when the project is deleted
+    # (project becomes NULL), so a project made again under that name never inherits the run.
+    project_ref = models.UUIDField(null=True, blank=True)
     project_path = models.CharField(max_length=512)  # spec.project, "<owner>/<name>" then
     pipeline = models.CharField(max_length=63)
     pipeline_generation = models.BigIntegerField(null=True, blank=True)  # status.pipelineGeneration

@@ -87,3 +87,19 @@ def test_mark_deleted_keeps_the_row() -> None:
     archive.mark_deleted(uid)
     row = RunRecord.objects.get()
     assert row.deleted_at is not None and row.phase == "Failed"
+
+
+def test_a_run_from_before_ids_joins_the_row_made_later_for_its_folder() -> None:
+    archive.upsert(run_object(str(uuid.uuid4())))
+    assert RunRecord.objects.get().project is None
+    project = Project.objects.create(owner="alice", name="cells")  # adopted folder
+    assert RunRecord.objects.get().project == project
+
+
+def test_a_deleted_projects_runs_never_join_a_new_project_of_that_name() -> None:
+    archive.upsert(run_object(str(uuid.uuid4())))
+    old = Project.objects.create(owner="alice", name="cells")
+    old.delete()
+    new = Project.objects.create(owner="alice", name="cells")
+    assert RunRecord.objects.get().project is None
+    assert not new.runs.exists()

@@ -142,7 +142,9 @@ def test_the_results_gallery(
         Image.new("RGB", (640, 480), colour).save(results / f"img{index}_overlay.png")
     (results / "summary.csv").write_text("image,object_count\nimg0,3\nimg1,5\nimg2,8\n")
     cluster.create_run("alice", "gallery", name="g1")
-    cluster.set_status("g1", phase="Succeeded")
+    # As the operator writes it: a run that succeeded had started.
+    cluster.set_status("g1", phase="Succeeded", startTime="2026-12-01T10:00:00Z",
+                       completionTime="2026-12-01T10:01:00Z")
     sign_in(page)
     page.goto("/projects/gallery/")
     page.get_by_role("link", name="Results", exact=True).click()
