@@ -17,8 +17,12 @@ $(STAMP): requirements-dev.txt constraints.txt web/requirements.txt operator/req
 
 install: $(STAMP) $(CHECKOV_STAMP)
 
+# The suite on both cores (pytest-xdist; tests/fixtures/xdist_groups.py says what shares a
+# worker). PYTEST_WORKERS=0 runs it in one process; PYTEST_ARGS adds pytest options.
+PYTEST_WORKERS ?= 2
 test: $(STAMP) $(CHECKOV_STAMP)
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m pytest $(PYTEST_ARGS)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup \
+	  --durations=25 $(PYTEST_ARGS)
 
 # The long soak (bench/soak.py; a short one runs in `make test`): 200 runs at
 # MAX_CONCURRENT_RUNS=1, then 200 at 3, two operator replicas SIGKILLed at random, API faults
