@@ -9,5 +9,5 @@ pytest_plugins = [
     "tests.fixtures.operator",
     "tests.fixtures.browser",
     "tests.fixtures.fail_on_skip",  # CI's KSC_FAIL_ON_SKIP=1
-    "tests.fixtures.xdist_groups",  # make test's -n 2 --dist loadgroup
+    "tests.fixtures.run_alone",  # @pytest.mark.alone under make test's xdist workers
 ]
