@@ -17,8 +17,13 @@ $(STAMP): requirements-dev.txt constraints.txt web/requirements.txt operator/req
 
 install: $(STAMP) $(CHECKOV_STAMP)
 
+# The suite on both cores: pytest-xdist, a test module per worker at a time, `alone` tests with
+# no other beside them (tests/fixtures/run_alone.py); modules in collection order (xdist's default
+# puts the one-test modules, the longest, last). PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 2
 test: $(STAMP) $(CHECKOV_STAMP)
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m pytest $(PYTEST_ARGS)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile \
+	  --no-loadscope-reorder --durations=25 $(PYTEST_ARGS)
 
 # The long soak (bench/soak.py; a short one runs in `make test`): 200 runs at
 # MAX_CONCURRENT_RUNS=1, then 200 at 3, two operator replicas SIGKILLed at random, API faults

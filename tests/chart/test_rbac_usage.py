@@ -4,9 +4,7 @@ against what a component used; and how one double's decisions are gathered."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,9 +13,9 @@ from kubernetes.client.exceptions import ApiException
 
 from kubedouble.authz_log import Decision
 from tests.fixtures import chart_accounts
-from tests.fixtures.apiserver import REPO
 from tests.fixtures.rbac_audit import Audit
 from tests.fixtures.rbac_usage import Permission, granted, uncovered, unused
+from tests.inner_pytest import run_pytest
 
 
 def P(verb: str, group: str, resource: str, subresource: str = "") -> Permission:  # noqa: N802
@@ -144,17 +142,11 @@ def test_denied_on_purpose(apiserver):
 def run_plugin_session(folder: Path, *args: str,
                        audit: str | None) -> subprocess.CompletedProcess[str]:
     """pytest on PLUGIN_TESTS in `folder` with the audit plugin; KSC_RBAC_AUDIT=`audit`."""
-    (folder / "conftest.py").write_text(PLUGIN_CONFTEST)
-    (folder / "test_plugin.py").write_text(PLUGIN_TESTS)
-    env = {key: value for key, value in os.environ.items() if key != "KSC_RBAC_AUDIT"}
-    env.update({"KSC_RBAC_USAGE_FILE": str(folder / "usage.json"),
-                "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])})
+    env = {"KSC_RBAC_USAGE_FILE": str(folder / "usage.json")}
     if audit is not None:
         env["KSC_RBAC_AUDIT"] = audit
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:django",
-         "--rootdir", str(folder), "-c", os.devnull, *args, str(folder)],
-        cwd=folder, env=env, capture_output=True, text=True, timeout=240)
+    return run_pytest(folder, {"conftest.py": PLUGIN_CONFTEST, "test_plugin.py": PLUGIN_TESTS},
+                      *args, env=env)
 
 
 def test_the_plugin_fails_a_denied_test_and_an_unused_grant(tmp_path: Path) -> None:

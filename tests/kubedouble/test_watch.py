@@ -95,6 +95,7 @@ def test_a_watch_from_a_compacted_resource_version_is_410_gone(quick):
     assert [(e["type"], e["object"]["metadata"]["name"]) for e in fresh] == [("ADDED", "r2")]
 
 
+@pytest.mark.alone  # its 40 writes must land within the 1 s history window
 def test_history_is_kept_for_the_window_whatever_the_number_of_events(quick):
     first = _create(quick, "a")["metadata"]["resourceVersion"]
     for index in range(40):

@@ -76,6 +76,7 @@ def proxy(apiserver: Any) -> Any:
     stalling.close()
 
 
+@pytest.mark.alone  # a 5 s deadline on its own clock: missed when the other worker is busy
 def test_a_stalled_leader_stops_its_work_and_another_takes_over(
         operator_factory, ksc: KscCluster, apiserver: Any, proxy: StallProxy,
         pipeline_script: Path, tmp_path: Path) -> None:
