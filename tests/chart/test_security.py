@@ -45,10 +45,11 @@ def test_every_scenario_has_pods_to_check():
     # The parametrised tests above would pass vacuously on a chart that renders no pods.
     for scenario in SCENARIOS:
         kinds = sorted(where.split("/")[0] for where, _ in render(scenario).pod_specs())
-        # CronJobs: cleanup and usage-reconcile. Jobs: migrate, and the SECRET_KEY hook unless
-        # the scenario names an existing Secret.
-        assert kinds in (["CronJob", "CronJob", "Deployment", "Deployment", "Job", "Job", "Pod"],
-                         ["CronJob", "CronJob", "Deployment", "Deployment", "Job", "Pod"]), scenario
+        # CronJobs: cleanup and usage-reconcile. Deployments: web, operator, watcher. Jobs:
+        # migrate, and the SECRET_KEY hook unless the scenario names an existing Secret.
+        deployments = ["Deployment"] * 3
+        assert kinds in (["CronJob", "CronJob", *deployments, "Job", "Job", "Pod"],
+                         ["CronJob", "CronJob", *deployments, "Job", "Pod"]), scenario
         assert "Job" in kinds
 
 
@@ -71,9 +72,10 @@ def test_only_the_components_that_call_the_api_get_a_token():
                  account["automountServiceAccountToken"]
                  for account in manifests.of_kind("ServiceAccount")}
     # web: its pod projects the token into the web container only (not its init container);
-    # migrate: the hook Job needs only the database; secret-key: the hook that makes SECRET_KEY.
+    # migrate: the hook Job needs only the database; secret-key: the hook that makes SECRET_KEY;
+    # watcher: lists and watches runs and Pipelines into the archive, deletes old runs.
     assert automount == {"web": False, "migrate": False, "cleanup": True, "operator": True,
-                         "secret-key": True, "pipeline": False}
+                         "secret-key": True, "pipeline": False, "watcher": True}
     web = manifests.component("Deployment", "web")["spec"]["template"]["spec"]
     assert web["automountServiceAccountToken"] is False
     migrate = manifests.component("Job", "migrate")["spec"]["template"]["spec"]

@@ -51,8 +51,10 @@ class Actor:
     def home(self) -> Path:
         return Path(django_settings.DATA_ROOT) / self.slug
 
-    def project(self, name: str, files: dict[str, bytes | None] | None = None) -> Path:
-        """Make a project folder with files (None makes a folder) straight on disk."""
+    def project(self, name: str, files: dict[str, bytes | None] | None = None, *,
+                row: bool = True) -> Path:
+        """Make a project folder with files (None makes a folder) straight on disk, and (unless
+        row=False: a folder made outside the web app) its Project row."""
         root = self.home / name
         root.mkdir(parents=True, exist_ok=True)
         for relative, content in (files or {}).items():
@@ -64,9 +66,10 @@ class Actor:
                 path.write_bytes(content)
         # As if made through the web app: the folder has its Project row (adopted, counted),
         # so runs made for it in the double find their project in the archive.
-        from projects import records
+        if row:
+            from projects import records
 
-        records.find(self.slug, name)
+            records.find(self.slug, name)
         return root
 
 

@@ -74,7 +74,7 @@ def test_a_rename_onto_a_stray_file_renames_neither(alice: Actor) -> None:
 
 def test_a_folder_made_outside_the_web_app_is_adopted_when_opened(alice: Actor) -> None:
     create(alice, "first")  # alice is known (reconciled) before the folder appears
-    alice.project("by-admin", {"a.txt": b"abc"})
+    alice.project("by-admin", {"a.txt": b"abc"}, row=False)
     assert alice.client.get(reverse("projects-detail", args=["by-admin"])).status_code == 200
     adopted = Project.objects.get(owner="alice", name="by-admin")
     assert (adopted.files, adopted.bytes) == (1, 3)
@@ -83,7 +83,7 @@ def test_a_folder_made_outside_the_web_app_is_adopted_when_opened(alice: Actor) 
 
 
 def test_someone_elses_project_is_404_and_gets_no_row(alice: Actor, bob: Actor) -> None:
-    alice.project("cells")
+    alice.project("cells", row=False)
     assert bob.client.get(reverse("projects-detail", args=["cells"])).status_code == 404
     assert not Project.objects.filter(owner="bob").exists()
 

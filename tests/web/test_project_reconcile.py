@@ -61,7 +61,7 @@ def test_it_adopts_unknown_folders_and_drops_rows_whose_folder_is_gone(
 ) -> None:
     kept = make(alice, "kept", a=b"1")
     make(alice, "gone")
-    alice.project("by-admin", {"x/y.txt": b"yy"})  # after alice's rows exist: not counted yet
+    alice.project("by-admin", {"x/y.txt": b"yy"}, row=False)  # after alice's rows exist: not counted yet
     carol = Path(settings.DATA_ROOT) / "carol" / "old-project"  # from before rows existed
     carol.mkdir(parents=True)
     (carol / "data.bin").write_bytes(b"d" * 10)
@@ -80,8 +80,8 @@ def test_it_adopts_unknown_folders_and_drops_rows_whose_folder_is_gone(
 
 
 def test_an_upgraded_install_shows_every_folder_on_the_first_page(alice: Actor) -> None:
-    alice.project("cells", {"a.tif": b"12345"})  # made before projects were rows
-    alice.project("nuclei")
+    alice.project("cells", {"a.tif": b"12345"}, row=False)  # made before projects were rows
+    alice.project("nuclei", row=False)
     assert not Project.objects.exists()
     response = alice.client.get(reverse("projects-list"))
     assert [project.name for project in response.context["projects"]] == ["cells", "nuclei"]

@@ -107,22 +107,8 @@ def _namespace() -> str:
     return settings.KUBE_NAMESPACE
 
 
-def list_pipelines() -> list[dict[str, Any]]:
-    answer = _call(
-        "list pipelines",
-        _custom().list_namespaced_custom_object,
-        GROUP, VERSION, _namespace(), PIPELINES,
-    )
-    items = (answer or {}).get("items", [])
-    return sorted(items, key=lambda item: item["metadata"]["name"])
 
 
-def get_pipeline(name: str) -> dict[str, Any] | None:
-    return _call(
-        f"read pipeline {name}",
-        _custom().get_namespaced_custom_object,
-        GROUP, VERSION, _namespace(), PIPELINES, name,
-    )
 
 
 def create_run(body: dict[str, Any]) -> dict[str, Any]:
@@ -147,12 +133,6 @@ def list_runs(label_selector: str = "") -> list[dict[str, Any]]:
     return (answer or {}).get("items", [])
 
 
-def get_run(name: str) -> dict[str, Any] | None:
-    return _call(
-        f"read run {name}",
-        _custom().get_namespaced_custom_object,
-        GROUP, VERSION, _namespace(), RUNS, name,
-    )
 
 
 def request_cancel(name: str) -> dict[str, Any] | None:
