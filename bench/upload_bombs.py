@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.figures import table
+from bench.webstack import manage, postgres
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "web"))  # the web app's zip bound, for the fat-directory case
@@ -148,13 +149,14 @@ def _take_zip(upload: Any) -> str:
     """What the upload view does with a zip and "unpack" ticked: projects.intake.take_uploads."""
     from accounts.limits import user_limits
     from projects.intake import IntakeRefused, take_uploads
+    from projects.models import Project
     from projects.volume import open_owner
 
+    project = Project.objects.get_or_create(owner="bench", name="project")[0]
     try:
         with open_owner("bench", create=True) as owner, owner.ensure_dir(["project"]) as folder:
-            result = take_uploads(
-                [upload], folder, unpack_zips=True, owner=owner, limits=user_limits()
-            )
+            result = take_uploads([upload], folder, unpack_zips=True, owner="bench",
+                                  project_id=project.id, limits=user_limits())
     except IntakeRefused as refusal:
         return f"refused: {refusal}"
     finally:
@@ -215,6 +217,11 @@ def child(case_name: str, input_path: Path) -> dict[str, Any]:
 
     django.setup()
     import projects.intake  # noqa: F401  (every module the measured call uses, loaded first)
+    from projects.models import OwnerUsage, Project
+
+    # Each case starts with an owner who has nothing (the counters the quota reads).
+    Project.objects.filter(owner="bench").delete()
+    OwnerUsage.objects.filter(owner="bench").delete()
 
     case = next(case for case in CASES if case.name == case_name)
     state = case.setup(input_path)
@@ -228,12 +235,13 @@ def child(case_name: str, input_path: Path) -> dict[str, Any]:
             "peak_mb": round(after, 1), "seconds": round(seconds, 3), "peak_reset": reset}
 
 
-def run_case(case: Case, size: Size, workdir: Path) -> Result:
+def run_case(case: Case, size: Size, workdir: Path, database_url: str) -> Result:
     case_dir = workdir / case.name
     data_root = case_dir / "data"
     data_root.mkdir(parents=True)
     input_path = case.make(case_dir, size)
-    env = {**os.environ, "DATA_ROOT": str(data_root), "DJANGO_SETTINGS_MODULE":
+    env = {**os.environ, "DATA_ROOT": str(data_root), "DATABASE_URL": database_url,
+           "DJANGO_SETTINGS_MODULE":
            "kubeshowcase.settings", "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "web")])}
     done = subprocess.run(
         [sys.executable, "-m", "bench.upload_bombs", "--child", case.name, str(input_path)],
@@ -277,9 +285,14 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="bench-bombs-"))
     results = []
     try:
-        for attempt in range(options.repeat):
-            for case in chosen:
-                results.append(run_case(case, size, workdir / f"{attempt}"))
+        # The intake updates the owner's usage counters in PostgreSQL (projects.records).
+        with postgres() as database_url:
+            migrate_env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench",
+                           "DATA_ROOT": str(workdir / "migrate-data")}
+            manage(migrate_env, "migrate", "--noinput", "-v", "0")
+            for attempt in range(options.repeat):
+                for case in chosen:
+                    results.append(run_case(case, size, workdir / f"{attempt}", database_url))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(report(results))
