@@ -173,6 +173,23 @@ def start_postgres(paths: DemoPaths) -> str:
     return server.get_uri("kubeshowcase")
 
 
+def wait_for_archive(database_url: str, supervisor: Supervisor, timeout: float) -> None:
+    """Until the watcher has followed the runs once (its heartbeat is set): before that the
+    pages would rightly refuse to change a project, since a run might be using it."""
+    import psycopg
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        supervisor.check()
+        with psycopg.connect(database_url) as connection:
+            row = connection.execute(
+                "SELECT alive_at FROM runs_archivestate WHERE kind = 'pipelineruns'").fetchone()
+        if row and row[0]:
+            return
+        time.sleep(0.2)
+    raise RuntimeError("the run archive's watcher did not start following the runs in time")
+
+
 def secret_key(paths: DemoPaths) -> str:
     key_file = paths.root / "secret_key"
     if not key_file.exists():
@@ -363,6 +380,7 @@ def run(host: str, port: int, api_port: int, state_dir: Path) -> int:
             env,
         )
         wait_for_http(f"http://{host}:{port}/healthz", web, timeout=60)
+        wait_for_archive(database_url, supervisor, timeout=60)
         supervisor.check()
 
         print(

@@ -154,7 +154,10 @@ class Follower:
         if not self.healthy:  # the first watch since the start or a list
             log.info("%s: following from resourceVersion %s", self.kind.plural,
                      self.resource_version)
-        self.healthy = True
+            self.healthy = True
+            # Alive now, not at the main thread's next beat: pages that refuse to act on a
+            # stale archive (the busy check) work from the first moment.
+            ArchiveState.objects.filter(kind=self.kind.plural).update(alive_at=timezone.now())
         try:
             for event in watch.events():
                 obj = event["object"] or {}
