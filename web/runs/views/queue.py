@@ -22,7 +22,8 @@ from accounts.decorators import owner_required
 from accounts.identity import OwnedRequest
 from runs import freshness
 from runs.access import may_see_everything
-from runs.model import LISTED_COLUMNS, QueueEntry, Run, active_records, queue, runs_of
+from runs.model import LISTED_COLUMNS, QueueEntry, active_records
+from runs.queuehead import QueueHead, queue_head
 
 MAX_ROWS = 100  # beyond this the page says how many more; your own runs are always listed
 HIDDEN = "another user"
@@ -37,15 +38,14 @@ class Row:
     project: str
 
 
-def queue_rows(runs: list[Run], viewer: str, sees_all: bool) -> tuple[list[Row], int]:
-    """The rows to show (others' names hidden unless sees_all) and how many were left out."""
+def queue_rows(head: QueueHead, viewer: str, sees_all: bool) -> tuple[list[Row], int]:
+    """The rows to show (the first MAX_ROWS and the viewer's own; others' names hidden unless
+    sees_all) and how many were left out."""
     rows = []
-    left_out = 0
-    for index, entry in enumerate(queue(runs)):
+    for rank, entry in zip(head.ranks, head.entries, strict=True):
         run = entry.run
         mine = run.owner == viewer
-        if index >= MAX_ROWS and not mine:
-            left_out += 1
+        if rank > MAX_ROWS and not mine:
             continue
         visible = mine or sees_all
         rows.append(Row(
@@ -55,7 +55,7 @@ def queue_rows(runs: list[Run], viewer: str, sees_all: bool) -> tuple[list[Row],
             owner=run.owner if visible else HIDDEN,
             project=run.project if visible else HIDDEN,
         ))
-    return rows, left_out
+    return rows, head.total - len(rows)
 
 
 def queue_etag(request: OwnedRequest) -> str:
@@ -85,9 +85,9 @@ def _csrf_secret(request: OwnedRequest) -> str:
 
 
 def _context(request: OwnedRequest) -> dict:
-    runs = runs_of(active_records(), LISTED_COLUMNS)
     viewer = request.owner.slug
-    rows, left_out = queue_rows(runs, viewer, may_see_everything(request))
+    head = queue_head(active_records(), LISTED_COLUMNS, MAX_ROWS, viewer)
+    rows, left_out = queue_rows(head, viewer, may_see_everything(request))
     return {"problem": freshness.stale_reason() or "", "rows": rows, "left_out": left_out}
 
 
