@@ -15,6 +15,8 @@ from django.db.models import Count, Max
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.timesince import timesince
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import condition, require_safe
 
@@ -22,7 +24,7 @@ from accounts.decorators import owner_required
 from accounts.identity import OwnedRequest
 from runs import freshness
 from runs.access import may_see_everything
-from runs.model import LISTED_COLUMNS, QueueEntry, active_records
+from runs.model import LISTED_COLUMNS, QueueEntry, Run, active_records
 from runs.queuehead import QueueHead, queue_head
 
 MAX_ROWS = 100  # beyond this the page says how many more; your own runs are always listed
@@ -36,6 +38,9 @@ class Row:
     visible: bool  # owner and project shown (yours, or you are staff)
     owner: str
     project: str
+    run: Run  # entry.run, one lookup shorter for the template
+    created_iso: str  # as the date filter's "c" prints it ("" without created_at)
+    age: str  # timesince, computed here: the filter costs more per row than the call
 
 
 def queue_rows(head: QueueHead, viewer: str, sees_all: bool) -> tuple[list[Row], int]:
@@ -54,6 +59,9 @@ def queue_rows(head: QueueHead, viewer: str, sees_all: bool) -> tuple[list[Row],
             visible=visible,
             owner=run.owner if visible else HIDDEN,
             project=run.project if visible else HIDDEN,
+            run=run,
+            created_iso=timezone.localtime(run.created).isoformat() if run.created else "",
+            age=timesince(run.created) if run.created else "",
         ))
     return rows, head.total - len(rows)
 
