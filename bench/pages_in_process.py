@@ -25,7 +25,7 @@ from typing import Any
 from bench.runs_seed import PIPELINE, PROJECT, create_owners, fill_folder
 from bench.webstack import postgres, setup_django, web_env
 
-PAGES = ("queue", "queue refresh", "my runs", "project", "folder")
+PAGES = ("queue", "queue refresh", "my runs", "my runs, older", "project", "folder")
 
 
 def seed_archive(owners: list[Any], runs: int, queued_every: int) -> None:
@@ -58,11 +58,20 @@ def page_urls(owners: list[Any]) -> dict[str, tuple[str, str]]:
     """page: (URL, the user viewing it)."""
     from django.urls import reverse
 
+    from urllib.parse import urlencode
+
+    from runs.history import cursor_of
+    from runs.models import RunRecord
+
     viewer, folder_owner = owners[0].username, owners[-1].username
+    mine = RunRecord.objects.filter(owner=viewer).order_by("-created_at", "-uid")
+    middle = mine[mine.count() // 2]
     return {
         "queue": (reverse("runs-queue"), viewer),
         "queue refresh": (reverse("runs-queue-table"), viewer),
         "my runs": (reverse("runs-mine"), viewer),
+        "my runs, older": (f"{reverse('runs-mine')}?{urlencode({'before': cursor_of(middle)})}",
+                           viewer),
         "project": (reverse("projects-detail", args=[PROJECT]), viewer),
         "folder": (reverse("projects-detail", args=[PROJECT]), folder_owner),
     }

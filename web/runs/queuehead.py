@@ -48,16 +48,23 @@ def queue_head(records: QuerySet[RunRecord], columns: tuple[str, ...], limit: in
                          Value(0)),
         total=Window(Count("pk")),
     )
-    selected = ranked.filter(Q(rank__lte=limit) | Q(owner=owner)).order_by("rank")
-    rows = list(selected.select_related("project").only(*columns))
-    entries = [QueueEntry(Run.from_record(row), _position(row)) for row in rows]
-    return QueueHead(entries=entries, ranks=[row.rank for row in rows],
-                     total=rows[0].total if rows else 0)
+    # Two queries: the windows sort narrow rows (a few columns, no join), then only the rows
+    # shown are read whole. A row that leaves the queue in between is simply not shown.
+    places = {uid: (rank, part, following + highest, total) for uid, rank, part, following,
+              highest, total in ranked.filter(Q(rank__lte=limit) | Q(owner=owner)).values_list(
+                  "uid", "rank", "part", "following", "highest", "total")}
+    shown = RunRecord.objects.filter(uid__in=places).select_related("project").only(*columns)
+    rows = sorted(shown, key=lambda row: places[row.uid][0])
+    return QueueHead(
+        entries=[QueueEntry(Run.from_record(row), _position(row, *places[row.uid][1:3]))
+                 for row in rows],
+        ranks=[places[row.uid][0] for row in rows],
+        total=next(iter(places.values()))[3] if places else 0,
+    )
 
 
-def _position(row: RunRecord) -> int | None:
-    if row.part == RUNNING:
+def _position(row: RunRecord, part: int, following: int) -> int | None:
+    """None while running, the operator's number, or the number after the highest one set."""
+    if part == RUNNING:
         return None
-    if row.part == NUMBERED:
-        return row.queue_position
-    return row.highest + row.following
+    return row.queue_position if part == NUMBERED else following
