@@ -158,3 +158,18 @@ def test_a_page_stats_only_what_it_shows(alice: Actor) -> None:
     for page in ("9999", "x", "-1"):
         shown = alice.client.get(reverse("projects-detail", args=["cells"]) + f"?page={page}")
         assert (shown.status_code, shown.context["page"].number) == (200, 1)
+
+
+def test_listing_urls_are_what_reverse_makes() -> None:
+    """The folder page builds its rows' URLs from one reverse() per kind (projects.views.common
+    .path_urls): for every kind of awkward name they are reverse()'s, character for character."""
+    from projects.views.common import path_urls
+
+    paths = ["a", "sub dir/f.txt", "100%.csv", "q?x=1#y", "ünïcødé/ß", "a;b,c=d&e+f'(g)!*$",
+             "~user:at@x", "tab\there", "%2F..%2e", "deep/er/still", "-", "_"]
+    for name in ("projects-browse", "projects-file", "projects-entry-rename",
+                 "projects-entry-delete"):
+        for project in ("cells", "my project"):
+            url = path_urls(name, project)
+            assert [url(path) for path in paths] == [
+                reverse(name, args=[project, path]) for path in paths]

@@ -60,7 +60,10 @@ def page_of(records: QuerySet[RunRecord], before: tuple[datetime, uuid.UUID] | N
     ordered = records.filter(created_at__isnull=False).order_by("-created_at", "-uid")
     if before is not None:
         created, uid = before
-        ordered = ordered.filter(Q(created_at__lt=created) | Q(created_at=created, uid__lt=uid))
+        # (created_at, uid) < (created, uid), spelled so the index on (owner, -created_at) is a
+        # range scan starting at the cursor: the created_at bound alone, then the tie on uid.
+        ordered = ordered.filter(created_at__lte=created).filter(
+            Q(created_at__lt=created) | Q(uid__lt=uid))
     rows = list(ordered.select_related("project").defer("outputs")[: size + 1])
     older = cursor_of(rows[size - 1]) if len(rows) > size else ""
     return HistoryPage(runs=[Run.from_record(row) for row in rows[:size]], older=older,

@@ -164,6 +164,8 @@ def queue(runs: list[Run]) -> list[QueueEntry]:
 
     The operator keeps status.queuePosition for the head of the queue only; those keep their
     number, and the rest follow in creation order (then name) after the highest one set.
+    The queue page numbers its rows in SQL (runs.queuehead); this is the definition it keeps
+    (tests/web/runs/test_queue_head.py compares the two).
     """
     running = sorted((run for run in runs if run.phase == "Running"), key=lambda r: r.sort_key)
     waiting = sorted((run for run in runs if run.phase == "Queued"), key=lambda r: r.sort_key)

@@ -106,11 +106,16 @@ def test_busy_reason_names_the_run_and_position() -> None:
 
 
 def test_queue_rows_are_capped_but_keep_your_own() -> None:
+    from runs.queuehead import QueueHead
     from runs.views.queue import MAX_ROWS, queue_rows
 
     runs = [run(f"r{i:05d}", owner="bob", seconds=i) for i in range(MAX_ROWS + 50)]
     runs.append(run("mine", seconds=10**6))
-    rows, left_out = queue_rows(runs, "alice", False)
+    entries = queue(runs)
+    # What queue_head fetches: the first MAX_ROWS and the viewer's own (a DB test checks it).
+    head = QueueHead(entries=entries[:MAX_ROWS] + entries[-1:],
+                     ranks=[*range(1, MAX_ROWS + 1), len(entries)], total=len(entries))
+    rows, left_out = queue_rows(head, "alice", False)
     assert left_out == 50
     assert len(rows) == MAX_ROWS + 1
     assert (rows[-1].entry.run.name, rows[-1].entry.position, rows[-1].owner) == (

@@ -71,6 +71,17 @@ def test_it_pages_through_every_run_newest_first(alice: Actor, bob: Actor) -> No
     assert "bobs-run" not in seen
 
 
+def test_a_page_may_end_inside_runs_created_in_the_same_second(alice: Actor) -> None:
+    """The next page starts after the last row shown, among rows of its creation time too."""
+    total = PAGE_SIZE + 10
+    for n in range(total):
+        archived(f"run-{n:04d}", minutes=n // 3)  # threes share a time: page 1 ends inside one
+    first = listing(alice.client, reverse("runs-mine"))
+    second = listing(alice.client, first.links["next"])
+    assert len(first.runs) == PAGE_SIZE and len(second.runs) == 10
+    assert sorted(first.runs + second.runs) == [f"run-{n:04d}" for n in range(total)]
+
+
 def test_it_links_each_run_and_its_results(alice: Actor) -> None:
     archived("done")
     archived("going", phase="Running")

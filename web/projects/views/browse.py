@@ -21,6 +21,7 @@ from projects.views.common import (
     busy_refusal,
     folder_url,
     join_path,
+    path_urls,
     tell,
 )
 
@@ -31,6 +32,23 @@ PAGE_SIZE = 200  # entries per page: a folder of 100,000 files is 500 pages, eac
 class Row:
     entry: Entry
     path: str
+    href: str  # the folder's page or the file's download ("" for a link or special file)
+    rename_url: str
+    delete_url: str
+
+
+def listing_rows(project_name: str, folder_path: str, entries: list[Entry]) -> list[Row]:
+    """The rows of a page of entries, their URLs made without a reverse() per row."""
+    browse, download = path_urls("projects-browse", project_name), path_urls("projects-file",
+                                                                              project_name)
+    rename = path_urls("projects-entry-rename", project_name)
+    delete = path_urls("projects-entry-delete", project_name)
+    rows = []
+    for entry in entries:
+        path = join_path(folder_path, entry.name)
+        href = browse(path) if entry.is_dir else download(path) if entry.is_file else ""
+        rows.append(Row(entry, path, href, rename(path), delete(path)))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -56,7 +74,7 @@ def folder(request: OwnedRequest, project: str, path: str) -> HttpResponse:
             "path": path,
             "folder_name": segments[-1] if segments else found.name,
             "crumbs": [Crumb(name, "/".join(segments[: i + 1])) for i, name in enumerate(segments)],
-            "rows": [Row(entry, join_path(path, entry.name)) for entry in shown],
+            "rows": listing_rows(found.name, path, shown),
             "page": page,
             "busy_reason": busy_reason,
             "can_change": not request.owner.read_only and busy_reason is None,

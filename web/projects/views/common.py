@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.http import RFC3986_SUBDELIMS
 
 from projects import busy
 from projects.lookup import Project
@@ -17,6 +19,20 @@ def folder_url(project_name: str, path: str) -> str:
     if not path:
         return reverse("projects-detail", args=[project_name])
     return reverse("projects-browse", args=[project_name, path])
+
+
+def path_urls(name: str, project_name: str) -> Callable[[str], str]:
+    """reverse(name, args=[project_name, path]) for the many paths of a listing at the cost of
+    one: the route ends in <relpath:path>, whose converter passes text through, so the URL is
+    the empty path's plus the path quoted as reverse() quotes it (tests compare the two)."""
+    head = reverse(name, args=[project_name, ""])
+
+    def url(path: str) -> str:
+        if "\n" in path:  # the converter's ".*" stops at a newline: reverse() says what then
+            return reverse(name, args=[project_name, path])
+        return head + quote(path, safe=RFC3986_SUBDELIMS + "/~:@")
+
+    return url
 
 
 def parent_path(path: str) -> str:

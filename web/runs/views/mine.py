@@ -9,7 +9,11 @@ from django.views.decorators.http import require_safe
 from accounts.decorators import owner_required
 from accounts.identity import OwnedRequest
 from runs.history import CursorForm, page_of
+from runs.model import LISTED_COLUMNS
 from runs.models import RunRecord
+
+# What the table shows: the JSON columns (parameters, conditions) stay unread and undecoded.
+COLUMNS = (*LISTED_COLUMNS, "duration")
 
 
 @require_safe
@@ -19,5 +23,6 @@ def my_runs(request: OwnedRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "runs/mine.html", {"form": form, "page": None}, status=400)
     owner = request.owner.slug
-    page = page_of(RunRecord.objects.filter(owner=owner), form.cleaned_data["before"])
+    page = page_of(RunRecord.objects.filter(owner=owner).only(*COLUMNS),
+                   form.cleaned_data["before"])
     return render(request, "runs/mine.html", {"form": form, "page": page})
