@@ -65,13 +65,21 @@ class Player:
             assert response.status_code == 201, response.text
             self.sa_token = response.json()["status"]["token"]
             return
-        response = self.send(step.method, step.path, step.body, step.token,
-                             headers=step.headers)
-        if step.status is None:
-            assert response.ok, f"{step.method} {step.path}: {response.text}"
-        else:
-            assert response.status_code == step.status, f"{step.path}: {response.text}"
-        check_text(response.text, step.contains, step.absent, self.namespace)
+        deadline = time.monotonic() + step.wait
+        while True:
+            response = self.send(step.method, step.path, step.body, step.token,
+                                 headers=step.headers)
+            try:
+                if step.status is None:
+                    assert response.ok, f"{step.method} {step.path}: {response.text}"
+                else:
+                    assert response.status_code == step.status, f"{step.path}: {response.text}"
+                check_text(response.text, step.contains, step.absent, self.namespace)
+                return
+            except AssertionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
 
 
 def check_text(text: str, contains: tuple[str, ...], absent: tuple[str, ...],

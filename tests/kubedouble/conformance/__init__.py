@@ -33,6 +33,7 @@ class Step:
     absent: tuple[str, ...] = ()
     headers: dict[str, str] = field(default_factory=dict)
     token: str = ADMIN
+    wait: float = 0.0  # seconds an idempotent step (a GET) is retried until its checks pass
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,9 @@ def bound_pod(**spec: Any) -> dict[str, Any]:
 
 
 SLEEPER = Step("POST", PODS, bound_pod())
+# The kubelet removes at once a deleted pod whose containers never ran (canBeDeleted): rows about
+# the grace of a running pod wait for it to run first.
+RUNNING = Step("GET", POD, contains=('"phase":"Running"',), wait=WAIT)
 DELETE = Step("DELETE", POD)
 HELD = Step("POST", PODS, {**bound_pod(), "metadata": {"name": "p",
                                                        "finalizers": ["example.com/hold"]}})
@@ -68,7 +71,7 @@ ROWS = [
         fields={"kind": "Pod", "metadata.deletionGracePeriodSeconds": 30},
         contains=('"deletionTimestamp":"',)),
     Row("the pod stays during its grace period", "GET", POD, TERMINATION, 200,
-        setup=(SLEEPER, DELETE), fields={"metadata.deletionGracePeriodSeconds": 30},
+        setup=(SLEEPER, RUNNING, DELETE), fields={"metadata.deletionGracePeriodSeconds": 30},
         contains=('"deletionTimestamp":"',)),
     Row("gracePeriodSeconds in the query sets the grace", "DELETE", POD, BEFORE_DELETE, 200,
         setup=(SLEEPER,), query="gracePeriodSeconds=5",
@@ -83,10 +86,10 @@ ROWS = [
               "propagationPolicy": "Background"},
         fields={"metadata.deletionGracePeriodSeconds": 4}),
     Row("a later DELETE cannot lengthen the grace", "DELETE", POD, BEFORE_DELETE, 200,
-        setup=(SLEEPER, DELETE), query="gracePeriodSeconds=60",
+        setup=(SLEEPER, RUNNING, DELETE), query="gracePeriodSeconds=60",
         fields={"metadata.deletionGracePeriodSeconds": 30}),
     Row("a later DELETE may shorten the grace", "DELETE", POD, BEFORE_DELETE, 200,
-        setup=(SLEEPER, DELETE), query="gracePeriodSeconds=10",
+        setup=(SLEEPER, RUNNING, DELETE), query="gracePeriodSeconds=10",
         fields={"metadata.deletionGracePeriodSeconds": 10}),
     Row("a negative grace counts as one second", "DELETE", POD, BEFORE_DELETE, 200,
         setup=(SLEEPER,), query="gracePeriodSeconds=-1",

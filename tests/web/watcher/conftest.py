@@ -49,7 +49,9 @@ def watching(**options: float) -> Iterator[Watcher]:
         yield watcher
     finally:
         watcher.stop.set()
-        thread.join(timeout=20)
+        # A follower caught in a list or a connect (not yet a watch to cut short) ends with
+        # its request: up to the API timeout each, on a busy machine.
+        thread.join(timeout=60)
         assert not thread.is_alive(), "the watcher did not stop"
 
 
