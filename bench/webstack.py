@@ -12,14 +12,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+
+from tests.waiting import answers_ok
 
 
 REPO = Path(__file__).resolve().parents[1]
@@ -109,14 +109,6 @@ def stop_group(process: subprocess.Popen[bytes], timeout: float) -> None:
             process.wait(10)
 
 
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @dataclass
 class Gunicorn:
     process: subprocess.Popen[bytes]
@@ -145,7 +137,7 @@ def gunicorn(env: dict[str, str], port: int, log_path: Path) -> Iterator[Gunicor
     server = Gunicorn(process, f"http://127.0.0.1:{port}", log_path)
     try:
         deadline = time.monotonic() + 60
-        while not _answers(f"{server.url}/readyz"):
+        while not answers_ok(f"{server.url}/readyz"):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn did not start:\n{log_path.read_text()[-3000:]}")
             time.sleep(0.2)

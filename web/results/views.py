@@ -23,7 +23,7 @@ from results.collect import Budgets, collect, viewer_url
 from results.forms import RunChoiceForm
 from results.recorded import collect_recorded, has_manifest
 from runs import integrations, projectruns
-from runs.access import may_see_everything
+from runs.access import get_record_for_user
 from runs.models import ACTIVE_PHASES, PipelineRecord, RunRecord
 
 logger = logging.getLogger(__name__)
@@ -115,12 +115,8 @@ def _prune_thumbnails(owner: str, project: str) -> None:
 @owner_required
 def run_results(request: OwnedRequest, name: str) -> HttpResponse:
     """/runs/<name>/results: the results page of the run's project, on that run."""
-    owner = request.owner.slug
-    candidates = RunRecord.objects.filter(name=name)
-    if not may_see_everything(request):
-        candidates = candidates.filter(owner=owner)
-    run = candidates.select_related("project").order_by("-created_at").first()
-    if run is None or run.project is None:  # a deleted project's runs have no results page
+    run = get_record_for_user(request, name)
+    if run.project is None:  # a deleted project's runs have no results page
         raise Http404("No such run")
     found = get_project_for_user(request, run.project.name)  # staff on others' runs: 404
     if projectruns.project_row(found) != run.project:

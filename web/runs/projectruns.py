@@ -21,9 +21,9 @@ LISTED = ("uid", "name", "pipeline", "phase", "created_at", "finished_at", "dura
 
 
 def project_row(found: Any) -> Project | None:
-    """The Project row of a project found by projects.lookup (owner and folder name); None when
-    the folder has no row yet (reconcile_usage adopts such folders)."""
-    return Project.objects.filter(owner=found.owner.slug, name=found.name).first()
+    """The Project row of a project found by projects.lookup (by the id lookup found); None if it
+    was deleted since."""
+    return Project.objects.filter(id=found.id).first()
 
 
 def runs_of(row: Project | None) -> QuerySet[RunRecord]:

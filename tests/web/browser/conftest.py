@@ -9,8 +9,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 from pathlib import Path
@@ -19,6 +17,7 @@ import pytest
 
 from tests.fixtures.browser import save_screenshot
 from tests.fixtures.watcher import running_watcher
+from tests.waiting import answers_ok
 
 REPO = Path(__file__).resolve().parents[3]
 WEB = REPO / "web"
@@ -38,14 +37,6 @@ def _wait_until(condition: Callable[[], bool], timeout: float, what: str) -> Non
         if time.monotonic() > deadline:
             pytest.fail(f"gave up after {timeout:.0f}s waiting for {what}")
         time.sleep(0.2)
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 @contextlib.contextmanager
@@ -127,7 +118,7 @@ def serve_web(
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until(
-            lambda: server.poll() is not None or _answers(f"{base_url}/readyz"), 60, "gunicorn"
+            lambda: server.poll() is not None or answers_ok(f"{base_url}/readyz"), 60, "gunicorn"
         )
         if server.poll() is not None:
             pytest.fail(f"gunicorn exited:\n{log_path.read_text()}")
