@@ -12,7 +12,6 @@ the whole first page of 10,000 files is p50 < 100 ms.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -20,6 +19,7 @@ import time
 from pathlib import Path
 
 from bench.figures import latency_summary
+from bench.output import write_json
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "web"))
@@ -68,8 +68,7 @@ def main() -> None:
     for result in results:
         print(f"{result['files']:>7} files: first page {result['first_page']}, "
               f"last page {result['last_page']}")
-    if options.json:
-        options.json.write_text(json.dumps({"folder_listing": results}, indent=2) + "\n")
+    write_json(options.json, {"folder_listing": results})
 
 
 if __name__ == "__main__":

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
-import shutil
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -32,6 +29,7 @@ from bench.harness import (
     double,
     running_operator,
 )
+from bench.output import scratch, write_json
 from kubedouble.testing import ApiServerHandle
 
 sys.path.insert(0, str(REPO / "operator"))  # the operator's status builders, for background runs
@@ -315,23 +313,17 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--waiting must not be negative")
         plan = Plan(plan.finished, plan.latency_runs, plan.throughput_runs, options.waiting)
 
-    root = options.workdir or Path(tempfile.mkdtemp(prefix="bench-dispatch-"))
-    root.mkdir(parents=True, exist_ok=True)
     print(f"operator dispatch benchmark: {plan}; {os.cpu_count()} CPUs, load average "
           f"{os.getloadavg()[0]:.2f} at start", flush=True)
     results: list[Result] = []
-    try:
+    with scratch(options.workdir, "bench-dispatch-") as root:
         for finished in plan.finished:
             waiting = plan.waiting if finished == max(plan.finished) else 0
             results += scenario(plan, finished, waiting, root)
-    finally:
-        if options.workdir is None:
-            shutil.rmtree(root, ignore_errors=True)
     print(f"\nload average {os.getloadavg()[0]:.2f} at the end (other work on this machine "
           "skews every figure)")
     print(report(results))
-    if options.json:
-        options.json.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
+    write_json(options.json, [asdict(r) for r in results])
     return 0
 
 

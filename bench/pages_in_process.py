@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.runs_seed import PIPELINE, PROJECT, create_owners, fill_folder
+from bench.runs_seed import PIPELINE, PROJECT, archive_kept_fresh, create_owners, fill_folder
 from bench.webstack import postgres, setup_django, web_env
 
 PAGES = ("queue", "queue refresh", "my runs", "my runs, older", "project", "folder")
@@ -116,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--views", type=int, default=50)
     parser.add_argument("--profile", choices=PAGES, action="append", default=[])
+    parser.add_argument("--sort", default="tottime", choices=("tottime", "cumulative"),
+                        help="the profile's order")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE each page's SQL")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
@@ -139,12 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         owners = create_owners(args.owners, Path(settings.DATA_ROOT))
         seed_archive(owners, args.runs, 10)
         fill_folder(Path(settings.DATA_ROOT) / owners[-1].username / PROJECT, args.files)
-        from django.utils import timezone
-
-        from runs.models import ArchiveState
-
-        # A watcher's heartbeat, so the archive is fresh: the folder page offers its changes.
-        ArchiveState.objects.create(kind="pipelineruns", alive_at=timezone.now() + timedelta(days=1))
+        archive_kept_fresh()  # the folder page offers its changes
         from django.db import connection
 
         with connection.cursor() as cursor:
@@ -169,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
                 for _ in range(10):
                     clients[user].get(url)
                 profiler.disable()
-                pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+                pstats.Stats(profiler).sort_stats(args.sort).print_stats(25)
         if args.json:
             for figures in results.values():
                 figures["sql"] = [sql for sql, _ in figures["sql"]]

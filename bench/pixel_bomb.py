@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench.figures import table
+from bench.output import write_json
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -166,8 +167,7 @@ def main(argv: list[str] | None = None) -> list[Result]:
                   r.peak_rise_mb, r.child_peak_rise_mb,
                   {True: "met", False: "MISSED", None: "-"}[r.target_met]]
                  for r in results]))
-    if options.json:
-        options.json.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
+    write_json(options.json, [asdict(r) for r in results])
     return results
 
 

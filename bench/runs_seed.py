@@ -140,6 +140,18 @@ def archive(objects: list[dict[str, Any]]) -> None:
         list(pool.map(upsert_share, [objects[start::WRITERS] for start in range(WRITERS)]))
 
 
+def archive_kept_fresh() -> None:
+    """A watcher's heartbeat a day ahead, so the run archive counts as fresh with no watcher:
+    the pages offer their changes and writes to a folder may check that no run uses it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from runs.models import ArchiveState
+
+    ArchiveState.objects.create(kind="pipelineruns", alive_at=timezone.now() + timedelta(days=1))
+
+
 def fill_folder(folder: Path, files: int) -> None:
     """`files` empty files in `folder` (a pipeline's output, say), made with os.open."""
     descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)

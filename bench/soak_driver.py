@@ -133,6 +133,24 @@ class FaultInjector(threading.Thread):
         self._faults.clear()
 
 
+class Every(threading.Thread):
+    """Calls `step` every `seconds` in its own thread until stopped: the soak's cancels go
+    on while its main loop waits on a slowed request."""
+
+    def __init__(self, seconds: float, step: Callable[[], None], name: str) -> None:
+        super().__init__(name=name, daemon=True)
+        self._seconds, self._step = seconds, step
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopping.wait(self._seconds):
+            self._step()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.join(120)
+
+
 @dataclass
 class PhaseFigures:
     limit: int
@@ -226,14 +244,17 @@ class Phase:
                                             args=plan.args), f"create {plan.name}", creates=True)
         self.phases.setdefault(plan.name, None)
 
-    def send_due_cancels(self, now: float) -> None:
+    def send_due_cancels(self) -> None:
+        """Cancel each run planned so once its process has run its time, while it still runs
+        (read from the double's own record: no API request that a fault could slow)."""
+        now = time.monotonic()
         for name, records in self.processes().items():
             plan = self.by_name[name]
             due = plan.cancel_after is not None and now - records[0].start >= plan.cancel_after
-            if due and name not in self.cancels and self.phases.get(name) not in FINAL:
-                retried(lambda name=name: self.ksc.cancel(name), f"cancel {name}")
+            if due and name not in self.cancels and records[-1].end is None:
                 self.cancels.add(name)
                 self.note(f"cancelled {name}")
+                retried(lambda name=name: self.ksc.cancel(name), f"cancel {name}")
 
     def kill_one(self, now: float) -> bool:
         """SIGKILL a replica that is up (False: both are down, try again later)."""
@@ -266,11 +287,16 @@ class Phase:
             replica.start()
         injector = FaultInjector(self.handle, self.fault_rng, self.settings)
         injector.start()
+        canceller = Every(0.05, self.send_due_cancels, "soak cancels")
+        canceller.start()
         try:
             self._feed(started + self.settings.phase_timeout)
         finally:
             injector.stop()
-        self._settle(time.monotonic() + self.settings.settle_seconds)
+        try:
+            self._settle(time.monotonic() + self.settings.settle_seconds)
+        finally:
+            canceller.stop()
         for replica in self.replicas:
             replica.stop()
         self._reaped(time.monotonic() + 60)
@@ -297,7 +323,6 @@ class Phase:
                 return
             while pending and len(self.phases) - done < window:
                 self.create(pending.popleft())
-            self.send_due_cancels(now)
             if kill_at is None and kills and kills[0] <= done:
                 kills.popleft()
                 kill_at = now + self.rng.uniform(0.0, 1.5)
@@ -315,7 +340,6 @@ class Phase:
             self.read_runs()
             if self.finished() == len(self.plans):
                 return
-            self.send_due_cancels(time.monotonic())
             time.sleep(0.5)
 
     def _reaped(self, deadline: float) -> None:

@@ -207,6 +207,7 @@ def middleware(cluster: Any) -> Any:
         user = request[USER]
         if PRIVILEGED_GROUP not in user.groups:
             attributes = resolve(request.method, request.path, request.query)
+            cluster.request_log.record(user.name, attributes, request.query)
             allowed, reason = authorize_recorded(cluster, user, attributes)
             if not allowed:
                 raise forbidden(user, attributes, reason)

@@ -17,6 +17,7 @@ from .bodies import check_size, clone, decoded, random_suffix, typed, without
 from .clock import now
 from .gc import GarbageCollector
 from .namespaces import NamespaceController
+from .request_log import RequestLog
 from .resources import Resource, ResourceTable
 from .selectors import Selector
 from .store import Store
@@ -30,6 +31,7 @@ class Cluster:
         self.table = table or ResourceTable()
         self.store = store or Store()
         self.decisions = DecisionLog()  # the authorizer's, for users outside system:masters
+        self.request_log = RequestLog()  # every request of those users, with its selectors
         self.gc = GarbageCollector(self)
         self.namespaces = NamespaceController(self)
         namespaces = self.resource("", "v1", NS)

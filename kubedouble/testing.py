@@ -21,6 +21,7 @@ from .jobcontroller import JobControllerSettings
 from .lifetimes import CreationLog, Lifetimes
 from .logbuffer import DEFAULT_MAX_BYTES
 from .podrun import KubeletSettings
+from .request_log import RequestLog
 from .runtime import DoubleConfig, KubeDouble, kubeconfig
 from .scheduler import NodeCapacity
 from .selectors import Selector
@@ -45,6 +46,8 @@ class ApiServerHandle:
     proxy: Any = None  # the double's kube-proxy (kubedouble/proxy.py), for service_url
     # The authorizer's decisions for every user outside system:masters (`decisions.all()`).
     decisions: DecisionLog = field(default_factory=DecisionLog)
+    # Their requests, with label and field selectors (`request_log.counts()`): who LISTed what.
+    request_log: RequestLog = field(default_factory=RequestLog)
     # Kubeconfigs of other users, by a name the caller chose (the tests: the chart's accounts).
     kubeconfigs: dict[str, Path] = field(default_factory=dict)
 
@@ -167,6 +170,7 @@ def start_apiserver(*, crd_dir: Path | None, volumes: dict[str, Path], tmp_dir: 
                              store, lifetimes=double.kubelet.lifetimes,
                              job_creations=double.job_creations, _set_node=set_node,
                              proxy=double.proxy, decisions=double.cluster.decisions,
+                             request_log=double.cluster.request_log,
                              kubelet=double.kubelet.settings)
     finally:
         loop.call_soon_threadsafe(loop.stop)

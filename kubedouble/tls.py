@@ -26,14 +26,17 @@ def _subject_alt_names(host: str) -> str:
     return ",".join(sorted(names))
 
 
-def make_certificate(folder: Path, host: str) -> tuple[Path, Path]:
-    """(certificate, key) PEM files in folder, valid for host, localhost and 127.0.0.1."""
+def make_certificate(folder: Path, host: str,
+                     names: tuple[str, ...] | None = None) -> tuple[Path, Path]:
+    """(certificate, key) PEM files in folder, valid for host, localhost and 127.0.0.1, or
+    for exactly `names` (subjectAltName entries such as "DNS:localhost") when given."""
     folder.mkdir(parents=True, exist_ok=True)
     cert, key = folder / "apiserver.crt", folder / "apiserver.key"
+    alt_names = ",".join(names) if names else _subject_alt_names(host)
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
          "-nodes", "-days", "365", "-subj", "/CN=kubedouble", "-keyout", str(key),
-         "-out", str(cert), "-addext", f"subjectAltName={_subject_alt_names(host)}",
+         "-out", str(cert), "-addext", f"subjectAltName={alt_names}",
          "-addext", "basicConstraints=critical,CA:TRUE",
          "-addext", "keyUsage=critical,digitalSignature,keyCertSign"],
         check=True, capture_output=True, timeout=60)

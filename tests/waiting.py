@@ -29,3 +29,16 @@ def answers_ok(url: str) -> bool:
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False
+
+
+def pod_log_so_far(core: Any, pod: str, namespace: str) -> str:
+    """The pod's log through the API (CoreV1Api `core`), or "" while its container has not
+    started: kube-apiserver answers 400 "... is waiting to start" then, not an empty log."""
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        return core.read_namespaced_pod_log(pod, namespace)
+    except ApiException as error:
+        if error.status == 400 and "waiting to start" in str(error.body):
+            return ""
+        raise

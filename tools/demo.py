@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the chart's accounts, rendered as the tests render them
 
 from tests.fixtures import chart_accounts  # noqa: E402
+from tools.sample_data import SAMPLE_PROJECT, write_sample_project  # noqa: E402
 NAMESPACE = "kubeshowcase"
 DATA_PVC = "kubeshowcase-data"
 # Two ordinary accounts, so a newcomer can see one user queued behind another.
@@ -145,9 +146,13 @@ def wait_for_http(url: str, proc: subprocess.Popen, timeout: float) -> None:
 
 
 def ensure_port_free(host: str, port: int, flag: str) -> None:
+    """Refuse a port something listens on. Probed as the servers bind it (SO_REUSEADDR: gunicorn,
+    aiohttp and asyncio all set it), so the TIME_WAIT connections of a demo stopped a moment ago
+    do not count: Ctrl-C and `make demo` again at once works."""
     import socket
 
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:
@@ -286,7 +291,25 @@ def ensure_demo_users(env: dict[str, str], logins: dict[str, str]) -> None:
     manage(env, "shell", "-v", "0", "-c", script)
 
 
-def run(host: str, port: int, api_port: int, state_dir: Path) -> int:
+def seed_sample_project(env: dict[str, str], data: Path) -> Path | None:
+    """The scientist's sample project of synthetic nuclei images, so a newcomer can press Run at
+    once: made on a start that finds no folder of the scientist's yet (a sample deleted later
+    stays deleted), then counted like any folder an admin put there (reconcile_usage)."""
+    home = data / DEMO_LOGINS[0]
+    if home.exists():
+        return None
+    write_sample_project(home / SAMPLE_PROJECT)
+    manage(env, "reconcile_usage", "-v", "0")
+    return home / SAMPLE_PROJECT
+
+
+def metrics_urls(base_port: int) -> dict[str, str]:
+    """Each component's /metrics in the demo: consecutive ports from `base_port` (issue #12)."""
+    return {name: f"http://127.0.0.1:{base_port + offset}/metrics"
+            for offset, name in enumerate(("operator", "web", "watcher"))}
+
+
+def run(host: str, port: int, api_port: int, state_dir: Path, metrics_port: int = 9090) -> int:
     paths = DemoPaths(state_dir)
     paths.make()
     supervisor = Supervisor(paths.logs)
@@ -307,6 +330,10 @@ def run(host: str, port: int, api_port: int, state_dir: Path) -> int:
     try:
         ensure_port_free(host, port, "--port or DEMO_PORT")
         ensure_port_free("127.0.0.1", api_port, "--api-port or DEMO_API_PORT")
+        metrics = metrics_urls(metrics_port)
+        for offset in range(len(metrics)):
+            ensure_port_free("127.0.0.1", metrics_port + offset,
+                             "--metrics-port or DEMO_METRICS_PORT")
         step("starting PostgreSQL")
         database_url = start_postgres(paths)
 
@@ -344,6 +371,7 @@ def run(host: str, port: int, api_port: int, state_dir: Path) -> int:
                 "DATA_ROOT": str(paths.data),
                 "DATA_PVC": DATA_PVC,
                 "POD_NAME": "demo-operator",
+                "METRICS_PORT": str(metrics_port),
             }
         )
         supervisor.start(
@@ -361,12 +389,14 @@ def run(host: str, port: int, api_port: int, state_dir: Path) -> int:
         manage(env, "collectstatic", "--noinput", "-v", "0")
         logins = {username: demo_password(paths, username) for username in DEMO_LOGINS}
         ensure_demo_users(env, logins)
+        seed_sample_project(env, paths.data)
 
         # The run archive the pages read: manage.py watch_runs with the watcher's account.
         supervisor.start(
             "watcher",
             [sys.executable, "manage.py", "watch_runs"],
-            dict(env, KUBECONFIG=str(paths.component_kubeconfig("watcher"))),
+            dict(env, KUBECONFIG=str(paths.component_kubeconfig("watcher")),
+                 METRICS_PORT=str(metrics_port + 2)),
             cwd=REPO / "web",
         )
 
@@ -374,10 +404,12 @@ def run(host: str, port: int, api_port: int, state_dir: Path) -> int:
             "web",
             [
                 sys.executable, "-m", "gunicorn", "kubeshowcase.wsgi:application",
+                # As the image serves (the metrics hooks), with the demo's bind and workers.
+                "--config", str(REPO / "web" / "gunicorn.conf.py"),
                 "--chdir", str(REPO / "web"), "--bind", f"{host}:{port}",
                 "--workers", "2", "--threads", "4", "--timeout", "0",
             ],
-            env,
+            dict(env, METRICS_PORT=str(metrics_port + 1)),
         )
         wait_for_http(f"http://{host}:{port}/healthz", web, timeout=60)
         wait_for_archive(database_url, supervisor, timeout=60)
@@ -390,6 +422,9 @@ def run(host: str, port: int, api_port: int, state_dir: Path) -> int:
             f"  second login:               {DEMO_LOGINS[1]} / {logins[DEMO_LOGINS[1]]}\n"
             f"  kubectl:                    export KUBECONFIG={paths.kubeconfig}; kubectl get ksr\n"
             f"  logs:                       {paths.logs}/\n"
+            f"  operator metrics:           {metrics['operator']}\n"
+            f"  web app metrics:            {metrics['web']}\n"
+            f"  run archive metrics:        {metrics['watcher']}\n"
             "\n"
             "  This is the demo: a local API-server double and Job runner stand in for a\n"
             "  Kubernetes cluster. Production installs the Helm chart on a real cluster.\n"
@@ -413,9 +448,13 @@ def main() -> None:
     parser.add_argument("--host", default=os.environ.get("DEMO_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("DEMO_PORT", "8000")))
     parser.add_argument("--api-port", type=int, default=int(os.environ.get("DEMO_API_PORT", "8001")))
+    parser.add_argument("--metrics-port", type=int,
+                        default=int(os.environ.get("DEMO_METRICS_PORT", "9090")),
+                        help="the operator's /metrics; the web app's and the watcher's follow")
     parser.add_argument("--state-dir", type=Path, default=Path(os.environ.get("DEMO_DIR", REPO / ".demo")))
     args = parser.parse_args()
-    sys.exit(run(args.host, args.port, args.api_port, args.state_dir.resolve()))
+    sys.exit(run(args.host, args.port, args.api_port, args.state_dir.resolve(),
+                 args.metrics_port))
 
 
 if __name__ == "__main__":

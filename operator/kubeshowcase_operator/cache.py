@@ -12,7 +12,15 @@ from .kubeapi import ApiError, KubeApi, Paths
 from .model import Model
 from .pods import PodView
 from .status import now_utc
-from .views import ACTIVE_RUNS, API_VERSION, RUN_KIND, JobView, PipelineView, RunView
+from .views import (
+    ACTIVE_RUNS,
+    API_VERSION,
+    FINISHED_LABEL,
+    RUN_KIND,
+    JobView,
+    PipelineView,
+    RunView,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +49,17 @@ class Cache:
             jobs = await self.api.get(self.paths.jobs, labelSelector=OUR_JOBS)
             pods = await self.api.get(self.paths.pods, labelSelector=OUR_JOBS)
             pipelines = await self.api.get(self.paths.pipelines)
+            # Once: the finished runs still in the API (retention's tail of the archive), whose
+            # durations the estimates go by until runs finish under this process's eyes, and
+            # whose starts are their owners' last ones for the fair order's turns.
+            finished = None if self.synced else await self.api.get(
+                self.paths.runs, labelSelector=FINISHED_LABEL)
             deleted = self._deleted
         finally:
             self._deleted = None
         model = self.model
+        if finished is not None:
+            model.note_finished([RunView.from_body(item) for item in finished["items"]])
         model.sync_pipelines((PipelineView.from_body(item) for item in pipelines["items"]),
                              version_of(pipelines), deleted["pipelines"])
         model.sync_pods((PodView.from_body(item) for item in pods["items"]),

@@ -8,11 +8,13 @@ from typing import Any
 
 import kopf
 
+from . import metrics
 from . import settings as settings_module
 from .controller import build_controller
 from .jobs import MANAGED_BY, MANAGED_BY_LABEL, OUR_JOBS
 from .kubeapi import KubeApi, Paths, load_connection
 from .lease import LeaderElector
+from .logformat import add_run_fields
 from .views import ACTIVE_RUNS, GROUP, VERSION
 
 logger = logging.getLogger(__name__)
@@ -57,6 +59,7 @@ async def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
     settings.queueing.idle_timeout = 30  # keep per-object workers warm through a busy queue
     # Kopf logs every handled event at INFO; our reconciler logs each run's transitions instead.
     logging.getLogger("kopf.objects").setLevel(logging.WARNING)
+    add_run_fields()
 
 
 @kopf.on.startup()
@@ -76,6 +79,9 @@ async def start(memo: kopf.Memo, **_: Any) -> None:
     controller = build_controller(config, api, is_leader=elector.is_leader)
     memo.controller = controller
     memo.elector = elector
+    if config.metrics_port:
+        gauges = metrics.QueueGauges(controller.cache.model, elector.is_leader)
+        memo.metrics = (await metrics.serve(config.metrics_port, gauges), gauges)
     memo.tasks = [asyncio.create_task(controller.run(), name="reconciler"),
                   asyncio.create_task(controller.resync(), name="resync"),
                   asyncio.create_task(elector.run(), name="leader election")]
@@ -88,6 +94,8 @@ async def stop(memo: kopf.Memo, **_: Any) -> None:
     for task in memo.get("tasks", ()):
         task.cancel()
     await asyncio.gather(*memo.get("tasks", ()), return_exceptions=True)
+    if "metrics" in memo:
+        await metrics.stop(*memo.metrics)
     if "controller" in memo:
         await memo.controller.stop()
         await memo.elector.close()  # hands the lease over at once

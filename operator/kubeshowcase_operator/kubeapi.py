@@ -15,6 +15,8 @@ from typing import Any
 import aiohttp
 import kubernetes
 
+from . import metrics
+
 logger = logging.getLogger(__name__)
 
 MERGE_PATCH = "application/merge-patch+json"
@@ -172,11 +174,13 @@ class KubeApi:
             try:
                 return await self._once(method, path, body, params, content_type)
             except ApiError as error:
+                metrics.api_error(method, path, error.status)
                 if not error.transient:
                     raise
                 delay = next(delays, None)
                 if delay is None:
                     raise
+                metrics.api_retry(method, path, error.status)
                 if error.retry_after is not None:
                     delay = max(delay, error.retry_after)
                 logger.debug("retrying %s %s in %.2fs after %s", method, path, delay, error)
@@ -230,12 +234,16 @@ class KubeApi:
             except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as error:
                 failure = ApiError(0, "Unreachable", f"{type(error).__name__}: {error}")
             except ApiError as error:
+                metrics.api_error("GET", path, error.status)
                 if not error.transient:
                     raise
                 failure = error
+            if failure.status == 0:
+                metrics.api_error("GET", path, 0)
             delay = next(delays, None)
             if delay is None:
                 raise failure
+            metrics.api_retry("GET", path, failure.status)
             await asyncio.sleep(max(delay, failure.retry_after or 0.0))
 
 

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from . import metrics
 from .kubeapi import ApiError, KubeApi, Paths
 from .status import now_utc, timestamp
 
@@ -92,6 +93,7 @@ class LeaderElector:
                 self._lost("the lease lapsed")
             logger.info("%s now holds the lease %s", self._identity, self._name)
             self._leading = True
+            metrics.LEADER.set(1)
             self._on_gain()
 
     def _arm_expiry(self) -> None:
@@ -109,6 +111,7 @@ class LeaderElector:
     def _lost(self, why: str) -> None:
         logger.warning("%s no longer holds the lease %s: %s", self._identity, self._name, why)
         self._leading = False
+        metrics.LEADER.set(0)
         self._on_lose()
 
     async def attempt(self) -> None:
@@ -175,6 +178,7 @@ class LeaderElector:
             return
         self._valid_until = 0.0
         self._leading = False
+        metrics.LEADER.set(0)
         stamp = timestamp(now_utc(), precise=True)
         spec = {"holderIdentity": "", "leaseDurationSeconds": 1, "renewTime": stamp,
                 "acquireTime": stamp}

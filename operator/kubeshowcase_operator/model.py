@@ -7,24 +7,30 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import TypeVar
 
 from .boundaries import folder_and_ancestors, projects_overlap
+from .durations import RecentDurations
+from .fairness import ROUND_ROBIN, QueuedRun, fair_order
 from .pods import PodView
 from .queue import FINISHING, RUNNING, RunQueue
-from .views import JobView, PipelineView, RunView, changed_after, resource_version_newer
+from .views import (JobView, PipelineView, RunView, changed_after, parse_time,
+                    resource_version_newer)
 
 View = TypeVar("View", RunView, JobView, PipelineView, PodView)
 
 
 class Model:
-    def __init__(self) -> None:
+    def __init__(self, policy: str = ROUND_ROBIN) -> None:
+        self.policy = policy  # of the queue's fair order (fairness.py)
         self.runs: dict[str, RunView] = {}
         self.jobs: dict[str, JobView] = {}
         self.pipelines: dict[str, PipelineView] = {}
         self.pods: dict[str, PodView] = {}  # of our Jobs
         self.live_pods: dict[str, PodView] = {}  # those a pipeline may still run in
         self._pods_of_job: dict[str, set[str]] = defaultdict(set)  # Job uid -> pod names
+        self._pods_of_run: dict[str, set[str]] = defaultdict(set)  # run uid -> pod names
         self._job_of_run: dict[str, str] = {}
         self._job_by_uid: dict[str, str] = {}  # Job uid -> name
         # A finished Job removed (TTL 0, a hasty admin) before its run's outcome was written
@@ -45,6 +51,14 @@ class Model:
         self._project_users: dict[str, set[str]] = defaultdict(set)
         self._users_below: dict[str, set[str]] = defaultdict(set)
         self._project_of: dict[str, str] = {}
+        # What run-start estimates go by: every finished run seen (watched, or listed once).
+        self.durations = RecentDurations()
+        # Each owner's latest start seen (kept after its runs finish and leave the picture,
+        # for as long as this process lives), and the fair order, made again only when the
+        # queue or these change: not per event, not per run.
+        self.last_start: dict[str, datetime] = {}
+        self._order: list[str] | None = None
+        self._places: dict[str, int] = {}
 
     # Feeding --------------------------------------------------------------------------------
     def put_run(self, run: RunView) -> bool:
@@ -52,8 +66,27 @@ class Model:
         if not _replaces(run, self.runs.get(run.name)):
             return False
         self.runs[run.name] = run
+        self.durations.record(run)
+        started = parse_time(run.start_time)
+        if started is not None:
+            self.note_start(run.owner, started)
         self._file(run.name)
         return True
+
+    def note_finished(self, runs: list[RunView]) -> None:
+        """Finished runs listed once (not kept in the picture): their durations, for the
+        estimates, and their starts, for their owners' turns in the fair order."""
+        self.durations.record_all(runs)
+        for run in runs:
+            started = parse_time(run.start_time)
+            if started is not None:
+                self.note_start(run.owner, started)
+
+    def note_start(self, owner: str, at: datetime) -> None:
+        """An owner's run started at `at` (its status, or the moment we start it)."""
+        if owner and (owner not in self.last_start or self.last_start[owner] < at):
+            self.last_start[owner] = at
+            self._order = None
 
     def drop_run(self, name: str) -> None:
         self.runs.pop(name, None)
@@ -93,11 +126,13 @@ class Model:
         old = self.pods.get(pod.name)
         if not _replaces(pod, old):
             return False
-        if old is not None and old.job_uid:
-            _remove_user(self._pods_of_job, old.job_uid, pod.name)
+        if old is not None:
+            self._unindex_pod(old)
         self.pods[pod.name] = pod
         if pod.job_uid:
             self._pods_of_job[pod.job_uid].add(pod.name)
+        if pod.run_uid:
+            self._pods_of_run[pod.run_uid].add(pod.name)
         if pod.alive:
             self.live_pods[pod.name] = pod
         else:
@@ -107,11 +142,22 @@ class Model:
     def drop_pod(self, name: str) -> None:
         pod = self.pods.pop(name, None)
         self.live_pods.pop(name, None)
-        if pod is not None and pod.job_uid:
-            _remove_user(self._pods_of_job, pod.job_uid, name)
+        if pod is not None:
+            self._unindex_pod(pod)
+
+    def _unindex_pod(self, pod: PodView) -> None:
+        if pod.job_uid:
+            _remove_user(self._pods_of_job, pod.job_uid, pod.name)
+        if pod.run_uid:
+            _remove_user(self._pods_of_run, pod.run_uid, pod.name)
 
     def pods_of(self, job: JobView) -> list[PodView]:
         return [self.pods[name] for name in self._pods_of_job.get(job.uid, ())]
+
+    def pods_of_run(self, run: RunView) -> list[PodView]:
+        """By the run uid its pods carry: found still when their Job is gone (or they
+        were orphaned); an older operator's pods carry none."""
+        return [self.pods[name] for name in self._pods_of_run.get(run.uid, ())]
 
     def put_pipeline(self, pipeline: PipelineView) -> bool:
         stored = self.pipelines.get(pipeline.name)
@@ -152,6 +198,25 @@ class Model:
         self._file(name)
 
     # Reading --------------------------------------------------------------------------------
+    def queue_order(self) -> list[str]:
+        """The queued runs in the order they are to start (fairness.fair_order)."""
+        if self._order is None:
+            queued = (self.runs[name] for name in self.queue)
+            self._order = fair_order(
+                (QueuedRun(run.name, run.owner, run.created, run.priority) for run in queued),
+                self.policy, self.last_start)
+            self._places = {name: place for place, name in enumerate(self._order, start=1)}
+        return self._order
+
+    def queue_place(self, name: str) -> int | None:
+        """1-based place in queue_order(), None when not queued."""
+        self.queue_order()
+        return self._places.get(name)
+
+    def owner_running(self, owner: str) -> int:
+        """Runs of `owner` holding a slot (starting, or with a Job or pipeline going)."""
+        return sum(1 for name in self._project_of if self.runs[name].owner == owner)
+
     def job_for(self, run: RunView) -> JobView | None:
         name = self._job_of_run.get(run.name)
         job = self.jobs.get(name) if name else self._finished_gone.get(run.name)
@@ -236,12 +301,15 @@ class Model:
                    and run.phase in (None, "Queued"))
         _toggle(self.active, name, run is not None)
         _toggle(self.claims, name, holding and job is None)
+        was_queued = name in self.queue
         if waiting and run is not None:
             self.queue.add(name, run.queue_key)
             _toggle(self.positioned, name, run.queue_position is not None)
         else:
             self.queue.discard(name)
             self.positioned.discard(name)
+        if was_queued != (name in self.queue):
+            self._order = None
         # A run keeps its project folder from its start until its outcome is written, so the
         # next run there can neither clear a LAST_RUN_ID nor a log still being read.
         old_project = self._project_of.pop(name, None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 
 from .boundaries import project_outside_owner
+from .pods import Attempt
 from .status import Outcome
 from .views import JobView, RunView
 
@@ -22,7 +23,8 @@ class Step(enum.Enum):
     REFUSE = "refuse"  # a spec outside its owner's space (made with kubectl): Failed at once
     FAIL_PENDING = "fail-pending"  # its pod never started (image, scheduling): Failed
     FAIL_UNCREATED = "fail-uncreated"  # its Job never created a pod (FailedCreate): Failed
-    RECORD_IMAGE = "record-image"  # its pod reports the image digest it runs: status.imageID
+    # Its current attempt's pod has started (the first, or a retry's): status.podName, imageID.
+    RECORD_POD = "record-pod"
 
 
 def needs_finished_label(run: RunView) -> bool:
@@ -31,9 +33,10 @@ def needs_finished_label(run: RunView) -> bool:
 
 
 def plan_run(run: RunView, job: JobView | None, pending: Outcome | None = None,
-             uncreated: bool = False, image_id: str = "") -> Step:
+             uncreated: bool = False, attempt: Attempt = Attempt()) -> Step:
     """`pending`: why the Job's pod has not started in the time allowed, if so;
-    `uncreated`: the Job has created no pod in that time; `image_id`: what its pod reports."""
+    `uncreated`: the Job has created no pod in that time; `attempt`: its pods' current attempt
+    (pods.attempt_of), recorded once whenever its pod or image is news to the status."""
     if run.terminal:
         return Step.NOTHING
     if job is not None:
@@ -49,7 +52,9 @@ def plan_run(run: RunView, job: JobView | None, pending: Outcome | None = None,
             return Step.FAIL_PENDING
         if uncreated:
             return Step.FAIL_UNCREATED
-        return Step.RECORD_IMAGE if image_id and image_id != run.image_id else Step.NOTHING
+        recorded = (run.pod_name, run.image_id)
+        news = bool(attempt.pod_name) and (attempt.pod_name, attempt.image_id) != recorded
+        return Step.RECORD_POD if news else Step.NOTHING
     if run.phase == "Running":
         return Step.CONFIRM_CANCELLED if run.cancel_requested else Step.JOB_GONE
     if run.cancel_requested:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,6 +38,10 @@ class PodView:
     grace_ends: datetime | None = None
     # The pipeline container's imageID (the digest it runs), once the kubelet reports it.
     image_id: str = ""
+    # spec.nodeName (set when the scheduler binds it), and the pipeline container's
+    # state.terminated.exitCode once it has ended (None before).
+    node_name: str = ""
+    exit_code: int | None = None
 
     @property
     def pending(self) -> bool:
@@ -74,6 +78,8 @@ class PodView:
             project=annotations.get(PROJECT_ANNOTATION),
             grace_ends=parse_time(meta.get("deletionTimestamp")),
             image_id=_image_id(status),
+            node_name=str((body.get("spec") or {}).get("nodeName") or ""),
+            exit_code=_exit_code(status),
         )
 
 
@@ -86,10 +92,79 @@ def _image_id(status: Mapping[str, Any]) -> str:
     return ""
 
 
-def image_id_of(pods: list[PodView]) -> str:
-    """The imageID the run's newest pod that has one reports ("" while none does)."""
-    known = [pod for pod in pods if pod.image_id]
-    return max(known, key=lambda pod: (pod.created, pod.name)).image_id if known else ""
+def _exit_code(status: Mapping[str, Any]) -> int | None:
+    """The pipeline container's state.terminated.exitCode (None while it has not ended)."""
+    for container in status.get("containerStatuses") or ():
+        if (container or {}).get("name") == CONTAINER_NAME:
+            code = (((container.get("state") or {}).get("terminated")) or {}).get("exitCode")
+            return code if isinstance(code, int) and not isinstance(code, bool) else None
+    return None
+
+
+@dataclass(frozen=True)
+class RanOn:
+    """Where and how the run's pipeline ran: for status.nodeName and status.exitCode."""
+
+    node_name: str = ""
+    exit_code: int | None = None
+
+    def fields(self) -> dict[str, Any]:
+        """The status fields known (none of them while no pod was scheduled)."""
+        found: dict[str, Any] = {}
+        if self.node_name:
+            found["nodeName"] = self.node_name
+        if self.exit_code is not None:
+            found["exitCode"] = self.exit_code
+        return found
+
+
+def ran_on(pods: list[PodView]) -> RanOn:
+    """The node and exit code of the run's newest pod that was scheduled (a Job that retried
+    ran last there); RanOn() when none was."""
+    placed = [pod for pod in pods if pod.node_name]
+    if not placed:
+        return RanOn()
+    newest = max(placed, key=lambda pod: (pod.created, pod.name))
+    return RanOn(newest.node_name, newest.exit_code)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The run's current attempt: its pod, for status.podName (the one pod whose log the web
+    app reads, by name), and the image it runs, for status.imageID."""
+
+    pod_name: str = ""
+    image_id: str = ""
+
+    def fields(self) -> dict[str, Any]:
+        """The status fields known (none while no pod of the run has started)."""
+        return {"podName": self.pod_name, "imageID": self.image_id} if self.pod_name else {}
+
+
+def attempt_of(pods: list[PodView], recorded: str = "") -> Attempt:
+    """The newest of the run's pods whose pipeline container the kubelet reports an imageID
+    for (its image is there and its container made, or about to be: its log can be read);
+    Attempt() while none has. `recorded`: the run's status.podName so far.
+
+    A retry's pod takes over once it gets that far, so podName changes once per attempt, in
+    the write that records its image, and never names a pod still waiting to start. Newest is
+    by creationTimestamp. Those are whole seconds, so within one second a pod still alive is
+    newer than one that ended (a Job replaces a pod only once it has failed), and of two that
+    ended the one recorded (it was recorded when it was the one alive)."""
+    started = [pod for pod in pods if pod.image_id]
+    if not started:
+        return Attempt()
+    newest = max(started, key=lambda pod: _attempt_key(pod, recorded))
+    return Attempt(newest.name, newest.image_id)
+
+
+def in_attempt_order(pods: Iterable[PodView], recorded: str = "") -> list[PodView]:
+    """The run's pods oldest attempt first, newest last, newest as attempt_of tells it."""
+    return sorted(pods, key=lambda pod: _attempt_key(pod, recorded))
+
+
+def _attempt_key(pod: PodView, recorded: str) -> tuple[datetime, bool, bool, str]:
+    return pod.created, pod.alive, pod.name == recorded, pod.name
 
 
 def _why_waiting(status: Mapping[str, Any]) -> tuple[str, str]:

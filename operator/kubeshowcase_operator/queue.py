@@ -13,7 +13,8 @@ QueueKey = tuple[datetime, str]
 
 
 class RunQueue:
-    """Run names oldest first; adding, removing and finding a place cost O(log n) comparisons."""
+    """Run names oldest first, adding and removing at O(log n) comparisons (the fair order,
+    fairness.py, is made from it: Model.queue_order)."""
 
     def __init__(self) -> None:
         self._keys: list[QueueKey] = []
@@ -45,14 +46,6 @@ class RunQueue:
         if index < len(self._keys) and self._keys[index] == key:
             del self._keys[index]
 
-    def head(self, count: int) -> list[str]:
-        return [name for _, name in self._keys[:count]]
-
-    def position(self, name: str) -> int | None:
-        """1-based place in the queue, None when not queued."""
-        key = self._key_of.get(name)
-        return None if key is None else bisect.bisect_left(self._keys, key) + 1
-
 
 READY, WAIT, SKIP = "ready", "wait", "skip"
 RUNNING, FINISHING = "running", "finishing"
@@ -66,19 +59,25 @@ class Candidate:
     # READY to start; WAIT: about to be ready (its Queued status is being written), so it holds
     # the line; SKIP: not now (backing off after an error), younger runs may pass.
     state: str = READY
+    owner: str = ""
 
 
 def next_runs_to_start(queued: Iterable[Candidate], running: int, limit: int,
-                       project_state: Callable[[str], str | None] = lambda _: None) -> list[str]:
-    """The runs to start now: oldest first, while slots are free.
+                       project_state: Callable[[str], str | None] = lambda _: None,
+                       owner_running: Callable[[str], int] = lambda _: 0,
+                       per_owner: int = 0) -> list[str]:
+    """The runs to start now: in queue order (the fair order), while slots are free.
 
     Runs sharing a project folder never run together (they share its handshake files), nor
     do runs of nested folders (`alice` and `alice/cells`: one holds the other's files). A run
     whose project is busy with a RUNNING pipeline lets younger runs of other projects pass; one
     whose project is FINISHING (outcome being written, a moment away) holds the line like a
-    WAIT run, so with a limit of 1 runs start strictly in queue order."""
+    WAIT run, so with a limit of 1 runs start strictly in queue order. With a cap per owner
+    (`per_owner` > 0), a run whose owner already has that many going (`owner_running`, plus
+    those chosen here) is passed over as one of a busy project is."""
     chosen: list[str] = []
     taken: list[str] = []
+    going: dict[str, int] = {}
     free = limit - running
     for looked, run in enumerate(queued):
         if len(chosen) >= free or looked >= limit + LOOKAHEAD:
@@ -89,6 +88,12 @@ def next_runs_to_start(queued: Iterable[Candidate], running: int, limit: int,
             break
         if run.state == SKIP or project == RUNNING:
             continue
+        if per_owner:
+            if run.owner not in going:
+                going[run.owner] = owner_running(run.owner)
+            if going[run.owner] >= per_owner:
+                continue
+            going[run.owner] += 1
         chosen.append(run.name)
         taken.append(run.project)
     return chosen

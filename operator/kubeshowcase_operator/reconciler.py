@@ -18,9 +18,10 @@ from .cache import Cache
 from .kubeapi import ApiError, NotLeader
 from .plan import Step, needs_finished_label, plan_run
 from .podcreate import create_deadline, creation_overdue
-from .pods import PodStep, force_due, image_id_of, pending_outcome, pod_step
+from .pods import PodStep, attempt_of, force_due, pending_outcome, pod_step
 from .positions import PositionPublisher
 from .projectfiles import ProjectError
+from .queuemap import QueuePublisher
 from .queue import READY, SKIP, WAIT, Candidate, next_runs_to_start
 from .status import now_utc
 from .views import EPOCH
@@ -33,12 +34,13 @@ logger = logging.getLogger(__name__)
 
 class Reconciler:
     def __init__(self, ctx: Context, queue: WorkQueue, positions: PositionPublisher,
-                 is_leader: Callable[[], bool], clock: Callable[[], float] = time.monotonic
-                 ) -> None:
+                 is_leader: Callable[[], bool], clock: Callable[[], float] = time.monotonic,
+                 published: QueuePublisher | None = None) -> None:
         self.ctx = ctx
         self.cache: Cache = ctx.cache
         self.queue = queue
         self.positions = positions
+        self.published = published  # the full order, in the kubeshowcase-queue ConfigMap
         self._is_leader = is_leader
         self._clock = clock
         self._list_due = True
@@ -101,6 +103,8 @@ class Reconciler:
         for task in tasks:
             task.cancel()
         self.positions.cancel()
+        if self.published is not None:
+            self.published.forget()
         if tasks:
             logger.warning("leadership lost: %d action(s) under way stopped", len(tasks))
 
@@ -136,7 +140,7 @@ class Reconciler:
         self._list_failures = 0
         for name in gone:
             logger.warning("run %s is gone without a watch event (deleted during a watch gap)",
-                           name)
+                           name, extra={"run": name})
             self.queue.forget(name)
         self._plan_all()
         if self._is_leader():
@@ -163,6 +167,8 @@ class Reconciler:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self.positions.stop()
+        if self.published is not None:
+            await self.published.stop()
         await self.ctx.recorder.stop()
 
     def _reconcile(self) -> None:
@@ -181,12 +187,14 @@ class Reconciler:
             pending = None if job is None else pending_outcome(pods, moment, timeout)
             uncreated = job is not None and creation_overdue(job, pods, moment, timeout)
             step = (Step.LABEL_FINISHED if needs_finished_label(run)
-                    else plan_run(run, job, pending, uncreated, image_id_of(pods)))
+                    else plan_run(run, job, pending, uncreated, attempt_of(pods, run.pod_name)))
             if step is not Step.NOTHING:
                 self._launch(name, action_for(self.ctx, step, run, job, pending))
         self._tend_pods(now)
         self._dispatch(now)
         self.positions.kick()
+        if self.published is not None:
+            self.published.kick()
 
     def _tend_pods(self, now: float) -> None:
         """Pods outside any run's plan: left without a Job, or stuck Terminating. Few are
@@ -207,8 +215,10 @@ class Reconciler:
     def _dispatch(self, now: float) -> None:
         model, queue = self.cache.model, self.queue
 
+        settings = self.ctx.settings
+
         def candidates() -> Iterator[Candidate]:
-            for name in model.queue:
+            for name in model.queue_order():  # the fair order, made again only on changes
                 run = model.runs[name]
                 if queue.backing_off(name, now):
                     state = SKIP
@@ -216,13 +226,15 @@ class Reconciler:
                     state = WAIT
                 else:
                     state = READY
-                yield Candidate(name, run.project, state)
+                yield Candidate(name, run.project, state, run.owner)
 
         for name in next_runs_to_start(candidates(), model.slots_used(),
-                                       self.ctx.settings.max_concurrent_runs,
-                                       model.project_state):
+                                       settings.max_concurrent_runs, model.project_state,
+                                       model.owner_running, settings.max_runs_per_owner):
+            run = model.runs[name]
+            model.note_start(run.owner, now_utc())  # its owner's turn is taken from now on
             model.set_starting(name, True)
-            self._launch(name, start(self.ctx, model.runs[name]))
+            self._launch(name, start(self.ctx, run))
 
     def _launch(self, name: str, work: Awaitable[None]) -> None:
         task = asyncio.create_task(self._supervise(name, work), name=f"run {name}")
@@ -238,13 +250,15 @@ class Reconciler:
         except (NotLeader, RunGone):
             pass
         except Superseded as news:  # planned again at once, from the run as it now is
-            logger.info("%s", news)
+            logger.info("%s", news, extra={"run": name})
         except Exception as error:
             delay = self.queue.retry_later(name)
             if isinstance(error, (ApiError, ProjectError, OSError)):
-                logger.warning("run %s: %s (retrying in %.1fs)", name, error, delay)
+                logger.warning("run %s: %s (retrying in %.1fs)", name, error, delay,
+                               extra={"run": name})
             else:
-                logger.exception("run %s: unexpected error (retrying in %.1fs)", name, delay)
+                logger.exception("run %s: unexpected error (retrying in %.1fs)", name, delay,
+                                 extra={"run": name})
         finally:
             self.queue.in_flight.pop(name, None)
             if name in model.starting:

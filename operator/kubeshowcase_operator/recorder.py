@@ -29,7 +29,7 @@ class EventRecorder:
 
     def post(self, run: RunView, reason: str, message: str, warning: bool = False) -> None:
         """A Kubernetes Event on the run, so `kubectl describe` tells its story."""
-        logger.info("run %s: %s: %s", run.name, reason, message)
+        logger.info("run %s: %s: %s", run.name, reason, message, extra={"run": run.name})
         stamp = timestamp(now_utc())
         namespace = self._settings.namespace
         body = {
@@ -60,7 +60,7 @@ class EventRecorder:
             except ApiError as error:
                 if error.status != 409:  # 409: posted by an earlier attempt
                     logger.warning("run %s: could not post event %s: %s", run_name,
-                                   body["reason"], error)
+                                   body["reason"], error, extra={"run": run_name})
 
     def _background(self, work: Awaitable[None]) -> None:
         task = asyncio.ensure_future(work)

@@ -9,10 +9,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from .fairness import POLICIES, ROUND_ROBIN
 from .lease import lease_margin, request_timeout_for
 from .placement import PlacementError, PodDefaults, load_pod_defaults
 from .projectfs import unwritable_reason
 
+LOG_FORMATS = ("text", "json")
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
@@ -53,6 +55,14 @@ class Settings:
     pipeline_fs_group: int | None = None
     # Where and as whom a pipeline's pod runs unless its Pipeline says (placement.py).
     pipeline_defaults: PodDefaults = PodDefaults()
+    # Port of GET /metrics (Prometheus), 0: none. Off unless set: the chart sets it.
+    metrics_port: int = 0
+    # "json": one JSON object per log line (Kopf's own formatter); "text": Kopf's plain lines.
+    log_format: str = "text"
+    # The queue's order within one priority (fairness.py): RoundRobin across owners, or FIFO.
+    queue_policy: str = ROUND_ROBIN
+    # Runs one owner may have going at once (0: no cap); their next runs are passed over.
+    max_runs_per_owner: int = 0
 
     @property
     def pipeline_group(self) -> int:
@@ -91,6 +101,13 @@ def _dns_name(env: Mapping[str, str], name: str, default: str | None, pattern: r
     if len(value) > limit or not pattern.match(value):
         raise SettingsError(f"{name} must be a lowercase DNS name of at most {limit} characters,"
                             f" got {value!r}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name, "").strip().lower() or default
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
     return value
 
 
@@ -141,7 +158,24 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         default_active_deadline_seconds=_integer(env, "DEFAULT_ACTIVE_DEADLINE_SECONDS", 86400,
                                                  minimum=1),
         terminating_timeout_seconds=_integer(env, "TERMINATING_TIMEOUT_SECONDS", 120, minimum=1),
+        metrics_port=_port(env, "METRICS_PORT"),
+        log_format=_choice(env, "LOG_FORMAT", "text", LOG_FORMATS),
+        queue_policy=_policy(env),
+        max_runs_per_owner=_integer(env, "MAX_RUNS_PER_OWNER", 0, minimum=0),
     )
+
+
+def _policy(env: Mapping[str, str]) -> str:
+    """QUEUE_POLICY, spelled as the chart's values (RoundRobin, FIFO), in any case."""
+    by_lower = {policy.lower(): policy for policy in POLICIES}
+    return by_lower[_choice(env, "QUEUE_POLICY", ROUND_ROBIN.lower(), tuple(by_lower))]
+
+
+def _port(env: Mapping[str, str], name: str) -> int:
+    value = _integer(env, name, 0, minimum=0)
+    if value > 65535:
+        raise SettingsError(f"{name} must be a TCP port (0 for none), got {value}")
+    return value
 
 
 def _request_timeout(env: Mapping[str, str], lease_duration: int) -> float:

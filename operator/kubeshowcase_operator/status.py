@@ -153,17 +153,22 @@ def running_status(run: RunView, job_name: str, started: datetime, now: datetime
                    output_dir: str = "") -> dict[str, Any]:
     return _status(run, "Running", "JobCreated", f"Job {job_name} is running the pipeline", now,
                    jobName=job_name, startTime=timestamp(started, precise=True),
-                   queuePosition=None, **started_fields(pipeline_generation, output_dir))
+                   queuePosition=None, estimate=None,
+                   **started_fields(pipeline_generation, output_dir))
 
 
 def finished_status(run: RunView, outcome: Outcome, finished: datetime, log_file: str | None,
                     now: datetime, job: JobView | None = None, image_id: str = "",
-                    outputs: dict[str, Any] | None = None) -> dict[str, Any]:
+                    outputs: dict[str, Any] | None = None,
+                    ran_on: dict[str, Any] | None = None) -> dict[str, Any]:
     """The final status. `job` fills in what a run that was never seen Running lacks (its Job
-    ran to its end while no operator was there to record the start); `image_id` and
-    `outputs` (the manifest, recorded before this is written) are set when known."""
+    ran to its end while no operator was there to record the start); `image_id`, `outputs`
+    (the manifest, recorded before this is written) and `ran_on` (nodeName, exitCode of its
+    pod: pods.RanOn.fields; podName, imageID of its last attempt: pods.Attempt.fields) are set
+    when known."""
     fields: dict[str, Any] = {
         "queuePosition": None,
+        "estimate": None,
         "completionTime": timestamp(finished, precise=True),
     }
     if job is not None and "pipelineGeneration" not in run.status:
@@ -172,6 +177,7 @@ def finished_status(run: RunView, outcome: Outcome, finished: datetime, log_file
         fields["imageID"] = image_id
     if outputs is not None:
         fields["outputs"] = outputs
+    fields.update(ran_on or {})
     started = parse_time(run.start_time)
     if started is None and job is not None and job.started_at is not None:
         started = job.started_at
@@ -185,8 +191,10 @@ def finished_status(run: RunView, outcome: Outcome, finished: datetime, log_file
     return _status(run, outcome.phase, outcome.reason, outcome.message, now, **fields)
 
 
-def position_patch(run: RunView, position: int | None) -> dict[str, Any]:
+def position_patch(run: RunView, position: int | None,
+                   estimate: dict[str, Any] | None = None) -> dict[str, Any]:
     """Only for the version of the run it was computed from: a position must never land on a
-    run that has started meanwhile (the API answers 409 Conflict instead)."""
+    run that has started meanwhile (the API answers 409 Conflict instead). The estimate of
+    when it starts travels with it (None removes both)."""
     return {"metadata": {"resourceVersion": run.resource_version},
-            "status": {"queuePosition": position}}
+            "status": {"queuePosition": position, "estimate": estimate}}

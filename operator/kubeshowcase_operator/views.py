@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from .fairness import PRIORITY_MAX, PRIORITY_MIN
+
 GROUP = "kubeshowcase.io"
 VERSION = "v1alpha1"
 API_VERSION = f"{GROUP}/{VERSION}"
@@ -71,6 +73,7 @@ class RunView:
     log_file: str | None
     conditions: tuple[dict[str, Any], ...] = field(default=(), compare=False)
     labelled_finished: bool = False
+    priority: int = 0  # spec.priority: higher goes first (fairness.py)
     status: Mapping[str, Any] = field(default_factory=dict, compare=False)  # as read, whole
 
     @property
@@ -85,6 +88,11 @@ class RunView:
     @property
     def image_id(self) -> str:
         return str(self.status.get("imageID") or "")
+
+    @property
+    def pod_name(self) -> str:
+        """status.podName: the pod of its current attempt, once one has started."""
+        return str(self.status.get("podName") or "")
 
     @property
     def output_dir(self) -> str:
@@ -116,8 +124,16 @@ class RunView:
             log_file=status.get("logFile") or None,
             conditions=tuple(c for c in status.get("conditions") or () if isinstance(c, dict)),
             labelled_finished=FINISHED_LABEL in (meta.get("labels") or {}),
+            priority=_priority(spec.get("priority")),
             status=dict(status),
         )
+
+
+def _priority(value: Any) -> int:
+    """spec.priority within the CRD's bounds (an older CRD without the field checks nothing)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return 0
+    return max(PRIORITY_MIN, min(PRIORITY_MAX, value))
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,8 @@ class RunWriter:
         except ApiError as error:
             if error.status not in (409, 422):
                 raise
-            logger.info("run %s: not labelled finished, it was replaced: %s", run.name, error)
+            logger.info("run %s: not labelled finished, it was replaced: %s", run.name, error,
+                        extra={"run": run.name})
 
     async def _patch_run(self, path: str, run: RunView, patch: dict[str, Any]) -> None:
         try:

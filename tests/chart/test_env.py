@@ -18,7 +18,8 @@ OPERATOR_ENV = {"KUBE_NAMESPACE", "POD_NAME", "DATA_ROOT", "DATA_PVC", "MAX_CONC
                 "DEFAULT_ACTIVE_DEADLINE_SECONDS", "RESYNC_SECONDS", "TERMINATING_TIMEOUT_SECONDS",
                 "PIPELINE_RUN_AS_GROUP", "PIPELINE_FS_GROUP", "PIPELINE_SERVICE_ACCOUNT",
                 "PIPELINE_IMAGE_PULL_SECRETS", "PIPELINE_NODE_SELECTOR", "PIPELINE_TOLERATIONS",
-                "PIPELINE_AFFINITY", "PIPELINE_PRIORITY_CLASS"}
+                "PIPELINE_AFFINITY", "PIPELINE_PRIORITY_CLASS", "METRICS_PORT", "LOG_FORMAT",
+                "QUEUE_POLICY", "MAX_RUNS_PER_OWNER"}
 FIELD_NAMESPACE = {"fieldRef": {"fieldPath": "metadata.namespace"}}
 
 
@@ -69,12 +70,13 @@ def test_gunicorn_settings_come_from_values():
     env = web_env(render("default-values.yaml", "web.gunicorn.workers=3", "web.gunicorn.threads=16",
                          "web.gunicorn.timeout=90", "web.gunicorn.gracefulTimeout=300",
                          "web.gunicorn.keepAlive=65", "web.gunicorn.maxRequests=1000",
-                         "web.gunicorn.maxRequestsJitter=100"))
+                         "web.gunicorn.maxRequestsJitter=100", "web.gunicorn.clientTimeout=45"))
     assert {name: value for name, value in env.items()
             if name.startswith("GUNICORN_") or name == "WEB_CONCURRENCY"} == {
         "WEB_CONCURRENCY": "3", "GUNICORN_THREADS": "16", "GUNICORN_TIMEOUT": "90",
         "GUNICORN_GRACEFUL_TIMEOUT": "300", "GUNICORN_KEEPALIVE": "65",
-        "GUNICORN_MAX_REQUESTS": "1000", "GUNICORN_MAX_REQUESTS_JITTER": "100"}
+        "GUNICORN_CLIENT_TIMEOUT": "45", "GUNICORN_MAX_REQUESTS": "1000",
+        "GUNICORN_MAX_REQUESTS_JITTER": "100"}
     pod = render("default-values.yaml", "web.gunicorn.gracefulTimeout=300").component(
         "Deployment", "web")["spec"]["template"]["spec"]
     assert pod["terminationGracePeriodSeconds"] == 310
@@ -101,6 +103,14 @@ def test_operator_gets_every_setting(scenario):
     assert set(operator_env(render(scenario))) == OPERATOR_ENV
 
 
+def test_the_queue_is_fair_by_default_and_follows_values():
+    assert {name: operator_env(render("default-values.yaml"))[name]
+            for name in ("QUEUE_POLICY", "MAX_RUNS_PER_OWNER")} == {
+        "QUEUE_POLICY": "RoundRobin", "MAX_RUNS_PER_OWNER": "0"}
+    env = operator_env(render("operator-ha-values.yaml"))
+    assert (env["QUEUE_POLICY"], env["MAX_RUNS_PER_OWNER"]) == ("FIFO", "2")
+
+
 def test_web_defaults_suit_a_cluster():
     env = web_env(render("default-values.yaml"))
     assert env["ALLOW_GUESTS"] == "false"
@@ -113,7 +123,8 @@ def test_web_defaults_suit_a_cluster():
     # Unset limits keep the web app's own defaults; optional features stay off.
     assert not (LIMITS | {"DEMO_USERS", "SSO_HEADER", "SSO_TRUSTED_PROXIES", "SSO_SHARED_SECRET",
                           "SSO_SECRET_HEADER", "SECURE_PROXY_SSL_HEADER", "LOGIN_FAILURE_LIMIT",
-                          "LOGIN_COOLOFF_MINUTES"}) & set(env)
+                          "LOGIN_COOLOFF_MINUTES", "DOWNLOAD_OFFLOAD",
+                          "DOWNLOAD_OFFLOAD_PREFIX"}) & set(env)
 
 
 def test_web_settings_follow_values():
@@ -147,6 +158,38 @@ def test_explicit_hosts_scheme_and_guests_win():
     assert env["WEB_CONCURRENCY"] == "5"
 
 
+def test_download_offload_follows_values():
+    env = web_env(render("default-values.yaml", "web.downloads.offload=x-accel-redirect",
+                         "web.downloads.offloadPrefix=/_data"))
+    assert (env["DOWNLOAD_OFFLOAD"], env["DOWNLOAD_OFFLOAD_PREFIX"]) == ("x-accel-redirect", "/_data")
+
+
+def test_resumable_uploads_follow_values():
+    assert {name: value for name, value in web_env(render("default-values.yaml")).items()
+            if name.startswith("TUS_")} == {"TUS_UPLOAD_EXPIRY_HOURS": "24",
+                                             "TUS_CHUNK_BYTES": "52428800"}
+    env = web_env(render("default-values.yaml", "web.uploads.expiryHours=72",
+                         "web.uploads.chunkBytes=8388608"))
+    assert (env["TUS_UPLOAD_EXPIRY_HOURS"], env["TUS_CHUNK_BYTES"]) == ("72", "8388608")
+
+
+def test_deep_zoom_and_provenance_bounds_follow_values():
+    names = ("DEEPZOOM_", "RUN_INPUTS_", "RUN_CRATE_")
+    assert {name: value for name, value in web_env(render("default-values.yaml")).items()
+            if name.startswith(names)} == {
+        "DEEPZOOM_MAX_MEGAPIXELS": "1024", "DEEPZOOM_SCREEN_SIDE": "2048",
+        "DEEPZOOM_MAX_RENDERS": "2", "DEEPZOOM_CACHE_MAX_BYTES": "21474836480",
+        "DEEPZOOM_CACHE_MIN_FREE_PERCENT": "10", "RUN_INPUTS_MAX_FILES": "10000",
+        "RUN_INPUTS_HASH_FILE_MAX": "67108864", "RUN_INPUTS_HASH_BUDGET": "268435456",
+        "RUN_CRATE_MAX_BYTES": "4294967296"}
+    env = web_env(render("default-values.yaml", "web.deepZoom.maxMegapixels=400",
+                         "web.provenance.crateMaxBytes=1073741824",
+                         "web.deepZoom.cacheMaxBytes=0", "web.deepZoom.cacheMinFreePercent=25"))
+    assert (env["DEEPZOOM_MAX_MEGAPIXELS"], env["RUN_CRATE_MAX_BYTES"]) == ("400", "1073741824")
+    assert env["DEEPZOOM_CACHE_MAX_BYTES"] == "0"  # the cache off, not dropped
+    assert env["DEEPZOOM_CACHE_MIN_FREE_PERCENT"] == "25"
+
+
 def test_a_zero_limit_is_passed_not_dropped():
     env = web_env(render("default-values.yaml", "web.limits.guest.maxProjects=0"))
     assert env["GUEST_MAX_PROJECTS"] == "0"
@@ -170,6 +213,8 @@ def test_operator_defaults():
         "DATA_PVC": "showcase-kubeshowcase-data",
         "MAX_CONCURRENT_RUNS": "1",
         "QUEUE_POSITION_HEAD": "20",
+        "QUEUE_POLICY": "RoundRobin",
+        "MAX_RUNS_PER_OWNER": "0",
         "JOB_TTL_SECONDS": "3600",
         "PIPELINE_RUN_AS_USER": "10001",
         "PIPELINE_RUN_AS_GROUP": "10001",
@@ -187,6 +232,8 @@ def test_operator_defaults():
         "TERMINATING_TIMEOUT_SECONDS": "120",
         "DEFAULT_ACTIVE_DEADLINE_SECONDS": "86400",
         "RESYNC_SECONDS": "60",
+        "METRICS_PORT": "9090",
+        "LOG_FORMAT": "text",
     }
 
 
@@ -226,10 +273,18 @@ def test_probes():
     web = web_containers(manifests)["web"]
     assert (web["livenessProbe"]["httpGet"]["path"], web["readinessProbe"]["httpGet"]["path"]) == (
         "/healthz", "/readyz")
-    assert web["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
+    assert web["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"},
+                            {"name": "metrics", "containerPort": 9090, "protocol": "TCP"}]
     operator = manifests.component("Deployment", "operator")["spec"]["template"]["spec"]["containers"][0]
     assert operator["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
-    assert operator["ports"] == [{"name": "health", "containerPort": 8080, "protocol": "TCP"}]
+    assert operator["ports"] == [{"name": "health", "containerPort": 8080, "protocol": "TCP"},
+                                 {"name": "metrics", "containerPort": 9090, "protocol": "TCP"}]
+    # The watcher's GET /livez (runs/liveness.py) on the port its probe names.
+    watcher = manifests.component("Deployment", "watcher")["spec"]["template"]["spec"]["containers"][0]
+    assert watcher["livenessProbe"]["httpGet"] == {"path": "/livez", "port": "health"}
+    assert watcher["ports"] == [{"name": "health", "containerPort": 8080, "protocol": "TCP"},
+                                {"name": "metrics", "containerPort": 9090, "protocol": "TCP"}]
+    assert env_of(watcher)["WATCHER_HEALTH_PORT"] == "8080"
 
 
 def test_migrations_can_run_elsewhere():

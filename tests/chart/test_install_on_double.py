@@ -22,7 +22,7 @@ from kubedouble.authz_log import Decision
 from tests.chart.readme import upgrade_commands
 from tests.chartstack import DATABASE_SECRET, NAMESPACE, RELEASE, ChartStack, chart_stack
 from tests.fixtures import rbac_audit
-from tests.pipelines.synthetic import NUCLEI, nuclei_image
+from tools.sample_data import NUCLEI, nuclei_image
 from tests.waiting import wait_until
 from tests.web_client import WebUser
 from tools.demo import ensure_demo_users
@@ -198,6 +198,14 @@ def test_an_admin_installs_upgrades_tests_and_uninstalls_the_chart(
     assert "cells" in user.get("/projects/").text  # the same session, on the new pod
     assert "field.png" in user.get("/projects/cells/").text
     check_results(user, run)
+
+    # The watcher's liveness probe (GET /livez) has been passing all along: no restart, no
+    # Unhealthy event.
+    [watcher] = pods(stack, "watcher")
+    assert [c["restartCount"] for c in watcher["status"]["containerStatuses"]] == [0]
+    events = stack.get("events", "--field-selector",
+                       f"involvedObject.name={watcher['metadata']['name']}")["items"]
+    assert [e["message"] for e in events if e["reason"] == "Unhealthy"] == []
 
     tested = stack.helm("test", RELEASE, "--timeout", "120s")
     assert "Phase:          Succeeded" in tested, tested

@@ -88,6 +88,11 @@ def test_probes_default_to_what_the_chart_always_had():
     operator = pod_of(manifests, "operator")["containers"][0]
     assert operator["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
     assert "readinessProbe" not in operator and "startupProbe" not in operator
+    watcher = pod_of(manifests, "watcher")["containers"][0]
+    assert watcher["livenessProbe"] == {"httpGet": {"path": "/livez", "port": "health"},
+                                        "initialDelaySeconds": 10, "periodSeconds": 20,
+                                        "timeoutSeconds": 5, "failureThreshold": 3}
+    assert "readinessProbe" not in watcher and "startupProbe" not in watcher
 
 
 def test_probes_follow_values():

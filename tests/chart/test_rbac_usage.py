@@ -98,13 +98,15 @@ def test_the_audit_counts_component_uses_and_returns_unexpected_denials() -> Non
 @pytest.mark.rbac_denial_expected
 def test_the_double_records_a_component_denied_and_allowed(apiserver, tmp_path) -> None:
     web = config.new_client_from_config(config_file=str(apiserver.kubeconfigs["web"]))
-    client.CoreV1Api(web).list_namespaced_pod("kubeshowcase")  # as a live run's log does
+    with pytest.raises(ApiException) as gone:  # as a live run's log does, its pod gone
+        client.CoreV1Api(web).read_namespaced_pod_log("run-1-abcde", "kubeshowcase")
+    assert gone.value.status == 404  # allowed, then not found
     with pytest.raises(ApiException) as refused:
         client.CoreV1Api(web).list_namespaced_secret("kubeshowcase")
     assert refused.value.status == 403
     user = next(u for u, c in chart_accounts.component_users().items() if c == "web")
     recorded = apiserver.decisions.all()
-    assert Decision(user, "list", "", "pods", "", "kubeshowcase", True) in recorded
+    assert Decision(user, "get", "", "pods", "log", "kubeshowcase", True) in recorded
     assert Decision(user, "list", "", "secrets", "", "kubeshowcase", False) in recorded
     assert apiserver.decisions.denied() == [
         Decision(user, "list", "", "secrets", "", "kubeshowcase", False)]

@@ -100,7 +100,7 @@ def test_pods_use_only_what_exists(manifests):
     accounts = {account["metadata"]["name"] for account in manifests.of_kind("ServiceAccount")}
     # Objects a scenario names but expects the admin to have created.
     external = {"kubeshowcase-database", "kubeshowcase-django", "lab-imaging-data", "kubeshowcase-web-sa",
-                "kubeshowcase-sso"}
+                "kubeshowcase-sso", "kubeshowcase-smtp"}
     for where, pod in manifests.pod_specs():
         volumes = {volume["name"]: volume for volume in pod.get("volumes", [])}
         for volume in volumes.values():

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from tests.chart.helm import SCENARIOS, containers_of, render
 
 
+@functools.cache  # rendered once at collection, not once per test function
 def pods():
     return [pytest.param(pod, id=f"{scenario}:{where}")
             for scenario in SCENARIOS for where, pod in render(scenario).pod_specs()]

@@ -40,6 +40,8 @@ def test_a_typo_fails(assignment, complaint):
 
 @pytest.mark.parametrize(("assignment", "where"), [
     ("operator.maxConcurrentRuns=0", "/operator/maxConcurrentRuns"),
+    ("operator.queuePolicy=Lottery", "/operator/queuePolicy"),
+    ("operator.maxRunsPerOwner=-1", "/operator/maxRunsPerOwner"),
     ("operator.maxConcurrentRuns=three", "/operator/maxConcurrentRuns"),
     ("web.allowGuests=maybe", "/web/allowGuests"),
     ("web.scheme=ftp", "/web/scheme"),
@@ -48,6 +50,8 @@ def test_a_typo_fails(assignment, complaint):
     ("persistence.mountPath=data", "/persistence/mountPath"),
     ("pipelines.tool.command=python", "/pipelines/tool"),
     ("pipelines.nuclei.backoffLimit=11", "/pipelines/nuclei/backoffLimit"),
+    ("web.downloads.offload=apache", "/web/downloads/offload"),
+    ("web.downloads.offloadPrefix=protected", "/web/downloads/offloadPrefix"),
 ])
 def test_a_bad_value_fails_naming_where(assignment, where):
     assert f"at '{where}'" in render_error("default-values.yaml", assignment)

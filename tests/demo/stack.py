@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -20,12 +21,27 @@ REPO = Path(__file__).resolve().parents[2]
 READY_LINE = re.compile(r"kubeshowcase is running at\s+(?P<url>http://\S+)")
 LOGIN_LINE = re.compile(r"demo login:\s+(?P<user>\S+) / (?P<password>\S+)")
 SECOND_LOGIN_LINE = re.compile(r"second login:\s+(?P<user>\S+) / (?P<password>\S+)")
+METRICS_LINE = re.compile(r"(?P<name>operator|web app|run archive) metrics:\s+(?P<url>http://\S+)")
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive free ports (the demo's metrics ports)."""
+    while True:
+        first = free_port()
+        try:
+            with contextlib.ExitStack() as stack:
+                for port in range(first, first + count):
+                    probe = stack.enter_context(socket.socket())
+                    probe.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
 
 
 @dataclass
@@ -38,6 +54,7 @@ class DemoStack:
     password: str
     second_user: str
     second_password: str
+    metrics: dict[str, str]  # "operator", "web app", "run archive" -> its /metrics URL
 
     @property
     def kubeconfig(self) -> Path:
@@ -62,7 +79,8 @@ def start_demo(state_dir: Path, timeout: float = 180) -> DemoStack:
     with open(output, "wb") as sink:
         process = subprocess.Popen(
             [sys.executable, str(REPO / "tools" / "demo.py"), "--port", str(free_port()),
-             "--api-port", str(free_port()), "--state-dir", str(state_dir)],
+             "--api-port", str(free_port()), "--metrics-port", str(free_ports(3)),
+             "--state-dir", str(state_dir)],
             cwd=REPO, env=env, stdout=sink, stderr=subprocess.STDOUT,
         )
 
@@ -80,8 +98,10 @@ def start_demo(state_dir: Path, timeout: float = 180) -> DemoStack:
     text = output.read_text()
     login, second = LOGIN_LINE.search(text), SECOND_LOGIN_LINE.search(text)
     assert login and second, text
+    metrics = {found["name"]: found["url"] for found in METRICS_LINE.finditer(text)}
     return DemoStack(process, output, state_dir, match["url"].rstrip("/"),
-                     login["user"], login["password"], second["user"], second["password"])
+                     login["user"], login["password"], second["user"], second["password"],
+                     metrics)
 
 
 def stop_demo(process: subprocess.Popen) -> None:

@@ -11,12 +11,12 @@ import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
 
-import imageio.v3 as iio
 import psutil
 import pytest
 
 from tests.demo.stack import DemoStack, start_demo, stop_demo
-from tests.pipelines.synthetic import NUCLEI, nuclei_image
+from tests.scrape import scrape, scrape_text, value
+from tools.sample_data import SAMPLE_FIELDS, SAMPLE_PROJECT
 from tests.waiting import wait_until
 
 
@@ -33,6 +33,11 @@ def kubectl(stack: DemoStack, *args: str) -> str:
 
 
 def login_works(stack: DemoStack) -> bool:
+    return signed_in(stack) is not None
+
+
+def signed_in(stack: DemoStack) -> urllib.request.OpenerDirector | None:
+    """A client signed in as the demo's scientist, or None if the login was refused."""
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
     with opener.open(f"{stack.url}/accounts/login/") as page:
         html = page.read().decode()
@@ -42,15 +47,15 @@ def login_works(stack: DemoStack) -> bool:
     request = urllib.request.Request(f"{stack.url}/accounts/login/", data=form,
                                      headers={"Referer": f"{stack.url}/accounts/login/"})
     with opener.open(request) as answer:
-        return "/accounts/login/" not in answer.geturl()
+        return opener if "/accounts/login/" not in answer.geturl() else None
 
 
 FINISHED = {"Succeeded", "Failed", "Cancelled"}
 RUN = {
     "apiVersion": "kubeshowcase.io/v1alpha1",
     "kind": "PipelineRun",
-    "metadata": {"name": "cells-from-kubectl", "namespace": "kubeshowcase"},
-    "spec": {"pipeline": "nuclei", "owner": "scientist", "project": "scientist/cells",
+    "metadata": {"name": "sample-from-kubectl", "namespace": "kubeshowcase"},
+    "spec": {"pipeline": "nuclei", "owner": "scientist", "project": f"scientist/{SAMPLE_PROJECT}",
              "args": json.dumps({"images": "*.png"})},
 }
 
@@ -60,25 +65,40 @@ def test_the_demo_runs_the_whole_stack_and_stops_cleanly(state_dir: Path) -> Non
     try:
         with urllib.request.urlopen(f"{stack.url}/healthz") as answer:
             assert answer.status == 200
-        assert login_works(stack)
+        scientist = signed_in(stack)
+        assert scientist is not None
         assert "nuclei" in kubectl(stack, "get", "pipelines")
 
-        project = state_dir / "data" / "scientist" / "cells"
-        project.mkdir(parents=True)
-        iio.imwrite(project / "field.png", nuclei_image())
+        # The sample project is there for the scientist to press Run on: listed, counted.
+        with scientist.open(f"{stack.url}/projects/") as page:
+            assert SAMPLE_PROJECT in page.read().decode()
+        project = state_dir / "data" / "scientist" / SAMPLE_PROJECT
+        fields = sorted(path.name for path in project.iterdir())
+        assert len(fields) == SAMPLE_FIELDS
         manifest = state_dir / "run.json"
         manifest.write_text(json.dumps(RUN))
         kubectl(stack, "apply", "-f", str(manifest))
-        phase = wait_until(lambda: kubectl(stack, "get", "ksr", "cells-from-kubectl",
+        phase = wait_until(lambda: kubectl(stack, "get", "ksr", "sample-from-kubectl",
                                            "-o", "jsonpath={.status.phase}") in FINISHED,
                            120, "the run to finish")
         assert phase is True and "Succeeded" in kubectl(stack, "get", "ksr", "-o", "wide")
         with open(project / "results" / "summary.csv", newline="") as handle:
-            [row] = csv.DictReader(handle)
-        assert (row["image"], int(row["object_count"])) == ("field.png", len(NUCLEI))
+            counts = {row["image"]: int(row["object_count"]) for row in csv.DictReader(handle)}
+        # Each field's name says how many nuclei it holds; the pipeline finds them all.
+        assert counts == {name: int(name.split("-")[2]) for name in fields}
         watcher_log = state_dir / "logs" / "watcher.log"
         wait_until(lambda: "pipelineruns: following from" in watcher_log.read_text(), 60,
                    "the run archive's watcher to follow the runs")
+        # The metrics URLs it printed answer, with what happened (issue #12).
+        assert sorted(stack.metrics) == ["operator", "run archive", "web app"]
+        operator = scrape(stack.metrics["operator"])
+        assert value(operator, "kubeshowcase_operator_leader") == 1.0
+        assert value(operator, "kubeshowcase_operator_dispatch_latency_seconds_count",
+                     pipeline="nuclei") == 1.0
+        assert value(scrape(stack.metrics["web app"]),
+                     "kubeshowcase_web_request_duration_seconds_count", view="accounts-login")
+        assert "kubeshowcase_watcher_archive_lag_seconds" in scrape_text(
+            stack.metrics["run archive"])
         children = stack.descendants()
         # double, operator, watcher, gunicorn and its workers
         assert len(children) >= 5, children
@@ -94,7 +114,7 @@ def test_the_demo_runs_the_whole_stack_and_stops_cleanly(state_dir: Path) -> Non
     again = start_demo(state_dir)
     try:
         table = kubectl(again, "get", "ksr")
-        assert "cells-from-kubectl" in table and "Succeeded" in table
+        assert "sample-from-kubectl" in table and "Succeeded" in table
         assert (again.user, again.password) == (stack.user, stack.password)
         assert login_works(again)
     finally:

@@ -24,7 +24,7 @@ import pytest
 
 from tests.demo.stack import DemoStack, start_demo, stop_demo
 from tests.fixtures.browser import save_screenshot
-from tests.pipelines.synthetic import nuclei_image
+from tools.sample_data import SAMPLE_PROJECT, nuclei_image
 from tests.waiting import wait_until
 from tests.web.browser.conftest import create_project, sign_in
 
@@ -221,3 +221,25 @@ def test_two_users_and_a_guest_use_the_product_end_to_end(
     save_screenshot(guest, "e2e-6-guest")
     assert run_status(stack, first_run)["phase"] == "Succeeded"
 
+
+    # A newcomer's first minute: the sample project, Run with the form as it comes, results.
+    # (docs/results-page.png, the README's picture, is this screenshot.)
+    scientist.goto(f"/projects/{SAMPLE_PROJECT}/")
+    scientist.get_by_role("link", name="Run", exact=True).first.click()
+    scientist.get_by_role("link", name="Nuclei segmentation").click()  # the holding one is listed too
+    scientist.get_by_role("heading", name="Nuclei segmentation").wait_for()
+    scientist.get_by_role("button", name="Start run").click()
+    scientist.locator("#run-phase", has_text="Succeeded").wait_for(timeout=180_000)
+    scientist.goto(f"/projects/{SAMPLE_PROJECT}/results")
+    scientist.locator("#gallery img").first.wait_for()
+    scientist.wait_for_function("""() => [...document.querySelectorAll('#gallery img')]
+        .every(img => { img.loading = 'eager'; return img.complete && img.naturalWidth > 0; })""")
+    sample = scientist.locator("section.result-table", has_text="results/summary.csv")
+    header = sample.locator("thead th").all_inner_texts()
+    found = {}
+    for row in sample.locator("tbody tr").all():
+        cells = dict(zip(header, row.locator("td").all_inner_texts()))
+        found[cells["image"]] = int(cells["object_count"])
+    # Each field's name says how many nuclei it holds.
+    assert found == {name: int(name.split("-")[2]) for name in found} and len(found) == 4
+    save_screenshot(scientist, "e2e-7-sample-results")

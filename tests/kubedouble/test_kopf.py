@@ -54,8 +54,11 @@ def test_kopf_runs_an_operator_end_to_end(apiserver, kube_client, kube_env, tmp_
         custom.delete_namespaced_custom_object(*args)
         wait_until(lambda: http(apiserver, "GET", ksr_path(name="run-1")).status_code == 404,
                    60, "kopf to release its finalizer")
-        assert core.list_namespaced_event(
-            "kubeshowcase", field_selector="involvedObject.name=run-1,reason=Bye").items
+        # Kopf posts events from a queue of its own, so the deletion's event may land after
+        # the finalizer is released and the object is gone.
+        wait_until(lambda: core.list_namespaced_event(
+            "kubeshowcase", field_selector="involvedObject.name=run-1,reason=Bye").items, 30,
+            "kopf's event for the deletion")
     finally:
         kopf.terminate()
         try:

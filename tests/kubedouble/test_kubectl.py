@@ -51,8 +51,8 @@ def test_get_shows_printer_columns_and_wide_details(kube_env, kube_client):
     kubectl(kube_env, "apply", "-f", "-", stdin=RUN_YAML)
     client.CustomObjectsApi(kube_client).patch_namespaced_custom_object_status(
         *KSR[:2], "kubeshowcase", KSR[2], "run-1",
-        {"status": {"phase": "Failed", "jobName": "run-1-job", "reason": "PipelineFailed",
-                    "message": "exit code 3", "duration": "12s"}})
+        {"status": {"phase": "Failed", "jobName": "run-1-job", "podName": "run-1-job-x7k2p",
+                    "reason": "PipelineFailed", "message": "exit code 3", "duration": "12s"}})
     plain = kubectl(kube_env, "get", "ksr").stdout
     assert _header(plain) == ["NAME", "PHASE", "PIPELINE", "OWNER", "PROJECT", "POSITION",
                               "AGE", "DURATION"]
@@ -60,8 +60,8 @@ def test_get_shows_printer_columns_and_wide_details(kube_env, kube_client):
     assert row[:5] == ["run-1", "Failed", "nuclei", "alice", "alice/cells"]
     assert row[-1] == "12s"
     wide = kubectl(kube_env, "get", "pipelineruns", "-o", "wide").stdout
-    assert _header(wide)[-3:] == ["JOB", "REASON", "MESSAGE"]
-    assert "run-1-job   PipelineFailed   exit code 3" in wide
+    assert _header(wide)[-6:] == ["PRIORITY", "STARTS", "JOB", "POD", "REASON", "MESSAGE"]
+    assert "run-1-job   run-1-job-x7k2p   PipelineFailed   exit code 3" in wide
     assert kubectl(kube_env, "get", "kubeshowcase", "-o", "name").stdout.split() == [
         "pipelinerun.kubeshowcase.io/run-1"]
 

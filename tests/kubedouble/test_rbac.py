@@ -6,6 +6,7 @@ https://kubernetes.io/docs/reference/access-authn-authz/rbac/
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +19,7 @@ from kubernetes.client.exceptions import ApiException
 from kubedouble.authz_log import Decision
 from tests.chart.helm import CHART, CI_DIR, run_helm
 from tests.kubedouble.helpers import KSR, kubectl, pipeline_run
-from tests.waiting import wait_until
+from tests.waiting import pod_log_so_far, wait_until
 
 NS = "kubeshowcase"
 ROBOT = f"system:serviceaccount:{NS}:robot"
@@ -151,7 +152,7 @@ def test_a_subresource_is_granted_apart_from_its_resource(robot, admin, kube_cli
     admin_core.create_namespaced_pod(NS, {"metadata": {"name": "talker"}, "spec": {
         "restartPolicy": "Never", "containers": [
             {"name": "main", "image": "busybox:1.36", "command": ["echo", "hello"]}]}})
-    wait_until(lambda: "hello" in admin_core.read_namespaced_pod_log("talker", NS), 30)
+    wait_until(lambda: "hello" in pod_log_so_far(admin_core, "talker", NS), 30)
     core = client.CoreV1Api(robot)
     body = refused(lambda: core.read_namespaced_pod_log("talker", NS))
     assert body["message"] == (f'pods "talker" is forbidden: User "{ROBOT}" cannot get '
@@ -317,18 +318,23 @@ def test_the_chart_roles_apply_and_grant_their_accounts_what_they_list(kube_env,
         path = apiserver.kubeconfig_for(token, tmp_path / f"{account}-kubeconfig")
         reviews = client.AuthorizationV1Api(config.new_client_from_config(config_file=str(path)))
 
-        def allowed(namespace: str, verb: str, group: str, resource: str) -> bool:
+        def allowed(namespace: str, verb: str, group: str, resource: str,
+                    name: str = "") -> bool:
             plural, _, sub = resource.partition("/")
             spec = {"resourceAttributes": {"namespace": namespace, "verb": verb, "group": group,
-                                           "resource": plural, "subresource": sub}}
+                                           "resource": plural, "subresource": sub,
+                                           "name": name}}
             return bool(reviews.create_self_subject_access_review({"spec": spec}).status.allowed)
 
         for granted_rule in roles[bound["roleRef"]["name"]]["rules"]:
-            for group in granted_rule["apiGroups"]:
-                for resource in granted_rule["resources"]:
-                    for verb in granted_rule["verbs"]:
-                        assert allowed(NS, verb, group, resource), (account, verb, resource)
-                        assert not allowed("default", verb, group, resource)
+            names = granted_rule.get("resourceNames") or [""]
+            for group, resource, verb, name in itertools.product(
+                    granted_rule["apiGroups"], granted_rule["resources"], granted_rule["verbs"],
+                    names):
+                assert allowed(NS, verb, group, resource, name), (account, verb, resource)
+                assert not allowed("default", verb, group, resource, name)
+                if name:  # a rule for one object grants nothing of its other objects
+                    assert not allowed(NS, verb, group, resource, name + "-other")
         assert not allowed(NS, "create", "", "secrets"), account
 
 

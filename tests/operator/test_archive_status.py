@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from kubedouble.images import image_ref
+from kubedouble.scheduler import NODE
 from tests.fixtures.apiserver import PYTHON, TEST_PIPELINE_IMAGE
 from tests.fixtures.operator import KscCluster, wait_until
 
@@ -42,5 +43,23 @@ def test_the_image_is_recorded_while_it_runs_and_a_cancelled_runs_outputs_are_ke
 
     assert status["phase"] == "Cancelled", status
     assert status["imageID"] == running["imageID"]
+    # Recorded while it ran (its pod is gone at its end); a cancelled pipeline has no exit code.
+    assert status["nodeName"] == NODE and "exitCode" not in status
     assert status["outputs"]["dir"] == "runs/run-1" and status["outputs"]["complete"] is True
     assert [entry["path"] for entry in status["outputs"]["files"]] == ["runs/run-1/partial.csv"]
+
+
+def test_the_node_and_the_exit_code_land_in_status_of_a_run_that_succeeded_or_failed(
+        operator_factory, ksc: KscCluster, pipeline_script: Path) -> None:
+    ksc.project()
+    ksc.create_pipeline("test", command=[sys.executable, str(pipeline_script)])
+    operator_factory()
+    ksc.create_run("run-ok")
+    succeeded = ksc.wait_phase("run-ok", "Succeeded", "Failed", "Cancelled", timeout=60)
+    ksc.create_run("run-bad", args={"exit": 3})
+    failed = ksc.wait_phase("run-bad", "Succeeded", "Failed", "Cancelled", timeout=60)
+
+    assert succeeded["phase"] == "Succeeded", succeeded
+    assert (succeeded["nodeName"], succeeded["exitCode"]) == (NODE, 0)
+    assert failed["phase"] == "Failed", failed
+    assert (failed["nodeName"], failed["exitCode"]) == (NODE, 3)

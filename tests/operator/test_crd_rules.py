@@ -55,12 +55,21 @@ def patch_spec(ksc: KscCluster, name: str, spec: dict[str, Any]) -> Any:
     ({"pipeline": "other"}, "spec.pipeline is immutable"),
     ({"args": '{"sigma": 3}'}, "spec.args is immutable"),
     ({"args": None}, "spec.args is immutable"),  # removed
+    ({"priority": 5}, "spec.priority is immutable"),
 ])
 def test_spec_cannot_change_after_creation(ksc: KscCluster, change: dict[str, Any],
                                            message: str) -> None:
     ksc.create_run("run-1", args={"sigma": 2})
     assert message in refused(patch_spec, ksc, "run-1", change)
     assert ksc.run("run-1")["spec"]["args"] == '{"sigma": 2}'
+
+
+def test_the_priority_defaults_to_zero_and_is_bounded(ksc: KscCluster) -> None:
+    assert ksc.create_run("run-1")["spec"]["priority"] == 0
+    assert ksc.create_run("run-2", priority=-100)["spec"]["priority"] == -100
+    for wrong in (101, -101):
+        body = str(refused(ksc.create_run, "run-3", "test", "alice/cells", None, None, wrong))
+        assert "spec.priority" in body
 
 
 def test_args_cannot_be_added_later(ksc: KscCluster) -> None:

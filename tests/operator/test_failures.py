@@ -8,16 +8,8 @@ from typing import Any
 
 import pytest
 
-from kubedouble.jobcontroller import JobControllerSettings
 from tests.fixtures.operator import KscCluster, read_journal, wait_until
-
-
-@pytest.fixture
-def job_controller_settings() -> JobControllerSettings:
-    """A retry comes after 0.5 s, not the real controller's 10 s (tested in
-    tests/kubedouble/test_job_policies.py), so the retry test stays well inside its wait."""
-    return JobControllerSettings(pod_failure_backoff_seconds=0.5,
-                                 pod_failure_backoff_max_seconds=2.0)
+from tests.operator.retries import job_controller_settings  # noqa: F401 (fixture)
 
 
 @pytest.fixture

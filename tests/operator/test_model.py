@@ -178,3 +178,42 @@ def test_nested_project_folders_are_busy_together() -> None:
         "running", "running", "running", None, None]
     model.set_starting("inner", False)
     assert model.project_state("alice") is None and model.project_users("alice") == set()
+
+
+def test_the_queue_order_takes_turns_and_remembers_starts() -> None:
+    model = Model()
+    for i in range(3):
+        put(model, name=f"a{i}", uid=f"a{i}", created=f"2025-01-01T10:00:0{i}Z", phase="Queued")
+    put(model, name="b0", uid="b0", created="2025-01-01T10:00:05Z", phase="Queued",
+        owner="bob", project="bob/other")
+    assert model.queue_order() == ["a0", "b0", "a1", "a2"]  # neither has started a run
+    assert model.queue_order() is model.queue_order()  # made again only on a change
+    # alice's run that started at 10:00:09 and finished, gone since: bob's turn first.
+    put(model, name="old", uid="old", phase="Succeeded", startTime="2025-01-01T10:00:09Z")
+    model.drop_run("old")
+    assert model.queue_order() == ["b0", "a0", "a1", "a2"]
+    assert [model.queue_place(n) for n in ("b0", "a2", "old")] == [1, 4, None]
+
+
+def test_finished_runs_listed_at_start_give_their_owners_last_starts() -> None:
+    """A new leader (or a restart) learns whose turn it is from the finished runs still in
+    the API, as well as their durations."""
+    model = Model()
+    put(model, name="a0", uid="a0", created="2025-01-01T10:00:00Z", phase="Queued")
+    put(model, name="b0", uid="b0", created="2025-01-01T10:00:05Z", phase="Queued",
+        owner="bob", project="bob/other")
+    assert model.queue_order() == ["a0", "b0"]
+    model.note_finished([RunView.from_body(run_body(
+        "done", uid="done", phase="Succeeded", pipeline="nuclei",
+        startTime="2025-01-01T09:00:00Z", completionTime="2025-01-01T09:10:00Z"))])
+    assert model.queue_order() == ["b0", "a0"]  # alice started a run, bob never did
+    assert model.durations.samples() == {"nuclei": [600.0]}
+
+
+def test_runs_holding_a_slot_count_for_their_owner() -> None:
+    model = Model()
+    put(model, name="a", uid="a", phase="Running")
+    put(model, name="b", uid="b", phase="Queued")
+    model.set_starting("b", True)
+    put(model, name="c", uid="c", phase="Queued", owner="bob", project="bob/x")
+    assert (model.owner_running("alice"), model.owner_running("bob")) == (2, 0)

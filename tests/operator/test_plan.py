@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kubeshowcase_operator.plan import Step, needs_finished_label, plan_run
+from kubeshowcase_operator.pods import Attempt
 from kubeshowcase_operator.views import JobView, RunView
 
 from .bodies import job_body, run_body
@@ -88,9 +89,11 @@ def test_a_running_run_whose_pod_never_started_fails() -> None:
 def test_a_running_run_records_the_image_its_pod_reports() -> None:
     job = JobView.from_body(RUNNING_JOB)
     running = RunView.from_body(run_body(phase="Running"))
-    assert plan_run(running, job, image_id="repo@sha256:ab") is Step.RECORD_IMAGE
+    started = Attempt("run-1-abcde", "repo@sha256:ab")
+    assert plan_run(running, job, attempt=started) is Step.RECORD_POD
     assert plan_run(running, job) is Step.NOTHING  # not pulled yet
-    recorded = RunView.from_body(run_body(phase="Running", imageID="repo@sha256:ab"))
-    assert plan_run(recorded, job, image_id="repo@sha256:ab") is Step.NOTHING
+    recorded = RunView.from_body(run_body(phase="Running", imageID="repo@sha256:ab",
+                                          podName="run-1-abcde"))
+    assert plan_run(recorded, job, attempt=started) is Step.NOTHING
     done = JobView.from_body(DONE_JOB)
-    assert plan_run(running, done, image_id="repo@sha256:ab") is Step.FINISH  # it goes there
+    assert plan_run(running, done, attempt=started) is Step.FINISH  # it goes there

@@ -66,7 +66,7 @@ def test_only_the_newest_pod_counts_and_odd_reasons_are_not_repeated() -> None:
 
 
 def test_the_image_id_is_the_pipeline_containers_of_the_newest_pod_that_has_one() -> None:
-    from kubeshowcase_operator.pods import image_id_of
+    from kubeshowcase_operator.pods import attempt_of
 
     def pulled(name: str, minutes: int, image_id: str) -> PodView:
         return pod(name, "Running", CREATED + timedelta(minutes=minutes), containerStatuses=[
@@ -75,5 +75,5 @@ def test_the_image_id_is_the_pipeline_containers_of_the_newest_pod_that_has_one(
 
     old, new, pulling = pulled("a", 0, "repo@sha256:11"), pulled("b", 1, "repo@sha256:22"), \
         pulled("c", 2, "")
-    assert image_id_of([old, new, pulling]) == "repo@sha256:22"
-    assert image_id_of([pulling]) == "" and image_id_of([]) == ""
+    assert attempt_of([old, new, pulling]).image_id == "repo@sha256:22"
+    assert attempt_of([pulling]).image_id == "" and attempt_of([]).image_id == ""

@@ -14,7 +14,7 @@ import yaml
 from kubedouble.images import image_ref
 from tests.fixtures.apiserver import node_images, reference_image
 from tests.fixtures.operator import GROUP, VERSION, KscCluster
-from tests.pipelines.synthetic import NUCLEI, nuclei_image
+from tools.sample_data import NUCLEI, nuclei_image
 
 REPO = Path(__file__).resolve().parents[2]
 

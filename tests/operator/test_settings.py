@@ -86,3 +86,33 @@ def test_it_requires_an_existing_absolute_data_root(tmp_path: Path) -> None:
         load({"KUBE_NAMESPACE": "ns", "DATA_ROOT": "data"})
     with pytest.raises(SettingsError, match="is not an existing folder"):
         load({"KUBE_NAMESPACE": "ns", "DATA_ROOT": str(tmp_path / "missing")})
+
+
+def test_metrics_and_log_format_are_off_and_text_unless_set(tmp_path: Path) -> None:
+    settings = load(env(tmp_path))
+    assert (settings.metrics_port, settings.log_format) == (0, "text")
+    settings = load(env(tmp_path, METRICS_PORT="9090", LOG_FORMAT="JSON"))
+    assert (settings.metrics_port, settings.log_format) == (9090, "json")
+
+
+@pytest.mark.parametrize(("name", "raw", "message"), [
+    ("METRICS_PORT", "http", "METRICS_PORT must be an integer"),
+    ("METRICS_PORT", "-1", "METRICS_PORT must be at least 0"),
+    ("METRICS_PORT", "70000", "METRICS_PORT must be a TCP port"),
+    ("LOG_FORMAT", "yaml", "LOG_FORMAT must be one of text, json"),
+])
+def test_bad_metrics_and_log_settings_are_refused(tmp_path: Path, name: str, raw: str,
+                                                  message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        load(env(tmp_path, **{name: raw}))
+
+
+def test_the_queue_policy_and_the_cap_per_owner(tmp_path: Path) -> None:
+    assert (load(env(tmp_path)).queue_policy, load(env(tmp_path)).max_runs_per_owner) == (
+        "RoundRobin", 0)
+    settings = load(env(tmp_path, QUEUE_POLICY="fifo", MAX_RUNS_PER_OWNER="2"))
+    assert (settings.queue_policy, settings.max_runs_per_owner) == ("FIFO", 2)
+    with pytest.raises(SettingsError, match="QUEUE_POLICY must be one of"):
+        load(env(tmp_path, QUEUE_POLICY="lottery"))
+    with pytest.raises(SettingsError, match="MAX_RUNS_PER_OWNER must be at least 0"):
+        load(env(tmp_path, MAX_RUNS_PER_OWNER="-1"))

@@ -19,7 +19,7 @@ from bench.soak_plan import Mix
 from tests.fixtures.apiserver import DATA_CLAIM, REPO, audited_apiserver, node_images
 from tests.fixtures.operator import KscCluster
 
-SHORT = SoakSettings(runs=12, limits=(1, 2), kills=3, seed=8, fault_every=1.0,
+SHORT = SoakSettings(runs=8, limits=(1, 2), kills=2, seed=8, fault_every=1.0,
                      mix=Mix(sleeps=(0.0, 0.3, 0.8, 1.5), cancel_share=0.3),
                      phase_timeout=150.0, settle_seconds=60.0)
 

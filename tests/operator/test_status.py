@@ -174,8 +174,11 @@ def test_a_run_that_never_started_has_no_duration() -> None:
 def test_a_position_patch_applies_only_to_the_version_it_was_computed_for() -> None:
     run = RunView.from_body(run_body(rv="17", phase="Queued"))
     assert position_patch(run, 4) == {"metadata": {"resourceVersion": "17"},
-                                      "status": {"queuePosition": 4}}
-    assert position_patch(run, None)["status"] == {"queuePosition": None}
+                                      "status": {"queuePosition": 4, "estimate": None}}
+    assert position_patch(run, None)["status"] == {"queuePosition": None, "estimate": None}
+    estimate = {"unknown": "no finished runs of pipeline x yet"}
+    assert position_patch(run, 1, estimate)["status"] == {"queuePosition": 1,
+                                                          "estimate": estimate}
 
 
 def test_a_run_never_seen_running_takes_its_start_from_the_job() -> None:

@@ -14,7 +14,7 @@ from nuclei_segmentation.cli import main
 from nuclei_segmentation.measurement import OBJECT_COLUMNS, SUMMARY_COLUMNS
 from nuclei_segmentation.project_paths import OUTPUT_DIR_ENV
 from tests.pipelines.project import RUN_ID, Project
-from tests.pipelines.synthetic import NUCLEI, composite, nuclei_image
+from tools.sample_data import NUCLEI, composite, nuclei_image
 
 
 def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:

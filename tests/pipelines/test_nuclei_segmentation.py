@@ -21,7 +21,7 @@ from nuclei_segmentation.segmentation import (
     segment,
     split_touching,
 )
-from tests.pipelines.synthetic import FIELD_SHAPE, NUCLEI, composite, nuclei_image
+from tools.sample_data import FIELD_SHAPE, NUCLEI, composite, nuclei_image
 
 
 def centroids(labels: np.ndarray, image: np.ndarray) -> list[tuple[float, float]]:

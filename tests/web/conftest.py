@@ -30,6 +30,9 @@ def web_settings(settings, tmp_path: Path):  # noqa: ANN001, ANN201 (pytest-djan
     settings.DEMO_USERS = ["demo"]
     settings.SSO_HEADER = ""
     settings.SSO_TRUSTED_PROXIES = []
+    # No pyramid builds in the background, outliving the test; tests/web/deepzoom/test_cache*
+    # turn the cache on (the pyramid_cache fixture) and wait for their builds.
+    settings.DEEPZOOM_CACHE_MAX_BYTES = 0
     # Hashing speed is not under test here (test_settings checks the production hasher list).
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The manifest storage needs collectstatic; the browser tests run that for real.

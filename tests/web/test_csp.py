@@ -118,6 +118,17 @@ def test_project_pages(alice: Actor) -> None:
         assert_clean_page(alice.client.get(url))
 
 
+def test_the_deep_zoom_viewer(alice: Actor) -> None:
+    """Its OpenSeadragon and its own script are static files; its settings a JSON data block."""
+    import pyvips
+
+    project = alice.project("cells", {"results": None})
+    for name in ("field.png", "results/field_overlay.png"):
+        pyvips.Image.black(3000, 40).pngsave(str(project / name))
+    for path in ("field.png", "results/field_overlay.png"):
+        assert_clean_page(alice.client.get(reverse("deepzoom-viewer", args=["cells", path])))
+
+
 def test_run_pages(alice: Actor, cluster: Cluster) -> None:  # noqa: F811
     alice.project("cells")
     cluster.create_run("alice", "cells", name="r1")

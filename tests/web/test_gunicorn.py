@@ -11,6 +11,7 @@ clients against the old settings (sync workers, same timeout) show what the test
 from __future__ import annotations
 
 import os
+import runpy
 import signal
 import socket
 import subprocess
@@ -23,33 +24,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.chart.helm import env_of, render
 from tests.demo.stack import free_port
-from tests.test_dockerfiles import IMAGES, final_stage, words
+from tests.fixtures.web_gunicorn import (
+    WEB,
+    Server,
+    gunicorn_env_of,
+    launch,
+    rendered_web_pod,
+)
 
-WEB = Path(__file__).resolve().parents[2] / "web"
 TIMEOUT = 3  # the rendered worker timeout; every slow request below lasts longer
 SLOW_SECONDS = 5.0
 CSRF_SECRET = "a" * 32  # Django accepts the unmasked secret as the form's token
-
-
-def rendered_web_pod(*sets: str) -> dict:
-    return render("default-values.yaml", *sets).component("Deployment", "web")["spec"]["template"]["spec"]
-
-
-def image_command() -> list[str]:
-    (cmd,) = [words(i.arguments) for i in final_stage(IMAGES["web"].dockerfile) if i.keyword == "CMD"]
-    return cmd
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    port: int
-    log_path: Path
-    home: Path
-
-    @property
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
 
 
 @pytest.fixture
@@ -61,8 +47,6 @@ def start_gunicorn(tmp_path: Path) -> Iterator:
         home = tmp_path / f"home-{port}"
         home.mkdir()
         (tmp_path / "data").mkdir(exist_ok=True)
-        command = image_command()
-        assert command[0] == "gunicorn"
         env = {
             "PATH": os.environ.get("PATH", ""),
             "HOME": str(home),  # writable: a control socket would show up here
@@ -74,21 +58,9 @@ def start_gunicorn(tmp_path: Path) -> Iterator:
             "KUBESHOWCASE_HOSTS": "localhost",
             "KUBESHOWCASE_SCHEME": "http",
             **gunicorn_env,
-            # gunicorn's own override (it wins over gunicorn.conf.py): a free local port.
-            "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{port} {override_args}".strip(),
         }
-        log_path = tmp_path / f"gunicorn-{port}.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [str(Path(sys.executable).parent / command[0]), *command[1:]], cwd=WEB, env=env,
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        server = Server(process, port, log_path, home)
+        server = launch(env, port, tmp_path / f"gunicorn-{port}.log", home, override_args)
         started.append(server)
-        deadline = time.monotonic() + 60
-        while healthz(server, timeout=1) != 200:
-            assert process.poll() is None, server.log
-            assert time.monotonic() < deadline, server.log
-            time.sleep(0.2)
         return server
 
     yield start
@@ -159,15 +131,9 @@ def probe_while(clients: list[SlowClient], server: Server) -> list[int | None]:
     return statuses
 
 
-def gunicorn_env(pod: dict) -> dict[str, str]:
-    env = env_of(pod["containers"][0])
-    return {name: value for name, value in env.items()
-            if name.startswith("GUNICORN_") or name == "WEB_CONCURRENCY"}
-
-
 def test_slow_clients_neither_get_killed_nor_starve_the_probes(start_gunicorn) -> None:  # noqa: ANN001
     pod = rendered_web_pod(f"web.gunicorn.timeout={TIMEOUT}")
-    settings = gunicorn_env(pod)
+    settings = gunicorn_env_of(pod)
     assert settings["GUNICORN_TIMEOUT"] == str(TIMEOUT)
     server = start_gunicorn(settings)
     clients = [SlowClient(server), SlowClient(server)]
@@ -188,7 +154,7 @@ def test_slow_clients_neither_get_killed_nor_starve_the_probes(start_gunicorn) -
 
 def test_the_old_sync_workers_fail_the_same_clients(start_gunicorn) -> None:  # noqa: ANN001
     """What the test above would see if the chart still ran 2 sync workers."""
-    settings = gunicorn_env(rendered_web_pod(f"web.gunicorn.timeout={TIMEOUT}"))
+    settings = gunicorn_env_of(rendered_web_pod(f"web.gunicorn.timeout={TIMEOUT}"))
     # (--threads 1: with more, gunicorn swaps sync for gthread by itself.)
     server = start_gunicorn(settings, "--worker-class sync --workers 2 --threads 1")
     clients = [SlowClient(server), SlowClient(server)]
@@ -206,7 +172,7 @@ def test_a_transfer_in_flight_finishes_after_sigterm(start_gunicorn) -> None:  #
     and terminationGracePeriodSeconds is longer still)."""
     pod = rendered_web_pod(f"web.gunicorn.timeout={TIMEOUT}", "web.gunicorn.gracefulTimeout=20")
     assert pod["terminationGracePeriodSeconds"] == 30
-    server = start_gunicorn(gunicorn_env(pod))
+    server = start_gunicorn(gunicorn_env_of(pod))
     client = SlowClient(server)
     time.sleep(1)
     server.process.send_signal(signal.SIGTERM)
@@ -218,7 +184,7 @@ def test_a_transfer_in_flight_finishes_after_sigterm(start_gunicorn) -> None:  #
 
 def test_the_default_grace_period_outlasts_gunicorns() -> None:
     pod = rendered_web_pod()
-    graceful = int(gunicorn_env(pod)["GUNICORN_GRACEFUL_TIMEOUT"])
+    graceful = int(gunicorn_env_of(pod)["GUNICORN_GRACEFUL_TIMEOUT"])
     assert graceful == 120
     assert pod["terminationGracePeriodSeconds"] == graceful + 10
 
@@ -240,7 +206,7 @@ def test_the_image_without_the_chart_has_the_charts_defaults(tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     printed = dict(line.split(" = ", 1) for line in result.stdout.splitlines() if " = " in line)
     settings = {name.strip(): value.strip() for name, value in printed.items()}
-    env = gunicorn_env(rendered_web_pod())
+    env = gunicorn_env_of(rendered_web_pod())
     assert (settings["workers"], settings["threads"], settings["timeout"],
             settings["graceful_timeout"], settings["keepalive"], settings["max_requests"],
             settings["max_requests_jitter"]) == (
@@ -248,6 +214,9 @@ def test_the_image_without_the_chart_has_the_charts_defaults(tmp_path: Path) -> 
         env["GUNICORN_GRACEFUL_TIMEOUT"], env["GUNICORN_KEEPALIVE"], env["GUNICORN_MAX_REQUESTS"],
         env["GUNICORN_MAX_REQUESTS_JITTER"])
     assert settings["worker_class"] == "gthread"
+    # Ours, not gunicorn's (its pre_request hook applies it): not in the printed config.
+    conf = runpy.run_path(str(WEB / "gunicorn.conf.py"))
+    assert str(conf["client_timeout"]) == env["GUNICORN_CLIENT_TIMEOUT"]
     assert settings["control_socket_disable"] == "True"
     assert settings["bind"] == "['0.0.0.0:8000']"
     assert settings["wsgi_app"] == "kubeshowcase.wsgi:application"

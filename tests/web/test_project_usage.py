@@ -4,18 +4,16 @@ and two uploads at once cannot both pass the quota."""
 from __future__ import annotations
 
 import io
-import threading
 import zipfile
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
 from projects.models import OwnerUsage, Project
-from tests.waiting import wait_until
+from tests.web.owner_lock_race import race
 from tests.web.conftest import Actor, messages_in
 
 
@@ -91,45 +89,17 @@ def test_the_project_list_reads_rows_only(alice: Actor) -> None:
 def test_two_uploads_at_once_cannot_both_pass_the_quota(settings) -> None:  # noqa: ANN001
     settings.USER_MAX_BYTES = 100
     user = User.objects.create_user("alice", "alice@example.org", "pw")
-    clients = [Client(), Client()]
-    for client in clients:
-        client.force_login(user)
-    clients[0].post(reverse("projects-create"), {"name": "cells"})
-    holder = connections.create_connection("default")  # another worker, holding alice's lock
-    watcher = connections.create_connection("default")
-    answers: list[tuple[int, str]] = []
+    client = Client()
+    client.force_login(user)
+    client.post(reverse("projects-create"), {"name": "cells"})
 
-    def send(client: Client, name: str) -> None:
-        try:
+    def sender(name: str):  # noqa: ANN202
+        def send(client: Client) -> tuple[int, str]:
             response = upload(client, "cells", **{name: b"x" * 60})
-            answers.append((response.status_code, response.json()["message"]))
-        finally:
-            connections.close_all()
+            return response.status_code, response.json()["message"]
+        return send
 
-    workers = [threading.Thread(target=send, args=(client, name))
-               for client, name in zip(clients, ["a", "b"])]
-    try:
-        with holder.cursor() as cursor:
-            cursor.execute("BEGIN")
-            cursor.execute("SELECT 1 FROM projects_ownerusage WHERE owner = 'alice' FOR UPDATE")
-        for worker in workers:
-            worker.start()
-
-        def both_waiting() -> bool:  # both past the early check (0 of 100 used), at the lock
-            # Asked outside the holder's transaction, which sees one snapshot of the statistics.
-            with watcher.cursor() as cursor:
-                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
-                               "'Lock' AND datname = current_database()")
-                return cursor.fetchone()[0] == 2
-
-        wait_until(both_waiting, what="both uploads to wait for alice's lock")
-        with holder.cursor() as cursor:
-            cursor.execute("COMMIT")
-        for worker in workers:
-            worker.join(60)
-    finally:
-        holder.close()
-        watcher.close()
+    answers = race([sender("a"), sender("b")])
     assert sorted(status for status, _ in answers) == [200, 400]
     assert any("only 40\xa0bytes of your 100\xa0bytes are left" in message
                for _, message in answers)

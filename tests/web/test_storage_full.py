@@ -208,3 +208,18 @@ def test_renaming_a_project_on_a_full_disk_says_so(alice: Actor, small_ext4: Pat
     )
     assert messages_in(response) == [STORAGE_FULL]
     assert (alice.home / "cells" / "a.txt").read_bytes() == b"a"
+
+
+def test_a_tus_upload_that_fills_the_disk_is_refused_and_its_bytes_dropped(
+        alice: Actor, small_disk: Path) -> None:
+    from tests.web.tus.conftest import create, head, outcome, patch
+
+    alice.project("cells")
+    url = create(alice.client, "cells", 2 * SIZE, "big.bin")["Location"]
+    response = patch(alice.client, url, 0, os.urandom(2 * SIZE))
+    assert response.status_code == 507
+    assert response.content.decode() == STORAGE_FULL
+    assert staging_leftovers() == []
+    assert outcome(alice.client, url)["message"] == STORAGE_FULL
+    assert head(alice.client, url).status_code == 410
+    assert list((alice.home / "cells").iterdir()) == []

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from accounts.admission import duration_text
-from accounts.identity import current_owner
+from accounts.identity import GUEST_LEFT_SESSION_KEY, current_owner
 
 
 def identity(request: HttpRequest) -> dict[str, Any]:
@@ -16,4 +16,6 @@ def identity(request: HttpRequest) -> dict[str, Any]:
         "owner": current_owner(request),
         "allow_guests": settings.ALLOW_GUESTS,
         "guest_lifetime": duration_text(settings.GUEST_LIFETIME_HOURS * 3600),
+        # A guest space left behind on signing in (the handover app offers to keep its work).
+        "guest_work_waiting": bool(getattr(request, "session", {}).get(GUEST_LEFT_SESSION_KEY)),
     }

@@ -14,6 +14,8 @@ from accounts.limits import Limits, guest_limits, user_limits
 from accounts.models import GUEST_PREFIX, Guest
 
 GUEST_SESSION_KEY = "kubeshowcase_guest"
+# The guest space a session had before it signed in: its work may be moved into the account.
+GUEST_LEFT_SESSION_KEY = "kubeshowcase_guest_left"
 # Owner folder names must fit PipelineRun.spec.owner and the first segment of spec.project.
 OWNER_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,149}")
 USER_FALLBACK_PREFIX = "user-"
@@ -106,10 +108,27 @@ def start_guest(request: HttpRequest) -> None:
 
 
 def forget_guest(request: HttpRequest) -> None:
-    """On signing in: the guest space goes, and the request's owner is the user from now on."""
-    if request.session.pop(GUEST_SESSION_KEY, None) is not None:
+    """On signing in: the request's owner is the user from now on. The guest space is
+    remembered as left behind (GUEST_LEFT_SESSION_KEY), for the user to keep its work or
+    leave it to expire (the handover app)."""
+    slug = request.session.pop(GUEST_SESSION_KEY, None)
+    if slug is not None:
         request.session.set_expiry(None)  # a signed-in session lasts as sessions do
+        request.session[GUEST_LEFT_SESSION_KEY] = slug
     _forget_owner(request)
+
+
+def left_guest(request: HttpRequest) -> str | None:
+    """The live guest space this signed-in session came from, if it is still remembered."""
+    user = getattr(request, "user", None)
+    slug = request.session.get(GUEST_LEFT_SESSION_KEY) if user and user.is_authenticated else None
+    if slug and settings.ALLOW_GUESTS and Guest.objects.live().filter(slug=slug).exists():
+        return str(slug)
+    return None
+
+
+def forget_left_guest(request: HttpRequest) -> None:
+    request.session.pop(GUEST_LEFT_SESSION_KEY, None)
 
 
 def _forget_owner(request: HttpRequest) -> None:

@@ -1,6 +1,6 @@
 """Removing what has outlived its use: expired guests (runs, folder, project rows, account),
-expired sessions, staging leftovers and stale thumbnails. `manage.py cleanup` runs it; every
-step is safe to repeat.
+expired sessions, expired tus uploads, old notifications, staging leftovers, stale
+thumbnails and deep-zoom pyramids past their cache's bound. `manage.py cleanup` runs it; every step is safe to repeat.
 
 The data volume is touched only through projects.safefs: links are removed, never followed."""
 
@@ -16,8 +16,11 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from accounts.models import GUEST_PREFIX, Guest
+from deepzoom.pyramids import prune as prune_pyramids
 from projects.records import forget_owner
 from projects.safefs import Dir, Entry, NotFound
+from notifications.retention import remove_old_notifications
+from projects.tus.expiry import live_staged_names, remove_expired_uploads
 from projects.volume import STAGING, open_data_root
 from results.thumbnails import prune_all_thumbnails
 from runs import kube
@@ -40,11 +43,16 @@ def clean_up(*, dry_run: bool = False, now: datetime | None = None) -> Report:
     try:
         with open_data_root() as root:
             remove_gone_guests(root, now, report)
+            for line in remove_expired_uploads(now, dry_run=dry_run):
+                report.note(line)
             remove_staging_leftovers(root, now, report)
         remove_stale_thumbnails(report)
+        remove_pyramids_past_bound(report)
     except OSError as error:  # no volume mounted: guests are kept until their folders can go
         report.problems.append(f"DATA_ROOT cannot be opened ({error}); no guest was removed")
     remove_expired_sessions(now, report)
+    for line in remove_old_notifications(now, dry_run=dry_run):
+        report.note(line)
     return report
 
 
@@ -103,7 +111,8 @@ def remove_staging_leftovers(root: Dir, now: datetime, report: Report) -> None:
     """Files and folders in DATA_ROOT/.staging untouched for STAGING_MAX_AGE_HOURS.
 
     Uploads in progress and unpacking touch their files all the time, so only what a crashed
-    or killed worker left behind is that old.
+    or killed worker left behind is that old. A tus upload's staged bytes are kept while it has
+    its row, however long it waits to be resumed: its expiry decides (remove_expired_uploads).
     """
     cutoff = (now - timedelta(hours=settings.STAGING_MAX_AGE_HOURS)).timestamp()
     try:
@@ -113,8 +122,10 @@ def remove_staging_leftovers(root: Dir, now: datetime, report: Report) -> None:
             report.problems.append(f"{STAGING} cannot be opened as a folder: {error}")
         return
     with staging:
-        for entry in sorted(staging.entries(), key=lambda e: e.name):
-            if entry.mtime_ns / 1e9 < cutoff:
+        entries = sorted(staging.entries(), key=lambda e: e.name)
+        live = live_staged_names([entry.name for entry in entries])
+        for entry in entries:
+            if entry.mtime_ns / 1e9 < cutoff and entry.name not in live:
                 _remove_leftover(staging, entry, report)
 
 
@@ -136,6 +147,16 @@ def remove_stale_thumbnails(report: Report) -> None:
     pruned = prune_all_thumbnails()
     if pruned:
         report.note(f"{pruned} stale thumbnail{'s' if pruned != 1 else ''}")
+
+
+def remove_pyramids_past_bound(report: Report) -> None:
+    """The least recently viewed deep-zoom pyramids past DEEPZOOM_CACHE_MAX_BYTES (all of them
+    when it is 0), and builds left unfinished by a process that died."""
+    if report.dry_run:
+        return
+    removed = prune_pyramids()
+    if removed:
+        report.note(f"{len(removed)} deep-zoom cache file{'s' if len(removed) != 1 else ''}")
 
 
 def remove_expired_sessions(now: datetime, report: Report) -> None:

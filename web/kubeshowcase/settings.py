@@ -1,79 +1,6 @@
 """Django settings for kubeshowcase's web app, every value read from an environment variable.
 
-Environment variables (default in brackets):
-
-  DEBUG [off]                 Development mode: tracebacks, relaxed SECRET_KEY/hosts.
-  SECRET_KEY / SECRET_KEY_FILE   Required unless DEBUG (`_FILE`: a mounted Secret).
-  DATABASE_URL / DATABASE_URL_FILE
-                              PostgreSQL, e.g. postgres://user:pw@db:5432/kubeshowcase. Required.
-  DATABASE_CONN_MAX_AGE [60]  Seconds a database connection is reused.
-  DATA_ROOT                   Folder holding every project (DATA_ROOT/<owner>/<project>/). Required.
-  STATIC_ROOT [web/staticfiles]  Where `collectstatic` puts files WhiteNoise serves.
-  KUBESHOWCASE_HOSTS          Host names users type (space/comma separated, `host` or
-                              `host:port`). Both ALLOWED_HOSTS and CSRF_TRUSTED_ORIGINS come
-                              from this one list. Required unless DEBUG (then localhost).
-  KUBESHOWCASE_SCHEME [https; http under DEBUG]
-                              Scheme of those hosts as browsers see them (behind the ingress).
-                              With https the session and CSRF cookies are Secure.
-  KUBE_NAMESPACE [kubeshowcase]  Namespace of Pipelines and PipelineRuns.
-  KUBECONFIG []               kubeconfig file for the Kubernetes API; empty: the in-cluster
-                              service account when running in a pod, else runs are off.
-  KUBE_API_TIMEOUT [10]       Seconds one Kubernetes API request may take.
-  RUN_LOG_TAIL_LINES [200]    Lines of a run's log its page shows.
-  ARCHIVE_STALE_SECONDS [30]  A run archive whose watcher has not reported for longer is stale:
-                              project changes are refused (a run it missed may be using them)
-                              and the queue says its rows may be out of date.
-  RUN_INTEGRATIONS [runs.example_integration]
-                              Python modules imported at start that register run integrations.
-  RESULTS_MAX_TABLE_ROWS [500]  Rows of one CSV the results page shows (the file links to all).
-  RESULTS_MAX_FILES [200]     Files per results section.
-  RESULTS_MAX_TABLE_BYTES [1Mi]  RESULTS_MAX_REPORT_BYTES [256Ki]  RESULTS_MAX_PAGE_BYTES [4Mi]
-  RESULTS_MAX_CELLS [20000]  RESULTS_MAX_COLUMNS [100]
-                              What one results page reads and shows: bytes of one CSV, of one
-                              report, of all of them; table cells over the page; columns per row.
-  RUN_LOG_TAIL_BYTES [1Mi]    Bytes of a saved run log read (backwards) for its page, and
-                              of a live run's pod log asked for (limitBytes).
-  RUN_RETENTION_MAX_AGE_HOURS [168]  RUN_RETENTION_KEEP_LAST [500]  RUN_RETENTION_INTERVAL [300]
-                              manage.py watch_runs deletes a finished PipelineRun from the API
-                              (its archive row stays) once it finished more than MAX_AGE hours
-                              ago OR is not among the newest KEEP_LAST finished (0 turns a rule
-                              off), every INTERVAL seconds (0: never).
-  THUMBNAIL_MAX_MEGAPIXELS [50]  Largest image (by its header) a thumbnail is made of; decoding
-                              costs up to ~4 bytes per pixel.
-  THUMBNAIL_MAX_MEMORY [320Mi]  Memory the child process decoding one image may add (it is
-                              stopped beyond, and the image gets no thumbnail).
-  ALLOW_GUESTS [on]           Offer "continue as guest" (a space per browser session).
-  DEMO_USERS []               Usernames that may look at everything they own but change nothing.
-  SSO_HEADER []               Header carrying the user name set by an auth proxy, e.g.
-                              X-Forwarded-User. Empty: single sign-on off.
-  SSO_TRUSTED_PROXIES []      Exact IP addresses (no networks) whose SSO_HEADER is believed
-                              (the peer address is checked). Required when SSO_HEADER is set.
-  SSO_SHARED_SECRET / SSO_SHARED_SECRET_FILE []
-                              When set (32+ characters), SSO_HEADER is believed only on
-                              requests that also carry this value in SSO_SECRET_HEADER.
-  SSO_SECRET_HEADER [X-Kubeshowcase-Proxy-Secret]  The header the proxy puts the secret in.
-                              Staff and superuser accounts are never signed in by header.
-  LOGIN_THROTTLE [on]  LOGIN_FAILURE_LIMIT [5]  LOGIN_COOLOFF_MINUTES [15]
-                              After that many failed sign-ins in a row for one username from one
-                              address, that pair is locked for the cool-off (django-axes).
-  SECURE_PROXY_SSL_HEADER []  `Header: value` by which the proxy says the request came over
-                              https, e.g. `X-Forwarded-Proto: https`. Set it only when the proxy
-                              always overwrites that header.
-  USER_MAX_PROJECTS [50]  USER_MAX_FILES [100000]  USER_MAX_BYTES [50Gi]
-  USER_MAX_UPLOAD_BYTES [5Gi]  USER_MAX_QUEUED_RUNS [5]
-  GUEST_MAX_PROJECTS [3]  GUEST_MAX_FILES [1000]  GUEST_MAX_BYTES [500Mi]
-  GUEST_MAX_UPLOAD_BYTES [200Mi]  GUEST_MAX_QUEUED_RUNS [1]
-                              Per-owner limits; sizes accept 1048576, 512M, 5Gi.
-  GUEST_LIFETIME_HOURS [24]   How long a guest space lasts from its start; then its session
-                              ends and `manage.py cleanup` deletes it, its files and runs.
-  GUEST_MAX_LIVE [200]        Guest spaces that may be live at once, site-wide.
-  GUEST_RATE [10/hour]        New guest spaces per client address (REMOTE_ADDR), as N/period
-                              (10/h, 3/15m, 100/day); the period at most GUEST_LIFETIME_HOURS.
-  STAGING_MAX_AGE_HOURS [24]  `manage.py cleanup` removes DATA_ROOT/.staging leftovers older.
-  UPLOAD_MAX_FILES_PER_REQUEST [1000]  Files one upload may carry.
-  ZIP_MAX_ENTRIES [10000]  ZIP_MAX_TOTAL_BYTES [20Gi]  ZIP_MAX_RATIO [200]
-                              Bounds on one uploaded zip that is extracted.
-  TIME_ZONE [UTC]  LOG_LEVEL [INFO]
+Every variable, its default and its meaning: web/SETTINGS.md.
 
 Passwords are hashed with PBKDF2-SHA256 (Django 5.2: 1,000,000 iterations); Argon2 and bcrypt are
 not installed, scrypt is accepted as well.
@@ -86,6 +13,7 @@ https belong to the ingress in front of the pod.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -193,6 +121,8 @@ KUBE_API_TIMEOUT = env_int("KUBE_API_TIMEOUT", 10, minimum=1)
 RUN_LOG_TAIL_LINES = env_int("RUN_LOG_TAIL_LINES", 200, minimum=1)
 # Pages read runs from PostgreSQL (issue #10): how old the watcher's heartbeat may be.
 ARCHIVE_STALE_SECONDS = env_int("ARCHIVE_STALE_SECONDS", 30, minimum=1)
+WATCHER_HEALTH_PORT = env_int("WATCHER_HEALTH_PORT", 0)  # manage.py watch_runs' GET /livez
+WATCHER_STALL_SECONDS = env_int("WATCHER_STALL_SECONDS", 300, minimum=1)
 RUN_INTEGRATIONS = env_list("RUN_INTEGRATIONS", ("runs.example_integration",))
 RESULTS_MAX_TABLE_ROWS = env_int("RESULTS_MAX_TABLE_ROWS", 500, minimum=1)
 RESULTS_MAX_FILES = env_int("RESULTS_MAX_FILES", 200, minimum=1)
@@ -205,11 +135,51 @@ RESULTS_MAX_CELLS = env_int("RESULTS_MAX_CELLS", 20_000, minimum=1)
 RESULTS_MAX_COLUMNS = env_int("RESULTS_MAX_COLUMNS", 100, minimum=1)
 RUN_LOG_TAIL_BYTES = env_bytes("RUN_LOG_TAIL_BYTES", 2**20)
 # Retention of finished PipelineRuns in the API (web/runs/retention.py; issue #10).
+RUN_INPUTS_MAX_FILES = env_int("RUN_INPUTS_MAX_FILES", 10_000, minimum=1)
+RUN_INPUTS_HASH_FILE_MAX = env_bytes("RUN_INPUTS_HASH_FILE_MAX", 64 * 2**20)
+RUN_INPUTS_HASH_BUDGET = env_bytes("RUN_INPUTS_HASH_BUDGET", 256 * 2**20)
+RUN_CRATE_MAX_BYTES = env_bytes("RUN_CRATE_MAX_BYTES", 4 * 2**30)
 RUN_RETENTION_MAX_AGE_HOURS = env_int("RUN_RETENTION_MAX_AGE_HOURS", 168)
 RUN_RETENTION_KEEP_LAST = env_int("RUN_RETENTION_KEEP_LAST", 500)
 RUN_RETENTION_INTERVAL = env_int("RUN_RETENTION_INTERVAL", 300)
 THUMBNAIL_MAX_MEGAPIXELS = env_int("THUMBNAIL_MAX_MEGAPIXELS", 50, minimum=1)
 THUMBNAIL_MAX_MEMORY = env_bytes("THUMBNAIL_MAX_MEMORY", 320 * 2**20)
+# The deep-zoom viewer of big images (web/deepzoom; issue #12).
+DEEPZOOM_MAX_MEGAPIXELS = env_int("DEEPZOOM_MAX_MEGAPIXELS", 1024, minimum=1)
+DEEPZOOM_SCREEN_SIDE = env_int("DEEPZOOM_SCREEN_SIDE", 2048, minimum=1)
+DEEPZOOM_MAX_RENDERS = env_int("DEEPZOOM_MAX_RENDERS", 2, minimum=1)
+_deepzoom_cache_dir = env_str("DEEPZOOM_CACHE_DIR", "") or ""  # "": DATA_ROOT/.cache/deepzoom
+if _deepzoom_cache_dir and not Path(_deepzoom_cache_dir).is_absolute():
+    raise ImproperlyConfigured(f"DEEPZOOM_CACHE_DIR must be an absolute path; got "
+                               f"{_deepzoom_cache_dir!r}")
+DEEPZOOM_CACHE_DIR = _deepzoom_cache_dir
+DEEPZOOM_CACHE_MAX_BYTES = env_bytes("DEEPZOOM_CACHE_MAX_BYTES", 20 * 2**30)
+DEEPZOOM_CACHE_MIN_FREE_PERCENT = env_int("DEEPZOOM_CACHE_MIN_FREE_PERCENT", 10)
+
+# --- Run notifications: e-mail, webhooks, digests (issue #12) ---
+SITE_URL = (env_str("SITE_URL") or (
+    f"{KUBESHOWCASE_SCHEME}://{KUBESHOWCASE_HOSTS[0]}" if KUBESHOWCASE_HOSTS else
+    "http://localhost")).rstrip("/")
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env_str("EMAIL_HOST", "") or ""
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "") or ""
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "kubeshowcase@localhost")
+NOTIFY_DIGEST_SECONDS = env_int("NOTIFY_DIGEST_SECONDS", 60)
+NOTIFY_RETRY_SECONDS = env_int("NOTIFY_RETRY_SECONDS", 30, minimum=1)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 8, minimum=1)
+NOTIFY_KEEP_DAYS = env_int("NOTIFY_KEEP_DAYS", 30, minimum=1)
+NOTIFY_POLL_SECONDS = env_int("NOTIFY_POLL_SECONDS", 5, minimum=1)
+NOTIFY_WEBHOOK_TIMEOUT = env_int("NOTIFY_WEBHOOK_TIMEOUT", 10, minimum=1)
+NOTIFY_WEBHOOK_ALLOWED_HOSTS = [host.lower() for host in env_list("NOTIFY_WEBHOOK_ALLOWED_HOSTS")]
+NOTIFY_SENDER = env_bool("NOTIFY_SENDER", True)
+# --- end of notifications block ---
 
 ALLOW_GUESTS = env_bool("ALLOW_GUESTS", True)
 DEMO_USERS = env_list("DEMO_USERS")
@@ -263,10 +233,27 @@ if GUEST_RATE[1] > GUEST_LIFETIME_HOURS * 3600:
     # The rate is counted from guest rows, and cleanup deletes a row once its guest expires.
     raise ImproperlyConfigured("GUEST_RATE's period cannot be longer than GUEST_LIFETIME_HOURS")
 STAGING_MAX_AGE_HOURS = env_int("STAGING_MAX_AGE_HOURS", 24, minimum=1)
+TUS_UPLOAD_EXPIRY_HOURS = env_int("TUS_UPLOAD_EXPIRY_HOURS", 24, minimum=1)
+# The page's tus client (issue #11) sends a file in requests of this many bytes.
+TUS_CHUNK_BYTES = env_bytes("TUS_CHUNK_BYTES", 50 * 2**20)
+if TUS_CHUNK_BYTES < 1:
+    raise ImproperlyConfigured("TUS_CHUNK_BYTES must be at least one byte")
 
 ZIP_MAX_ENTRIES = env_int("ZIP_MAX_ENTRIES", 10_000, minimum=1)
 ZIP_MAX_TOTAL_BYTES = env_bytes("ZIP_MAX_TOTAL_BYTES", 20 * 2**30)
 ZIP_MAX_RATIO = env_int("ZIP_MAX_RATIO", 200, minimum=1)
+
+# Downloads (issue #11): the web app checks access and that the name is a regular file reached
+# without a link, then either sends the open handle itself (projects.filesend) or, with an
+# offload mode, names the file to the front proxy, which opens it again by path. Between the two
+# a pipeline can swap the file (or a folder on the way) for a symbolic link, so the proxy MUST
+# refuse links when it opens the file: nginx `disable_symlinks on;` in the internal location.
+# Use x-sendfile only with a server that does the same (Apache's mod_xsendfile follows links).
+DOWNLOAD_OFFLOAD = env_choice("DOWNLOAD_OFFLOAD", "", ("", "x-accel-redirect", "x-sendfile"))
+DOWNLOAD_OFFLOAD_PREFIX = env_str("DOWNLOAD_OFFLOAD_PREFIX", "/protected-data") or ""
+if DOWNLOAD_OFFLOAD and not DOWNLOAD_OFFLOAD_PREFIX.startswith("/"):
+    raise ImproperlyConfigured(
+        f"DOWNLOAD_OFFLOAD_PREFIX must be an absolute path; got {DOWNLOAD_OFFLOAD_PREFIX!r}")
 
 # Uploads go through one handler that writes every file to DATA_ROOT/.staging (same filesystem
 # as the projects, so moving into place is an atomic rename); nothing is held in memory, so
@@ -290,13 +277,18 @@ INSTALLED_APPS = [
     "health",
     "runs",
     "results",
+    "deepzoom",  # the viewer of big images (issue #12)
+    "notifications",  # run notifications (issue #12)
     "schema",  # overrides `migrate`: under an advisory lock (issue #9)
+    "handover",  # a guest's work kept on signing in (issue #12)
     "housekeeping",  # manage.py cleanup; above every other app (issue #10: no import cycles)
 ]
 
 MIDDLEWARE = [
     # First: kubelet probes use the pod IP as Host, which ALLOWED_HOSTS rightly refuses.
     "health.middleware.ProbeMiddleware",
+    # After the probes (the kubelet's, every few seconds, would drown the pages): issue #12.
+    "monitoring.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -373,10 +365,17 @@ SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008"]
 _log_level = env_choice(
     "LOG_LEVEL", "info", ("debug", "info", "warning", "error", "critical")
 ).upper()
+LOG_FORMAT = env_choice("LOG_FORMAT", "text", ("text", "json"))
+METRICS_PORT = env_int("METRICS_PORT", 0)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "monitoring.logformat.json_lines"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": _log_level},
 }
+if LOG_FORMAT == "json":  # Python's warnings as log lines too (py.warnings), not raw stderr
+    logging.captureWarnings(True)

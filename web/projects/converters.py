@@ -3,7 +3,9 @@
 
 class RelativePathConverter:
     # Deliberately permissive: the router only decodes; projects.paths decides what is safe.
-    regex = ".*"
+    # Any character, line breaks too ("." stops at one): a pipeline may plant "a\nb.txt", and
+    # the page that lists it must still make its links (reverse() checks this pattern).
+    regex = r"[\s\S]*"
 
     def to_python(self, value: str) -> str:
         return value

@@ -55,6 +55,10 @@ class Project:
             raise Http404("No such file or folder")
         return parent, segments[-1]
 
+    def volume_path(self, relative: str) -> tuple[str, ...]:
+        """The segments of a path in this project below DATA_ROOT (for a front proxy to open)."""
+        return (self.owner.slug, self.name, *check_relative(relative))
+
     def file(self, relative: str) -> BinaryIO:
         """A regular file inside the project, open for reading; 404 for anything else."""
         segments = check_relative(relative)

@@ -59,3 +59,39 @@ class OwnerUsage(models.Model):
         """
         cls.objects.get_or_create(owner=owner)
         return cls.objects.select_for_update().get(owner=owner)
+
+
+class Upload(models.Model):
+    """One resumable (tus) upload of one file into a folder of a project, from creation to its
+    outcome. Its bytes wait in DATA_ROOT/.staging/tus-<id>.part (projects.tus.staging) until
+    the last one arrives; then it lands (projects.tus.landing) and the row keeps what happened,
+    for the page to show (also after a reload)."""
+
+    class State(models.TextChoices):
+        RECEIVING = "receiving"
+        LANDING = "landing"
+        LANDED = "landed"
+        REFUSED = "refused"
+        EXPIRED = "expired"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.CharField(max_length=150)  # the owner slug, as Project.owner
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="uploads")
+    folder = models.CharField(max_length=1024, blank=True)  # the target, relative to the project
+    filename = models.CharField(max_length=1024)  # relative to the folder, "/"-separated
+    length = models.BigIntegerField()
+    offset = models.BigIntegerField(default=0)  # as of the last write (the staged file decides)
+    unpack = models.BooleanField(default=False)
+    replace = models.BooleanField(default=False)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.RECEIVING)
+    message = models.TextField(blank=True)
+    paths = models.JSONField(default=list, blank=True)  # what landed, relative to the folder
+    created_at = models.DateTimeField(auto_now_add=True)
+    touched_at = models.DateTimeField()  # the last write
+    expires_at = models.DateTimeField()  # touched_at + TUS_UPLOAD_EXPIRY_HOURS
+
+    class Meta:
+        indexes = [models.Index(fields=["owner", "state"], name="upload_owner_state")]
+
+    def __str__(self) -> str:
+        return f"{self.owner}: {self.filename} ({self.state})"

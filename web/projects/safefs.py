@@ -26,6 +26,7 @@ from projects.noreplace import rename_noreplace
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
+_WRITE_FLAGS = os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 MAX_WALK_DEPTH = 64
 
@@ -184,8 +185,11 @@ class Dir:
             raise NotFound(f"{self.label}/{name} does not exist")
         if not current.is_file:
             raise WrongKind(f"{self.label}/{name} is {_describe_kind(current.kind)}")
+        return self._open_regular(name, _READ_FLAGS, "rb")
+
+    def _open_regular(self, name: str, flags: int, mode: str) -> BinaryIO:
         try:
-            fd = os.open(name, _READ_FLAGS, dir_fd=self.fd)
+            fd = os.open(name, flags, dir_fd=self.fd)
         except FileNotFoundError:
             raise NotFound(f"{self.label}/{name} does not exist") from None
         except OSError as error:
@@ -197,7 +201,7 @@ class Dir:
             if not stat.S_ISREG(info.st_mode):
                 raise WrongKind(f"{self.label}/{name} is {describe(info.st_mode)}")
             os.set_blocking(fd, True)
-            return os.fdopen(fd, "rb")
+            return os.fdopen(fd, mode)
         except BaseException:
             os.close(fd)
             raise
@@ -268,6 +272,16 @@ class Dir:
     def move(self, name: str, target: Dir, new_name: str) -> None:
         """Rename `name` to `target/new_name`; FileExistsError if that name is taken. Never replaces."""
         rename_noreplace(self.fd, name, target.fd, new_name)
+
+    def move_replacing(self, name: str, target: Dir, new_name: str) -> None:
+        """Rename `name` over `target/new_name`, atomically: a file or link there is replaced as
+        a name (a link's target is never touched); a folder there is IsADirectoryError."""
+        os.rename(name, new_name, src_dir_fd=self.fd, dst_dir_fd=target.fd)
+
+    def open_for_writing(self, name: str) -> BinaryIO:
+        """An existing regular file of this folder, opened to read and write ("r+b", nothing
+        truncated). WrongKind for anything else; links are not followed, FIFOs not waited on."""
+        return self._open_regular(name, _WRITE_FLAGS, "r+b")
 
     def remove(self, name: str, trash: Dir) -> None:
         """Delete a file, link or folder. A folder leaves its place at once (into trash), then is

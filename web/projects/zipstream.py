@@ -6,7 +6,9 @@ import os
 import stat
 import time
 import zipfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Generator, Iterable, Iterator
+from dataclasses import dataclass
 
 from projects.safefs import Dir, NotFound
 
@@ -61,8 +63,9 @@ def _zip_chunks(folder: Dir, root_name: str) -> Iterator[bytes]:
 
     Walks by handle: regular files and folders only; links and special files are left out,
     never followed; a folder swapped for a link mid-walk is skipped, and a file is zipped from
-    the handle that was checked to be a regular file. Deflate level 1: microscope images often
-    compress well, and speed matters more here.
+    the handle that was checked to be a regular file. Each file is deflated (level 1: speed
+    matters more here) unless its first bytes do not compress (an already compressed image or
+    archive, random data): those are stored, at disk speed instead of deflate's.
     """
     pipe = _Pipe()
     with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED,
@@ -88,21 +91,92 @@ def _zip_chunks(folder: Dir, root_name: str) -> Iterator[bytes]:
     yield pipe.take()
 
 
+@dataclass(frozen=True)
+class Member:
+    """One file of a chosen-files zip (iter_members): a path below the folder, and the size and
+    mtime it must still have (as a manifest recorded it); anything else is left out."""
+
+    segments: tuple[str, ...]
+    arcname: str
+    size: int
+    mtime_ns: int
+
+
+def iter_members(folder: Dir, members: Iterable[Member],
+                 last: Callable[[list[Member]], list[tuple[str, bytes]]]) -> Iterator[bytes]:
+    """Zip bytes for chosen files of folder, then the in-memory files last(the members that were
+    zipped) returns (a manifest of what the zip really holds); closes folder.
+
+    Each file is opened by handle (projects.safefs) and zipped only if its fstat still has the
+    member's size and mtime; a file gone, swapped for a link or a FIFO, or changed is left out.
+    """
+    return _Stream(_member_chunks(folder, members, last), folder)
+
+
+def _member_chunks(folder: Dir, members: Iterable[Member],
+                   last: Callable[[list[Member]], list[tuple[str, bytes]]]) -> Iterator[bytes]:
+    pipe = _Pipe()
+    zipped: list[Member] = []
+    with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED,
+                         compresslevel=1) as archive:
+        for member in members:
+            if not member.segments or not _encodable(member.arcname):
+                continue
+            try:
+                parent = folder.open_dir(member.segments[:-1])
+            except NotFound:
+                continue
+            with parent:
+                expected = (member.size, member.mtime_ns)
+                added = yield from _add_file(archive, pipe, parent, member.segments[-1],
+                                             member.arcname, expected)
+            if added:
+                zipped.append(member)
+        for arcname, data in last(zipped):
+            info = zipfile.ZipInfo(arcname, time.localtime()[:6])
+            info.external_attr = (stat.S_IFREG | 0o644) << 16
+            archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+            if chunk := pipe.take():
+                yield chunk
+    yield pipe.take()
+
+
 def _add_file(archive: zipfile.ZipFile, pipe: _Pipe, folder: Dir, name: str,
-              arcname: str) -> Iterator[bytes]:
+              arcname: str, expected: tuple[int, int] | None = None
+              ) -> Generator[bytes, None, bool]:
+    """Zip one regular file of folder; returns (as the generator's value) whether it was."""
     try:
         source = folder.open_file(name)
     except NotFound:
-        return  # removed, or swapped for a link or a FIFO, since it was listed
+        return False  # removed, or swapped for a link or a FIFO, since it was listed
     with source:
-        info = zipfile.ZipInfo(arcname, _date_time(os.fstat(source.fileno())))
+        opened = os.fstat(source.fileno())
+        if expected is not None and (opened.st_size, opened.st_mtime_ns) != expected:
+            return False
+        info = zipfile.ZipInfo(arcname, _date_time(opened))
         info.external_attr = (stat.S_IFREG | 0o644) << 16
-        info.compress_type = zipfile.ZIP_DEFLATED
+        chunk = source.read(CHUNK)
+        info.compress_type = compression_for(chunk)
         with archive.open(info, "w", force_zip64=True) as sink:
-            while chunk := source.read(CHUNK):
+            while chunk:
                 sink.write(chunk)
                 if data := pipe.take():
                     yield data
+                chunk = source.read(CHUNK)
+    return True
+
+
+SAMPLE = 64 * 1024
+STORE_ABOVE = 0.9  # compressed/original of the sample above which deflate is not worth it
+
+
+def compression_for(head: bytes) -> int:
+    """ZIP_STORED when a file's first bytes (its sample) deflate to more than 90 % of their
+    size, else ZIP_DEFLATED."""
+    sample = head[:SAMPLE]
+    if sample and len(zlib.compress(sample, 1)) > STORE_ABOVE * len(sample):
+        return zipfile.ZIP_STORED
+    return zipfile.ZIP_DEFLATED
 
 
 def _folder_info(arcname: str, info: os.stat_result) -> zipfile.ZipInfo:

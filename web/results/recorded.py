@@ -152,12 +152,21 @@ def collect_recorded(project: Dir, run: RunRecord, spec: dict[str, Any], budgets
             elif recorded.segments not in seen:
                 missing.append((recorded, entry is not None))
             seen.add(recorded.segments)
+    results.gone.extend(what_became_of(later, missing))
+    return results
+
+
+def what_became_of(later: QuerySet[RunRecord], missing: list[tuple[RecordedFile, bool]]
+                   ) -> list[Gone]:
+    """For recorded files no longer as the run left them ((file, whether something else is at
+    its path now)): replaced by a later run that recorded it, changed, or deleted."""
     named = replacers(later, [recorded.relative for recorded, _ in missing])
+    gone = []
     for recorded, present in missing:
         by = named.get(recorded.relative, "")
         why = REPLACED if by else (CHANGED if present else DELETED)
-        results.gone.append(Gone(recorded.relative, why, by))
-    return results
+        gone.append(Gone(recorded.relative, why, by))
+    return gone
 
 
 def _output(project: Dir, match: Match, section: str, page: Page) -> Output | None:

@@ -3,7 +3,7 @@
 from django.urls import path
 
 import projects.urls  # noqa: F401 (registers the relpath converter used below)
-from results import views
+from results import export, views
 
 project_urlpatterns = [
     path("<str:project>/results", views.project_results, name="results-project"),
@@ -12,4 +12,5 @@ project_urlpatterns = [
 
 run_urlpatterns = [
     path("<str:name>/results", views.run_results, name="results-run"),
+    path("<str:name>/ro-crate.zip", export.run_crate, name="results-run-crate"),
 ]

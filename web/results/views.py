@@ -10,14 +10,17 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from accounts.decorators import owner_required
 from accounts.identity import OwnedRequest
+from projects.filesend import send_file
 from projects.lookup import get_project_for_user
+from projects.paths import check_relative
 from results import thumbnails
 from results.collect import Budgets, collect, viewer_url
 from results.forms import RunChoiceForm
@@ -126,7 +129,7 @@ def run_results(request: OwnedRequest, name: str) -> HttpResponse:
 
 @require_safe
 @owner_required
-def thumbnail(request: OwnedRequest, project: str, path: str) -> HttpResponse:
+def thumbnail(request: OwnedRequest, project: str, path: str) -> HttpResponseBase:
     found = get_project_for_user(request, project)
     try:
         made = thumbnails.thumbnail(found, path,
@@ -135,6 +138,5 @@ def thumbnail(request: OwnedRequest, project: str, path: str) -> HttpResponse:
     except thumbnails.NotAnImage as error:
         logger.info("no thumbnail of %s/%s/%s: %s", found.owner.slug, found.name, path, error)
         raise Http404("No preview of this file") from None
-    response = FileResponse(made, content_type="image/png")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    name = f"{check_relative(path)[-1]}.png"
+    return send_file(request, made, filename=name, cache_control="private, max-age=3600")

@@ -6,6 +6,7 @@ from django.db.models import F
 from django.http import Http404, HttpRequest
 
 from accounts.identity import OwnedRequest
+from accounts.sso import is_staff_account
 from runs.model import Run
 from runs.models import RunRecord
 
@@ -13,6 +14,12 @@ from runs.models import RunRecord
 def may_see_everything(request: HttpRequest) -> bool:
     user = getattr(request, "user", None)
     return bool(user is not None and user.is_authenticated and user.is_staff)
+
+
+def may_set_priority(request: HttpRequest) -> bool:
+    """Admins (staff or superusers) may give a new run a priority (spec.priority)."""
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and is_staff_account(user))
 
 
 def get_record_for_user(request: OwnedRequest, name: str) -> RunRecord:

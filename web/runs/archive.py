@@ -7,14 +7,19 @@ in the API (the CRD's CEL rule): a late, older view of it cannot revive it.
 
 Status fields the operator writes for the archive (crds/pipelineruns.kubeshowcase.io.yaml):
 status.pipelineGeneration (the Pipeline's metadata.generation the Job was built from),
-status.imageID (the pipeline container's imageID, as the kubelet reported it) and
+status.imageID (the pipeline container's imageID, as the kubelet reported it),
+status.nodeName and status.exitCode (where the pod ran, how the pipeline container ended),
+status.podName (the pod of the current attempt: the live log is read from it by name) and
 status.outputs = {"dir": "", "complete": true, "files": [{"path", "size", "mtimeNs", "sha256"?}]}
 (paths relative to the project folder; sha256 only for files under the operator's bound).
+(A queued run's place and estimated start come from the operator's queue ConfigMap instead,
+runs.queueorder; a row loses both once its run leaves Queued.)
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -35,6 +40,8 @@ def record_fields(obj: dict[str, Any]) -> dict[str, Any]:
     position = status.get("queuePosition")
     outputs = status.get("outputs") or {}
     generation = status.get("pipelineGeneration")
+    exit_code = status.get("exitCode")
+    phase = status.get("phase") or UNSEEN_PHASE
     return {
         "name": metadata.get("name", ""),
         "owner": spec.get("owner", ""),
@@ -43,13 +50,17 @@ def record_fields(obj: dict[str, Any]) -> dict[str, Any]:
         "pipeline_generation": generation if isinstance(generation, int) else None,
         "parameters": dict(spec.get("parameters") or {}),
         "cancel_requested": bool(spec.get("cancelRequested")),
-        "phase": status.get("phase") or UNSEEN_PHASE,
+        "phase": phase,
         "reason": status.get("reason") or "",
         "message": status.get("message") or "",
         "queue_position": position if isinstance(position, int) and position > 0 else None,
         "job_name": status.get("jobName") or "",
         "log_file": status.get("logFile") or "",
         "image_id": status.get("imageID") or "",
+        "node_name": status.get("nodeName") or "",
+        "pod_name": status.get("podName") or "",
+        "exit_code": exit_code if isinstance(exit_code, int) and not isinstance(exit_code, bool)
+        else None,
         "conditions": list(status.get("conditions") or ()),
         "outputs": list(outputs.get("files") or ()),
         "outputs_complete": bool(outputs.get("complete", True)),
@@ -74,6 +85,14 @@ def project_id_of(obj: dict[str, Any]) -> uuid.UUID | None:
     return None
 
 
+# spec.owner, spec.project and spec.pipeline are immutable in the CRD: a row keeps what it was
+# made with, so a guest's runs moved into an account (the handover app) stay the account's
+# when the watcher sees their objects again.
+SET_ONCE = ("owner", "project_path", "pipeline", "parameters")
+# Columns the operator's queue ConfigMap fills (runs.queueorder), held only while queued.
+QUEUED_ONLY = ("queue_place", "estimate")
+
+
 def keeps_old(old_phase: str, new_phase: str) -> bool:
     """True when the stored row must not take the new view: it ended, the new view has not."""
     return old_phase in FINISHED_PHASES and new_phase in ACTIVE_PHASES
@@ -93,11 +112,14 @@ def _project_for(obj: dict[str, Any], fields: dict[str, Any]) -> tuple[Any, uuid
     return found, (found.id if found is not None else None)
 
 
-def upsert(obj: dict[str, Any], *, only_if_new: bool = False) -> RunRecord | None:
+def upsert(obj: dict[str, Any], *, only_if_new: bool = False,
+           on_finished: Callable[[RunRecord], object] | None = None) -> RunRecord | None:
     """Write obj's row; returns it (None for an object without a uid).
 
     only_if_new: insert only (the new-run view: the watch may already know more than the
-    object create answered).
+    object create answered). on_finished(row) is called, in the same transaction, when this
+    write is the one that made the row finished (a new row already ended, or an active one
+    ending): once per run, however often its end is replayed.
     """
     uid_text = (obj.get("metadata") or {}).get("uid")
     if not uid_text:
@@ -110,19 +132,31 @@ def upsert(obj: dict[str, Any], *, only_if_new: bool = False) -> RunRecord | Non
                 row = RunRecord.objects.select_for_update().filter(uid=uid).first()
                 if row is None:
                     project, ref = _project_for(obj, fields)
-                    return RunRecord.objects.create(
+                    row = RunRecord.objects.create(
                         uid=uid, project=project, project_ref=ref, **fields
                     )
+                    if on_finished is not None and row.phase in FINISHED_PHASES:
+                        on_finished(row)
+                    return row
                 if only_if_new or keeps_old(row.phase, fields["phase"]):
                     return row
-                changed = [key for key, value in fields.items() if getattr(row, key) != value]
+                ends_now = row.phase not in FINISHED_PHASES and fields["phase"] in FINISHED_PHASES
+                changed = [key for key, value in fields.items()
+                           if key not in SET_ONCE and getattr(row, key) != value]
                 if row.deleted_at is not None:
                     row.deleted_at = None
                     changed.append("deleted_at")
+                if fields["phase"] != "Queued":  # its place in the queue is over (runs.queueorder)
+                    for column in QUEUED_ONLY:
+                        if getattr(row, column) is not None:
+                            setattr(row, column, None)
+                            changed.append(column)
                 if changed:
                     for key in changed:
                         setattr(row, key, fields.get(key, getattr(row, key)))
                     row.save(update_fields=[*changed, "archived_at"])
+                if on_finished is not None and ends_now:
+                    on_finished(row)
                 return row
         except IntegrityError:  # two writers inserted the same uid at once: the other won
             if attempt:

@@ -31,11 +31,15 @@ class LagWindow:
     lags: list[float] = field(default_factory=list)
     events: int = 0
 
-    def observe(self, obj: dict[str, Any], now: datetime) -> None:
+    def observe(self, obj: dict[str, Any], now: datetime) -> float | None:
+        """The event's lag (None when its object tells no time), kept for the report."""
         self.events += 1
         changed = changed_at(obj)
-        if changed is not None:
-            self.lags.append(max((now - changed).total_seconds(), 0.0))
+        if changed is None:
+            return None
+        lag = max((now - changed).total_seconds(), 0.0)
+        self.lags.append(lag)
+        return lag
 
     def report(self) -> dict[str, float | int]:
         """{"events", "p50", "p99", "max"} of the window, then an empty window."""

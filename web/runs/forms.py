@@ -66,6 +66,7 @@ class PipelineChoiceForm(forms.Form):
     """?pipeline=<name> on the run page, and the run form's hidden `pipeline` input."""
 
     pipeline = forms.CharField(required=False, max_length=MAX_NAME)
+    again = forms.CharField(required=False, max_length=MAX_NAME)  # a run whose values to start from
 
     def wanted(self) -> str:
         """The Pipeline's name asked for, "" for none. Text no Pipeline can be called comes
@@ -73,6 +74,39 @@ class PipelineChoiceForm(forms.Form):
         if self.is_valid():
             return self.cleaned_data["pipeline"]
         return str(self.data.get("pipeline", "")).replace("\x00", "")[:MAX_NAME]
+
+    def run_again(self) -> str:
+        """The name of the run to run again, "" for none (or for text no run can be called)."""
+        return self.cleaned_data.get("again", "") if self.is_valid() else ""
+
+
+# As the CRD bounds spec.priority (crds/pipelineruns.kubeshowcase.io.yaml).
+PRIORITY_MIN, PRIORITY_MAX = -100, 100
+
+
+class PriorityForm(forms.Form):
+    """An admin's priority for a new run (spec.priority; higher starts first, whoever owns
+    it). Anyone else posting one gets an error and nothing starts, rather than a run quietly
+    queued otherwise than asked."""
+
+    priority = forms.IntegerField(required=False, min_value=PRIORITY_MIN, max_value=PRIORITY_MAX,
+                                  label="Priority",
+                                  help_text="Admins only: a higher priority starts before every "
+                                            "lower one, whoever's run it is (0: as usual).")
+
+    def __init__(self, data: Mapping[str, Any] | None = None, *, admin: bool) -> None:
+        super().__init__(data, auto_id="field-%s")
+        self.admin = admin
+
+    def clean_priority(self) -> int | None:
+        value = self.cleaned_data.get("priority")
+        if value is not None and not self.admin:
+            raise forms.ValidationError("Only admins may set a run's priority.")
+        return value
+
+    def wanted(self) -> int:
+        """The priority to write (0 when none was given); call after is_valid()."""
+        return self.cleaned_data.get("priority") or 0
 
 
 class CancelForm(forms.Form):

@@ -16,6 +16,10 @@ GROUP = "kubeshowcase.io"
 VERSION = "v1alpha1"
 PIPELINES = "pipelines"
 RUNS = "pipelineruns"
+# The queue's order, published by the operator's leader (operator queuemap.py): one ConfigMap,
+# listed and watched by name (what lets RBAC's resourceNames restrict the watcher to it).
+QUEUE = "configmaps"
+QUEUE_CONFIGMAP = "kubeshowcase-queue"
 IN_CLUSTER = "<in-cluster>"
 
 _clients: dict[str, Any] = {}
@@ -163,24 +167,14 @@ def delete_run(name: str) -> bool:
     )
 
 
-def job_pod_log(job_name: str, tail_lines: int, limit_bytes: int | None = None) -> str | None:
-    """The last lines of the log of the newest pod of a Job, at most limit_bytes of it (the
-    API's limitBytes: a pod printing long lines cannot make one poll huge); None if it has no
-    pod (yet)."""
-    pods = _call(
-        f"list the pods of job {job_name}",
-        _core().list_namespaced_pod,
-        _namespace(),
-        label_selector=f"job-name={job_name}",
-    )
-    items = list(pods.items) if pods is not None else []
-    if not items:
-        return None
-    newest = max(items, key=lambda pod: (pod.metadata.creation_timestamp or 0, pod.metadata.name))
+def pod_log(pod_name: str, tail_lines: int, limit_bytes: int | None = None) -> str | None:
+    """The last lines of a pod's log, at most limit_bytes of it (the API's limitBytes: a pod
+    printing long lines cannot make one poll huge), in one GET of its pods/log; None when the
+    pod is gone (404). The pod is named by the run's status.podName: nothing is listed."""
     return _call(
-        f"read the log of pod {newest.metadata.name}",
+        f"read the log of pod {pod_name}",
         _core().read_namespaced_pod_log,
-        newest.metadata.name,
+        pod_name,
         _namespace(),
         tail_lines=tail_lines,
         **({"limit_bytes": limit_bytes} if limit_bytes else {}),
@@ -194,15 +188,23 @@ class WatchExpired(KubeError):
     """410 Gone: the resourceVersion is older than the API's history; list again."""
 
 
+def _lister(plural: str) -> tuple[Any, tuple[Any, ...], dict[str, Any]]:
+    """The client's list call for a kind followed (PIPELINES, RUNS or QUEUE), and its arguments."""
+    if plural == QUEUE:
+        return (_core().list_namespaced_config_map, (_namespace(),),
+                {"field_selector": f"metadata.name={QUEUE_CONFIGMAP}"})
+    return _custom().list_namespaced_custom_object, (GROUP, VERSION, _namespace(), plural), {}
+
+
 def list_objects(plural: str) -> tuple[list[dict[str, Any]], str]:
-    """Every object of a kind (PIPELINES or RUNS) in one consistent list, and its resourceVersion."""
-    answer = _call(
-        f"list {plural}",
-        _custom().list_namespaced_custom_object,
-        GROUP, VERSION, _namespace(), plural,
-    )
+    """Every object of a kind (PIPELINES, RUNS or QUEUE) in one consistent list, and its
+    resourceVersion."""
+    function, args, kwargs = _lister(plural)
+    answer = _call(f"list {plural}", function, *args, **kwargs)
     if answer is None:
         raise KubeError(f"The Kubernetes API does not know {plural} (is the CRD installed?).")
+    if not isinstance(answer, dict):  # a core kind comes back as the client's model object
+        answer = _api_client().sanitize_for_serialization(answer)
     version = (answer.get("metadata") or {}).get("resourceVersion") or ""
     return list(answer.get("items") or ()), str(version)
 
@@ -226,9 +228,9 @@ class ObjectWatch:
         # timeout_seconds also turns off the client's own silent retry after a 410: the caller
         # must know that it has to list again.
         try:
+            function, args, kwargs = _lister(self.plural)
             for event in self._watch.stream(
-                _custom().list_namespaced_custom_object,
-                GROUP, VERSION, _namespace(), self.plural,
+                function, *args, **kwargs,
                 resource_version=self.resource_version,
                 allow_watch_bookmarks=True,
                 timeout_seconds=self.timeout_seconds,

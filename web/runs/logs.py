@@ -1,9 +1,9 @@
-"""A run's log for its page: the operator's saved file once the run ended, else the pod's.
+"""A run's log for its page: the operator's saved file once the run ended, else its pod's.
 
 The saved log lies in the project, where a pipeline may have put a link, a FIFO or a folder at
 its name: it is opened by handle (projects.safefs), never followed, and read backwards with a
 byte budget (RUN_LOG_TAIL_BYTES), however large it is. A live run's pod log is asked for
-with the same budget (limitBytes).
+by the pod's name (status.podName) with the same budget (limitBytes).
 """
 
 from __future__ import annotations
@@ -70,12 +70,26 @@ def saved_log(run: Run, lines: int) -> str | None:
         return None
 
 
-def run_log(run: Run, lines: int) -> str:
-    """Last lines of the run's log; "" when there is none (yet). Raises kube.KubeError."""
+def pod_gone(run: Run) -> str:
+    """What a run's log says once its pod is gone and no saved log stands in for it."""
     if run.finished:
-        saved = saved_log(run, lines)
-        if saved is not None:
-            return saved
-    if run.job_name:
-        return kube.job_pod_log(run.job_name, lines, settings.RUN_LOG_TAIL_BYTES) or ""
-    return ""
+        return (f"(The log of pod {run.pod_name} cannot be read any more: the pod is gone, "
+                "and the run's saved log is not in its project.)\n")
+    return (f"(The log of pod {run.pod_name} cannot be read any more: the pod is gone. The "
+            "operator saves the log in the project; it appears here once the run's end is "
+            "recorded.)\n")
+
+
+def run_log(run: Run, lines: int) -> str:
+    """Last lines of the run's log; "" when there is none (yet). Raises kube.KubeError.
+
+    The saved log once the run ended; else the log of the pod status.podName names, in one GET
+    of its pods/log (no pod is listed); else "" (its first pod has not started yet). A pod
+    gone (404) is said so: the saved log, tried first, is not there (yet)."""
+    saved = saved_log(run, lines) if run.finished else None
+    if saved is not None:
+        return saved
+    if not run.pod_name:
+        return ""
+    live = kube.pod_log(run.pod_name, lines, settings.RUN_LOG_TAIL_BYTES)
+    return live if live is not None else pod_gone(run)

@@ -78,13 +78,16 @@ class Run:
     message: str
     job_name: str
     log_file: str
-    queue_position: int | None
+    queue_position: int | None  # status.queuePosition: the operator's, for the head only
     cancel_requested: bool
     parameters: dict[str, Any] = field(default_factory=dict)
     conditions: tuple[dict[str, Any], ...] = ()
     uid: str = ""
     # The Project row's name now (it follows a rename); "" when not known or the row is gone.
     project_name: str = ""
+    estimate: dict[str, Any] | None = None  # status.estimate while queued (runs.estimates)
+    queue_place: int | None = None  # in the operator's published order (runs.queueorder)
+    pod_name: str = ""  # status.podName: the pod whose log is the live log ("" before one)
 
     @property
     def project(self) -> str:
@@ -101,6 +104,12 @@ class Run:
     @property
     def finished(self) -> bool:
         return self.phase in FINISHED_PHASES
+
+    @property
+    def place(self) -> int | None:
+        """Its place in the queue as the operator decided it: the published order's, else the
+        status's (an operator that publishes none, or a row the order has not reached yet)."""
+        return self.queue_place if self.queue_place is not None else self.queue_position
 
     @property
     def sort_key(self) -> tuple[datetime, str]:
@@ -142,15 +151,36 @@ class Run:
             conditions=tuple(column("conditions", None) or ()),
             uid=str(record.uid),
             project_name=project_name,
+            estimate=column("estimate", None),
+            queue_place=column("queue_place", None),
+            pod_name=column("pod_name", ""),
         )
 
     @classmethod
-    def from_object(cls, obj: dict[str, Any]) -> Run:
-        """A PipelineRun object through the archive's mapping (runs.archive.record_fields), for
-        code that still holds objects rather than rows."""
-        from runs.archive import record_fields  # archive imports this module's parse_time
-
-        return cls.from_record(RunRecord(**record_fields(obj)))
+    def from_listed(cls, values: dict[str, Any]) -> Run:
+        """The run of a .values(*LISTED_COLUMNS) row, as from_record maps those columns (the
+        rest empty): a page of a few hundred rows builds no model instance per row."""
+        return cls(
+            name=values["name"],
+            pipeline=values["pipeline"],
+            owner=values["owner"],
+            project_path=values["project_path"],
+            phase=values["phase"],
+            created=values["created_at"],
+            started=None,
+            completed=None,
+            duration="",
+            reason="",
+            message="",
+            job_name="",
+            log_file="",
+            queue_position=values["queue_position"],
+            cancel_requested=values["cancel_requested"],
+            uid=str(values["uid"]),
+            project_name=values["project__name"] or "",
+            estimate=values["estimate"],
+            queue_place=values["queue_place"],
+        )
 
 
 @dataclass(frozen=True)
@@ -162,20 +192,21 @@ class QueueEntry:
 def queue(runs: list[Run]) -> list[QueueEntry]:
     """Running runs first (oldest first), then the queued ones in the order they will start.
 
-    The operator keeps status.queuePosition for the head of the queue only; those keep their
-    number, and the rest follow in creation order (then name) after the highest one set.
+    The operator publishes its fair order (every queued run's place, runs.queueorder) and
+    keeps status.queuePosition for the head; runs with a place (Run.place) keep it, and the
+    rest follow in creation order (then name) after the highest one set.
     The queue page numbers its rows in SQL (runs.queuehead); this is the definition it keeps
     (tests/web/runs/test_queue_head.py compares the two).
     """
     running = sorted((run for run in runs if run.phase == "Running"), key=lambda r: r.sort_key)
     waiting = sorted((run for run in runs if run.phase == "Queued"), key=lambda r: r.sort_key)
-    positioned = [run for run in waiting if run.queue_position is not None]
-    after = max((run.queue_position or 0 for run in positioned), default=0)
+    positioned = [run for run in waiting if run.place is not None]
+    after = max((run.place or 0 for run in positioned), default=0)
     entries = [QueueEntry(run, None) for run in running]
-    numbered = [(run.queue_position or 0, run) for run in positioned]
+    numbered = [(run.place or 0, run) for run in positioned]
     numbered += [
         (after + index, run)
-        for index, run in enumerate((r for r in waiting if r.queue_position is None), start=1)
+        for index, run in enumerate((r for r in waiting if r.place is None), start=1)
     ]
     numbered.sort(key=lambda pair: (pair[0], pair[1].sort_key))
     entries += [QueueEntry(run, position) for position, run in numbered]
@@ -190,7 +221,8 @@ def active_records() -> QuerySet[RunRecord]:
 
 # What a list of runs shows (the queue): reading only these makes 1,000 rows twice as fast.
 LISTED_COLUMNS = ("uid", "name", "owner", "project_path", "pipeline", "phase", "created_at",
-                  "queue_position", "cancel_requested", "project__id", "project__name")
+                  "queue_position", "queue_place", "cancel_requested", "project__id",
+                  "project__name", "estimate")
 
 
 def runs_of(records: QuerySet[RunRecord], columns: tuple[str, ...] = ()) -> list[Run]:
@@ -217,5 +249,5 @@ def busy_reason(runs: list[Run], owner: str, project: str) -> str | None:
     if run.phase == "Running":
         return f"a run of {run.pipeline} ({run.name}) is running."
     # Only the operator's number: `runs` may be filtered to this project, so no counting here.
-    where = f" (position {run.queue_position})" if run.queue_position else ""
+    where = f" (position {run.place})" if run.place else ""
     return f"a run of {run.pipeline} ({run.name}) is queued{where}."

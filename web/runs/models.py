@@ -46,6 +46,13 @@ class RunRecord(models.Model):
     reason = models.CharField(max_length=128, blank=True, default="")
     message = models.TextField(blank=True, default="")
     queue_position = models.IntegerField(null=True, blank=True)
+    # A queued run's expected start and finish (the kubeshowcase-queue ConfigMap's
+    # estimates, runs.queueorder): {"startP50", "startP90",
+    # "finishP50", "finishP90" (RFC 3339), "basis"} or {"unknown": why}; None otherwise.
+    estimate = models.JSONField(null=True, blank=True)
+    # The run's place in the operator's full queue order (the kubeshowcase-queue ConfigMap,
+    # runs.queueorder), 1 first; NULL when the published order does not hold it.
+    queue_place = models.IntegerField(null=True, blank=True)
     job_name = models.CharField(max_length=63, blank=True, default="")
     log_file = models.CharField(max_length=512, blank=True, default="")
     image_id = models.CharField(max_length=1024, blank=True, default="")  # status.imageID
@@ -55,6 +62,24 @@ class RunRecord(models.Model):
     outputs = models.JSONField(default=list, blank=True)
     outputs_complete = models.BooleanField(default=True)
     outputs_dir = models.CharField(max_length=512, blank=True, default="")  # results.perRun
+
+    # Provenance (issue #12). Where the run's pod ran and how its pipeline ended, as the
+    # operator recorded them (status.nodeName, status.exitCode; None: it never ended by itself).
+    node_name = models.CharField(max_length=253, blank=True, default="", db_default="")
+    exit_code = models.IntegerField(null=True, blank=True)
+    # status.podName: the pod of its current (at the end: last) attempt, whose log a live run's
+    # page reads by name (runs.logs); "" until its first pod has started. db_default: the
+    # previous release's pods, which know no such column, still insert rows during an upgrade.
+    pod_name = models.CharField(max_length=253, blank=True, default="", db_default="")
+    # What the web app saw when it submitted the run (runs.provenance; never from the watch):
+    # the Pipeline's spec and generation then, and the project's input files (runs.inputs:
+    # [{"path", "size", "mtimeNs", "sha256"?}] or [{"path", "kind", "skipped"}] for a link or a
+    # special file; inputs_complete False when a bound cut the list short). NULL / empty for
+    # runs submitted otherwise (kubectl) or before provenance existed.
+    submitted_spec = models.JSONField(null=True, blank=True)
+    submitted_generation = models.BigIntegerField(null=True, blank=True)
+    inputs = models.JSONField(default=list, blank=True, db_default=[])
+    inputs_complete = models.BooleanField(default=True, db_default=True)
 
     created_at = models.DateTimeField(null=True, blank=True)  # metadata.creationTimestamp
     started_at = models.DateTimeField(null=True, blank=True)

@@ -77,5 +77,6 @@ def apply(now: datetime | None = None) -> dict[str, int]:
     for run in runs_to_delete(finished_in_api(), policy, now or timezone.now()):
         outcome = kube.delete_run_unchanged(run.name, run.uid, run.resource_version)
         counts[outcome] += 1
-        log.info("retention: run %s (uid %s) %s", run.name, run.uid, outcome)
+        log.info("retention: run %s (uid %s) %s", run.name, run.uid, outcome,
+                 extra={"run": run.name})
     return counts

@@ -1,4 +1,5 @@
-"""The run archive's watcher: list, then watch PipelineRuns and Pipelines into PostgreSQL.
+"""The run archive's watcher: list, then watch PipelineRuns and Pipelines into PostgreSQL (and
+the operator's published queue order, runs.queueorder, into the queued runs' rows).
 
 One thread per kind follows the API: it resumes from ArchiveState.resource_version, lists
 again (and marks what vanished meanwhile) when there is none, on 410 Gone and after any other
@@ -6,6 +7,9 @@ watch error (with backoff), and saves the resourceVersion of events and bookmark
 Every write is an idempotent upsert, so replaying events after a restart changes nothing. The
 main thread writes the heartbeat (ArchiveState.alive_at) of each kind whose follower is
 healthy, runs retention every RUN_RETENTION_INTERVAL seconds and logs the archive's lag.
+A run's end records the notifications its owner asked for (notifications.record, in the
+upsert's transaction), and a thread sends them (notifications.delivery) unless NOTIFY_SENDER
+is off.
 """
 
 from __future__ import annotations
@@ -23,7 +27,10 @@ from django.db import DataError, IntegrityError, connection
 from django.db import Error as DatabaseError  # InterfaceError too (a closed connection)
 from django.utils import timezone
 
-from runs import archive, kube, pipelinerecords, retention
+from notifications import record as notifications_record
+from notifications.delivery import Sender
+from runs import archive, kube, liveness, pipelinerecords, queueorder, retention
+from monitoring.metrics import ARCHIVE_LAG
 from runs.archivelag import LagWindow
 from runs.models import ArchiveState, RunRecord
 
@@ -34,11 +41,10 @@ SAVE_EVERY_SECONDS = 1.0  # resourceVersion writes are throttled: a replay is ha
 
 
 def apply_run_event(kind: str, obj: dict[str, Any]) -> None:
-    if kind == "DELETED":
-        archive.upsert(obj)  # its last state first (a deletion may be its first news)
+    # A run's end records the notifications its owner asked for, with the row (issue #12).
+    archive.upsert(obj, on_finished=notifications_record.run_ended)
+    if kind == "DELETED":  # its last state first (a deletion may be its first news)
         archive.mark_deleted(str((obj.get("metadata") or {}).get("uid", "")))
-    else:
-        archive.upsert(obj)
 
 
 def mark_vanished_runs(present: set[str], listed_at: datetime) -> int:
@@ -79,6 +85,8 @@ def _name(obj: dict[str, Any]) -> str:
 
 RUNS = Kind(kube.RUNS, apply_run_event, _uid, mark_vanished_runs)
 PIPELINES = Kind(kube.PIPELINES, apply_pipeline_event, _name, pipelinerecords.remove_missing)
+# The operator's queue order: one ConfigMap, its places copied into the queued runs' rows.
+QUEUE = Kind(kube.QUEUE, queueorder.apply_queue_event, _name, queueorder.mark_queue_missing)
 
 
 @dataclass
@@ -164,7 +172,9 @@ class Follower:
                 if event["type"] != "BOOKMARK":
                     self._apply(event["type"], obj)
                 if event["type"] in ("ADDED", "MODIFIED"):  # a deletion's time is not recorded
-                    self.lag.observe(obj, timezone.now())
+                    lag = self.lag.observe(obj, timezone.now())
+                    if lag is not None:
+                        ARCHIVE_LAG.labels(self.kind.plural).observe(lag)
                 version = (obj.get("metadata") or {}).get("resourceVersion")
                 if version:
                     self.resource_version = str(version)
@@ -183,7 +193,9 @@ class Follower:
             self.kind.apply(kind, obj)
         except (ValueError, TypeError, KeyError, DataError, IntegrityError) as error:
             name = (obj.get("metadata") or {}).get("name")
-            log.error("%s: %s %r not archived: %s", self.kind.plural, kind, name, error)
+            about = {"run": name} if self.kind is RUNS else {}
+            log.error("%s: %s %r not archived: %s", self.kind.plural, kind, name, error,
+                      extra=about)
 
     def halt(self) -> None:
         """Stop from another thread: ends the open watch request at once."""
@@ -217,18 +229,31 @@ class Watcher:
     watch_seconds: int = 300
     report_seconds: float = 30.0
     retention_seconds: float | None = None  # None: settings.RUN_RETENTION_INTERVAL; 0: off
+    # The notifications sender's pause between passes; None: settings.NOTIFY_POLL_SECONDS.
+    notify_seconds: float | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     followers: list[Follower] = field(default_factory=list)
+    sender: Sender | None = None  # None when settings.NOTIFY_SENDER is off
+    # The threads run() starts, and when its main loop last came round (runs/liveness.py).
+    threads: list[threading.Thread] = field(default_factory=list)
+    ticked_at: float = field(default_factory=time.monotonic)
 
     def __post_init__(self) -> None:
         if self.retention_seconds is None:
             self.retention_seconds = float(settings.RUN_RETENTION_INTERVAL)
         self.followers = [Follower(kind, self.stop, self.watch_seconds)
-                          for kind in (RUNS, PIPELINES)]
+                          for kind in (RUNS, PIPELINES, QUEUE)]
+        if settings.NOTIFY_SENDER:
+            self.sender = Sender(self.stop, self.notify_seconds)
+        self.threads = [threading.Thread(target=follower.run, daemon=True,
+                                         name=f"watch-{follower.kind.plural}")
+                        for follower in self.followers]
+        if self.sender is not None:  # SMTP and webhook calls, apart from the archive's loop
+            self.threads.append(threading.Thread(target=self.sender.run, name="notify",
+                                                 daemon=True))
 
     def run(self) -> None:
-        threads = [threading.Thread(target=follower.run, name=f"watch-{follower.kind.plural}",
-                                    daemon=True) for follower in self.followers]
+        threads = self.threads
         for thread in threads:
             thread.start()
         now = time.monotonic()
@@ -236,6 +261,7 @@ class Watcher:
         next_retention = now + (self.retention_seconds or 0)
         try:
             while not self.stop.is_set():
+                self.ticked_at = time.monotonic()
                 self.beat()
                 now = time.monotonic()
                 if now >= next_report:
@@ -251,6 +277,12 @@ class Watcher:
                 thread.join(timeout=10)
             connection.close()
 
+    def liveness_problem(self, stall_seconds: float) -> str | None:
+        """Why the watcher should be restarted, or None (runs/liveness.py)."""
+        if self.stop.is_set():
+            return None  # stopping: its threads end on purpose
+        return liveness.problem(self.threads, self.ticked_at, time.monotonic(), stall_seconds)
+
     def halt(self) -> None:
         for follower in self.followers:
             follower.halt()
@@ -261,6 +293,7 @@ class Watcher:
         try:
             if healthy:
                 ArchiveState.objects.filter(kind__in=healthy).update(alive_at=timezone.now())
+            queueorder.retry_missing()  # places for runs whose rows came after their order
         except DatabaseError as error:
             log.warning("heartbeat not written: %s", error)
             connection.close()

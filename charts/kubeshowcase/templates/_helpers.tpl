@@ -217,6 +217,36 @@ The web app's environment, shared by gunicorn and the migrate init container.
 - name: SECURE_PROXY_SSL_HEADER
   value: {{ . | quote }}
 {{- end }}
+{{- /* Resumable uploads (issue #11): kept for a while, sent in pieces by the page. */}}
+- name: TUS_UPLOAD_EXPIRY_HOURS
+  value: {{ $web.uploads.expiryHours | int64 | quote }}
+- name: TUS_CHUNK_BYTES
+  value: {{ $web.uploads.chunkBytes | int64 | quote }}
+{{- /* Deep zoom and provenance bounds (issue #12). */}}
+- name: DEEPZOOM_MAX_MEGAPIXELS
+  value: {{ $web.deepZoom.maxMegapixels | int64 | quote }}
+- name: DEEPZOOM_SCREEN_SIDE
+  value: {{ $web.deepZoom.screenSide | int64 | quote }}
+- name: DEEPZOOM_MAX_RENDERS
+  value: {{ $web.deepZoom.maxRenders | int64 | quote }}
+- name: DEEPZOOM_CACHE_MAX_BYTES
+  value: {{ $web.deepZoom.cacheMaxBytes | int64 | quote }}
+- name: DEEPZOOM_CACHE_MIN_FREE_PERCENT
+  value: {{ $web.deepZoom.cacheMinFreePercent | int64 | quote }}
+- name: RUN_INPUTS_MAX_FILES
+  value: {{ $web.provenance.inputsMaxFiles | int64 | quote }}
+- name: RUN_INPUTS_HASH_FILE_MAX
+  value: {{ $web.provenance.inputsHashFileMax | int64 | quote }}
+- name: RUN_INPUTS_HASH_BUDGET
+  value: {{ $web.provenance.inputsHashBudget | int64 | quote }}
+- name: RUN_CRATE_MAX_BYTES
+  value: {{ $web.provenance.crateMaxBytes | int64 | quote }}
+{{- with $web.downloads.offload }}
+- name: DOWNLOAD_OFFLOAD
+  value: {{ . | quote }}
+- name: DOWNLOAD_OFFLOAD_PREFIX
+  value: {{ $web.downloads.offloadPrefix | quote }}
+{{- end }}
 {{- if not (kindIs "invalid" $web.loginFailureLimit) }}
 - name: LOGIN_FAILURE_LIMIT
   value: {{ $web.loginFailureLimit | int64 | quote }}
@@ -273,6 +303,8 @@ gunicorn's settings (web/gunicorn.conf.py reads them), for the web container onl
   value: {{ $gunicorn.gracefulTimeout | int64 | quote }}
 - name: GUNICORN_KEEPALIVE
   value: {{ $gunicorn.keepAlive | int64 | quote }}
+- name: GUNICORN_CLIENT_TIMEOUT
+  value: {{ $gunicorn.clientTimeout | int64 | quote }}
 - name: GUNICORN_MAX_REQUESTS
   value: {{ $gunicorn.maxRequests | int64 | quote }}
 - name: GUNICORN_MAX_REQUESTS_JITTER

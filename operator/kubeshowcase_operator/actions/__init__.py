@@ -20,7 +20,7 @@ from .finish import (
     label_leftover,
 )
 from .pods import delete_leftover, force_delete
-from .start import adopt, mark_queued, record_image, start
+from .start import adopt, mark_queued, record_pod, start
 
 __all__ = ["Context", "action_for", "delete_leftover", "expire", "force_delete", "start"]
 
@@ -51,6 +51,6 @@ def action_for(ctx: Context, step: Step, run: RunView, job: JobView | None,
         return fail_pending(ctx, run, job, pending)
     if step is Step.FAIL_UNCREATED:
         return fail_uncreated(ctx, run, job)
-    if step is Step.RECORD_IMAGE:
-        return record_image(ctx, run, job)
+    if step is Step.RECORD_POD:
+        return record_pod(ctx, run, job)
     return cancel_running(ctx, run, job)

@@ -15,7 +15,7 @@ from .finish import NO_PIPELINE, finish_with, record_outputs
 async def cancel_running(ctx: Context, run: RunView, job: JobView) -> None:
     async with ctx.control:
         # Keep what the pipeline printed so far: its pod goes with the Job.
-        await ctx.save_log(run, job.name)
+        await ctx.save_log(run, job.name, job)
         await ctx.writer.delete_job(job.name, "Foreground")
 
 

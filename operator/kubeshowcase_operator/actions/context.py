@@ -11,7 +11,7 @@ from ..kubeapi import KubeApi, NotLeader, Paths
 from ..podlogs import save_pod_logs
 from ..recorder import EventRecorder
 from ..settings import Settings
-from ..views import RunView
+from ..views import JobView, RunView
 from ..writer import RunWriter
 
 BULK_CONCURRENCY = 8  # Queued and position writes in flight at once
@@ -41,6 +41,10 @@ class Context:
         if not self.is_leader():
             raise NotLeader("not the leader: the data volume is left alone")
 
-    async def save_log(self, run: RunView, job_name: str) -> str | None:
+    async def save_log(self, run: RunView, job_name: str, job: JobView | None) -> str | None:
+        """The run's pod logs into its project, read from the pods the cache has: its Job's,
+        or the run's when the Job is gone."""
+        model = self.cache.model
+        watched = model.pods_of(job) if job is not None else model.pods_of_run(run)
         return await save_pod_logs(self.api, self.paths, self.settings, run, job_name,
-                                   self.hold_lease)
+                                   watched, job, self.hold_lease)

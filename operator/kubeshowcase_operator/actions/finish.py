@@ -6,11 +6,12 @@ import asyncio
 from datetime import datetime
 from typing import Any
 
+from .. import metrics
 from ..jobs import Handshake, handshake_of, ttl_patch
 from ..names import job_name_for
 from ..outputs import outputs_of
 from ..podcreate import create_failure, events_selector
-from ..pods import image_id_of
+from ..pods import attempt_of, ran_on
 from ..projectfiles import ProjectError, last_run_id_of
 from ..status import Outcome, completion_time, finished_status, now_utc, phase_from_job
 from ..views import JobView, PipelineView, RunView, parse_time
@@ -32,12 +33,14 @@ async def finish(ctx: Context, run: RunView, job: JobView) -> None:
             unreadable = error.message
         outcome = phase_from_job(job, last_run_id, run.name, handshake.last_run_id, unreadable)
         assert outcome is not None, "planned only for finished Jobs"
-        log_file = await ctx.save_log(run, job.name)
+        log_file = await ctx.save_log(run, job.name, job)
         if run.phase != "Running":  # it ran while no operator watched: tell that part too
             ctx.recorder.post(run, "Started", f"Job {job.name} created")
+        pods = ctx.cache.model.pods_of(job)
         await finish_with(ctx, run, outcome, completion_time(observed, job), log_file, job,
                           await record_outputs(ctx, run, handshake, job.output_dir),
-                          image_id_of(ctx.cache.model.pods_of(job)))
+                          {**ran_on(pods).fields(),
+                           **attempt_of(pods, run.pod_name).fields()})
         ctx.cache.finish_seen.pop(job.name, None)
         await expire(ctx, job)
 
@@ -55,7 +58,7 @@ async def job_gone(ctx: Context, run: RunView) -> None:
         if found is not None and found.run_uid == run.uid:
             ctx.cache.model.put_job(found)
             return
-        log_file = await ctx.save_log(run, name)
+        log_file = await ctx.save_log(run, name, None)
         await finish_with(
             ctx, run, Outcome("Failed", "JobDeleted",
                               f"Job {name} was deleted by someone else before it finished"),
@@ -97,9 +100,18 @@ async def record_outputs(ctx: Context, run: RunView, handshake: Handshake,
 
 async def finish_with(ctx: Context, run: RunView, outcome: Outcome, finished: datetime,
                       log_file: str | None, job: JobView | None = None,
-                      outputs: dict[str, Any] | None = None, image_id: str = "") -> None:
+                      outputs: dict[str, Any] | None = None,
+                      ran: dict[str, Any] | None = None) -> None:
+    """Write the final phase. `ran` (what its pods tell: nodeName, exitCode, podName, imageID)
+    defaults to what was recorded while it ran (a cancelled run's pod is gone by now)."""
+    known = {key: run.status[key] for key in ("nodeName",) if run.status.get(key)}
     await ctx.writer.write_phase(run, finished_status(
-        run, outcome, finished, log_file, now_utc(), job, image_id or run.image_id, outputs))
+        run, outcome, finished, log_file, now_utc(), job, run.image_id, outputs,
+        {**known, **(ran or {})}))
+    started = parse_time(run.start_time)
+    if started is not None:  # a run that never started has no duration
+        metrics.RUN_DURATION.labels(run.pipeline, outcome.phase).observe(
+            max(0.0, (finished - started).total_seconds()))
     ctx.recorder.post(run, outcome.phase, outcome.message, warning=outcome.phase == "Failed")
     await ctx.writer.label_finished(run)
 

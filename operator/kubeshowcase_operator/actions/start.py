@@ -7,9 +7,10 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from .. import metrics
 from ..jobs import handshake_of, job_for_run
 from ..kubeapi import ApiError
-from ..pods import image_id_of
+from ..pods import attempt_of, ran_on
 from ..projectfiles import ProjectError, prepare
 from ..status import now_utc, queued_status, running_status
 from ..views import JobView, RunView
@@ -23,7 +24,7 @@ REFUSED = frozenset({400, 403, 422})  # answers that a retry of the same Job wou
 
 async def mark_queued(ctx: Context, run: RunView) -> None:
     async with ctx.bulk:
-        place = ctx.cache.model.queue.position(run.name)
+        place = ctx.cache.model.queue_place(run.name)
         head = ctx.settings.queue_position_head
         position = place if place is not None and place <= head else None
         await ctx.writer.write_phase(run, queued_status(run, position, now_utc()))
@@ -62,7 +63,8 @@ async def _still_queued(ctx: Context, planned: RunView) -> RunView:
     run deleted while the watch was away (a re-list reports no deletions)."""
     fresh = await ctx.writer.reread(planned)
     if fresh is None:
-        logger.warning("run %s is gone (deleted unseen): not started", planned.name)
+        logger.warning("run %s is gone (deleted unseen): not started", planned.name,
+                       extra={"run": planned.name})
         raise RunGone(planned.name)
     if fresh.uid != planned.uid or fresh.phase != "Queued" or fresh.cancel_requested:
         raise Superseded(f"run {planned.name} changed before it started")
@@ -73,6 +75,8 @@ async def _create_job(ctx: Context, run: RunView, manifest: dict[str, Any]) -> J
     name = manifest["metadata"]["name"]
     try:
         body = await ctx.api.create(ctx.paths.jobs, manifest)
+        metrics.DISPATCH_LATENCY.labels(run.pipeline).observe(
+            max(0.0, (now_utc() - run.created).total_seconds()))
     except ApiError as error:
         # The Pipeline makes a Job the API refuses (422 Invalid, 400), or admission does
         # (403: a quota, a policy): the same request would be refused again, so the run fails.
@@ -113,7 +117,12 @@ async def adopt(ctx: Context, run: RunView, job: JobView) -> None:
         await _write_running(ctx, run, job, now_utc())
 
 
-async def record_image(ctx: Context, run: RunView, job: JobView) -> None:
-    """status.imageID as soon as the run's pod reports the digest it runs."""
+async def record_pod(ctx: Context, run: RunView, job: JobView) -> None:
+    """status.podName and status.imageID once the pod of the run's current attempt has started
+    (the first, or a retry's), and the node it runs on (status.nodeName; kept for a run
+    cancelled later, whose pod is gone at its end)."""
     async with ctx.bulk:
-        await ctx.writer.record(run, {"imageID": image_id_of(ctx.cache.model.pods_of(job))})
+        pods = ctx.cache.model.pods_of(job)
+        node = ran_on(pods).node_name
+        await ctx.writer.record(run, {**attempt_of(pods, run.pod_name).fields(),
+                                      **({"nodeName": node} if node else {})})

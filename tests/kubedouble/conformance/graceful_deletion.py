@@ -110,7 +110,7 @@ ROWS = [
     Row("dryRun=All leaves the pod unmarked", "GET", POD, DRY_RUN, 200,
         setup=(SLEEPER, Step("DELETE", f"{POD}?dryRun=All")), absent=('"deletionTimestamp"',)),
     Row("kubectl's STATUS of a pod being deleted is Terminating", "GET", PODS, PRINT_POD, 200,
-        setup=(SLEEPER, DELETE), headers=TABLE, contains=('"Terminating"',)),
+        setup=(SLEEPER, RUNNING, DELETE), headers=TABLE, contains=('"Terminating"',)),
     Row("a terminal pod held by a finalizer is not shown Terminating", "GET", PODS, PRINT_POD,
         200, setup=(HELD, Step("DELETE", f"{POD}?gracePeriodSeconds=1")), headers=TABLE,
         eventually=WAIT, contains=('"p"',), absent=('"Terminating"',)),

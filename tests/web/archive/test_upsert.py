@@ -8,6 +8,7 @@ import pytest
 
 from projects.models import Project
 from runs import archive
+from runs.model import Run
 from runs.models import RunRecord
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +41,25 @@ def test_a_new_object_makes_one_row_with_its_fields() -> None:
     assert row.outputs_complete is False
     assert row.parameters == {"sigma": 2}
     assert row.created_at is not None and row.created_at.year == 2026
+
+
+def test_the_pod_name_follows_the_status_and_stays_at_the_end() -> None:
+    uid = str(uuid.uuid4())
+    archive.upsert(run_object(uid, phase="Running"))
+    assert RunRecord.objects.get().pod_name == ""  # no pod started yet
+    running = run_object(uid, phase="Running", rv="2")
+    running["status"]["podName"] = "alice-cells-x1-abcde"
+    archive.upsert(running)
+    assert RunRecord.objects.get().pod_name == "alice-cells-x1-abcde"
+    retried = run_object(uid, phase="Running", rv="3")
+    retried["status"]["podName"] = "alice-cells-x1-fghij"  # a retry's pod took over
+    archive.upsert(retried)
+    ended = run_object(uid, phase="Failed", rv="4")
+    ended["status"]["podName"] = "alice-cells-x1-fghij"
+    archive.upsert(ended)
+    row = RunRecord.objects.get()
+    assert (row.phase, row.pod_name) == ("Failed", "alice-cells-x1-fghij")
+    assert Run.from_record(row).pod_name == "alice-cells-x1-fghij"
 
 
 def test_writing_the_same_object_twice_changes_nothing() -> None:

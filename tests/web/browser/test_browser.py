@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.web.browser.conftest import create_project, sign_in
+from tests.web.browser.tus_page import uploader_ready
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +35,7 @@ def test_uploading_several_files_shows_progress_to_the_end(
 ) -> None:  # noqa: ANN001
     sign_in(page)
     create_project(page, "uploads")
+    uploader_ready(page)
     chosen = []
     for name, size in [("big.bin", 8 * 2**20), ("notes.txt", 20), ("image.tif", 300_000)]:
         path = tmp_path / name
@@ -48,7 +50,7 @@ def test_uploading_several_files_shows_progress_to_the_end(
     assert progress.evaluate("bar => bar.value === bar.max && bar.max > 8 * 1024 * 1024")
     listing = page.locator("#entries")
     for path in chosen:
-        expect_visible(listing.get_by_role("link", name=path.name))
+        expect_visible(listing.get_by_role("link", name=path.name, exact=True))
     screenshot("uploaded")
 
     # The files are really there: download one back.
@@ -81,6 +83,7 @@ def test_unpacking_a_zip_and_browsing_it(page, screenshot: Callable, tmp_path: P
         zipped.writestr("readme.txt", "from a zip")
     sign_in(page)
     create_project(page, "zips")
+    uploader_ready(page)
     page.get_by_label("Files", exact=True).set_input_files(str(archive))
     page.get_by_label("Unpack .zip files here").check()
     page.get_by_role("button", name="Upload", exact=True).click()
@@ -90,9 +93,9 @@ def test_unpacking_a_zip_and_browsing_it(page, screenshot: Callable, tmp_path: P
     assert listing.get_by_role("link", name="batch.zip").count() == 0
     listing.get_by_role("link", name="images/").click()
     page.get_by_role("heading", name="images").wait_for()
-    expect_visible(page.locator("#entries").get_by_role("link", name="plate 1.tif"))
+    expect_visible(page.locator("#entries").get_by_role("link", name="plate 1.tif", exact=True))
     page.locator("#entries").get_by_role("link", name="sub/").click()
-    expect_visible(page.locator("#entries").get_by_role("link", name="plate 2.tif"))
+    expect_visible(page.locator("#entries").get_by_role("link", name="plate 2.tif", exact=True))
     screenshot("unpacked")
 
 
@@ -102,10 +105,12 @@ def test_a_refused_upload_says_why_on_the_page(page, tmp_path: Path, screenshot:
         zipped.writestr("../escape.txt", "x")
     sign_in(page)
     create_project(page, "refusals")
+    uploader_ready(page)
     page.get_by_label("Files", exact=True).set_input_files(str(evil))
     page.get_by_label("Unpack .zip files here").check()
     page.get_by_role("button", name="Upload", exact=True).click()
-    page.get_by_text("evil.zip: The zip entry “../escape.txt” is not allowed").wait_for()
+    page.locator("#upload-status.error",
+                 has_text="evil.zip: The zip entry “../escape.txt” is not allowed").wait_for()
     assert page.get_by_text("This folder is empty.").is_visible()
     screenshot("refused")
 

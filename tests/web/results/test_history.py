@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from projects.models import Project
 from runs import archive
-from runs.views.history import PAGE_SIZE
+from runs.history import PAGE_SIZE
 from tests.web.conftest import Actor
 from tests.web.results.conftest import Archive
 
@@ -131,7 +131,7 @@ def test_a_broken_page_link_shows_the_newest_runs(alice: Actor, runs_archive: Ar
     _, row = runs_archive.project(alice, "cells")
     runs_archive.run(row, "r1")
     response = alice.client.get(
-        reverse("runs-project-history", args=["cells"]) + "?before=yesterday&uid=nope")
+        reverse("runs-project-history", args=["cells"]) + "?before=yesterday~nope")
     assert response.status_code == 400
     assert [run.name for run in response.context["runs"]] == ["r1"]
     assert "This page link is not valid" in response.content.decode()

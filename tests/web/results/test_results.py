@@ -50,7 +50,8 @@ def test_a_nuclei_runs_results(alice: Actor, runs_archive: Archive) -> None:
     html = response.content.decode()
     thumbnail_url = reverse("results-thumbnail", args=["cells", "results/cells_overlay.png"])
     assert f'src="{thumbnail_url}"' in html
-    assert reverse("projects-file", args=["cells", "results/cells_overlay.png"]) in html
+    # The image opens in the deep-zoom viewer (over its input when it is big; else as it is).
+    assert reverse("deepzoom-viewer", args=["cells", "results/cells_overlay.png"]) in html
     results = response.context["results"]
     [summary, objects] = results.tables
     assert summary.relative == "results/summary.csv"

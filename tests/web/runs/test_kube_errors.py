@@ -51,7 +51,7 @@ def fresh_archive(db) -> None:  # noqa: ANN001
         "metadata": {"name": "r1", "uid": str(uuid.uuid4()),
                      "creationTimestamp": "2026-01-01T10:00:00Z"},
         "spec": {"pipeline": "nuclei", "owner": "alice", "project": "alice/cells"},
-        "status": {"phase": "Running", "jobName": "r1-job"},
+        "status": {"phase": "Running", "jobName": "r1-job", "podName": "r1-job-x7k2p"},
     })
     ArchiveState.objects.create(kind="pipelineruns", alive_at=timezone.now())
 

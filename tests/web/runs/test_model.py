@@ -44,9 +44,11 @@ def test_operator_positions_are_kept_and_the_rest_follow() -> None:
 
 
 def test_a_run_without_status_waits_like_a_queued_one() -> None:
-    unseen = Run.from_object({"metadata": {"name": "new", "uid": str(uuid.uuid4())},
-                              "spec": {"pipeline": "nuclei", "owner": "alice",
-                                       "project": "alice/cells"}})
+    from runs.archive import record_fields
+
+    unseen = Run.from_record(RunRecord(**record_fields(
+        {"metadata": {"name": "new", "uid": str(uuid.uuid4())},
+         "spec": {"pipeline": "nuclei", "owner": "alice", "project": "alice/cells"}})))
     assert positions([unseen]) == [("new", 1)]
 
 

@@ -3,12 +3,14 @@ counts every request the web app's own account makes, so this is measured, not a
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 
 import pytest
 from django.urls import reverse
 
 from tests.fixtures.chart_accounts import component_users
+from tests.waiting import pod_log_so_far, wait_until
 from tests.web.conftest import Actor
 from tests.web.runs.conftest import Cluster
 
@@ -24,18 +26,20 @@ PAGES = [
     ("runs-new", ["cells"], True),
     ("projects-detail", ["cells"], True),
     ("runs-log", ["done"], True),  # a finished run's log is its saved file
+    ("runs-log", ["live"], True),  # no status.podName yet: no pod has started, nothing to read
     ("results-project", ["cells"], True),
     ("results-run", ["done"], True),
 ]
 
 
 def web_requests(apiserver) -> Counter:  # noqa: ANN001
-    """(verb, resource) -> how often the web app's account asked, so far."""
+    """(verb, resource[/subresource]) -> how often the web app's account asked, so far."""
     web = {user for user, component in component_users().items() if component == "web"}
     found: Counter = Counter()
     for decision, count in apiserver.decisions.counts().items():
         if decision.user in web:
-            found[(decision.verb, decision.resource)] += count
+            resource = "/".join(filter(None, (decision.resource, decision.subresource)))
+            found[(decision.verb, resource)] += count
     return found
 
 
@@ -62,12 +66,39 @@ def test_the_page_lists_nothing(alice: Actor, apiserver, runs_of_alice: None,  #
         assert made == Counter()
 
 
-def test_the_live_log_reads_only_its_pods(alice: Actor, apiserver,  # noqa: ANN001
-                                          runs_of_alice: None) -> None:
-    """Tailing a live run's log is one of the API calls pages keep: its Job's pods (a label
-    selector, not the namespace's runs) and the newest one's log."""
+def pod(cluster: Cluster, name: str, says: str) -> None:
+    """A pod of the live run's Job (its label), printing `says` and then waiting."""
+    script = f"import time\nprint({says!r}, flush=True)\ntime.sleep(600)\n"
+    cluster.core.create_namespaced_pod(cluster.namespace, {
+        "metadata": {"name": name, "labels": {"job-name": "live-job"}},
+        "spec": {"restartPolicy": "Never", "terminationGracePeriodSeconds": 0,
+                 "containers": [{"name": "pipeline", "image": "python:3.11",
+                                 "command": [sys.executable, "-c", script]}]}})
+    wait_until(lambda: says in pod_log_so_far(cluster.core, name, cluster.namespace),
+               what=f"{name}'s log")
+
+
+def test_a_live_log_poll_is_one_get_of_the_named_pods_log(
+        alice: Actor, apiserver, cluster: Cluster, runs_of_alice: None) -> None:  # noqa: ANN001
+    """Tailing a live run's log is the one API call pages keep: a GET of the log of the pod
+    status.podName names, not a LIST of its Job's pods (nor the newest of them)."""
+    pod(cluster, "live-job-first", "the first attempt's output")
+    pod(cluster, "live-job-other", "another pod's output")  # newer, same Job label
+    cluster.set_status("live", podName="live-job-first")
     before = web_requests(apiserver)
-    assert alice.client.get(reverse("runs-log", args=["live"])).status_code == 200
+    response = alice.client.get(reverse("runs-log", args=["live"]))
     made = web_requests(apiserver) - before
-    assert set(made) == {("list", "pods")}  # the Job has no pod here: no log to read
-    assert not any(resource.startswith("pipeline") for _, resource in made)
+    assert made == Counter({("get", "pods/log"): 1})
+    assert response.content == b"the first attempt's output\n"
+    assert "X-Poll-Done" not in response
+
+
+def test_a_gone_pod_costs_one_get_and_says_so(
+        alice: Actor, apiserver, cluster: Cluster, runs_of_alice: None) -> None:  # noqa: ANN001
+    cluster.set_status("live", podName="live-job-gone")
+    before = web_requests(apiserver)
+    text = alice.client.get(reverse("runs-log", args=["live"])).content.decode()
+    assert web_requests(apiserver) - before == Counter({("get", "pods/log"): 1})
+    assert text == ("(The log of pod live-job-gone cannot be read any more: the pod is gone. "
+                    "The operator saves the log in the project; it appears here once the "
+                    "run's end is recorded.)\n")

@@ -12,8 +12,9 @@ from tests.waiting import wait_until
 from tests.web.runs.conftest import Cluster
 
 
-def running_run(cluster: Cluster, script: str) -> None:
-    """alice's run r1, Running as the operator sets it, its Job r1-job's pod running script."""
+def running_run(cluster: Cluster, script: str) -> str:
+    """alice's run r1, Running as the operator sets it, its Job r1-job's pod running script
+    and named by status.podName; returns the pod's name."""
     from kubernetes import client
 
     job = {
@@ -25,7 +26,10 @@ def running_run(cluster: Cluster, script: str) -> None:
     }
     client.BatchV1Api(cluster.api_client).create_namespaced_job(cluster.namespace, job)
     cluster.create_run("alice", "cells", name="r1")
-    cluster.set_status("r1", phase="Running", jobName="r1-job")
+    pod = wait_until(lambda: cluster.core.list_namespaced_pod(
+        cluster.namespace, label_selector="job-name=r1-job").items, what="the Job's pod")[0]
+    cluster.set_status("r1", phase="Running", jobName="r1-job", podName=pod.metadata.name)
+    return pod.metadata.name
 
 
 def test_the_page_shows_phase_and_facts(alice: Actor, cluster: Cluster) -> None:
@@ -93,6 +97,26 @@ def test_the_log_tail_of_a_running_job_comes_from_its_pod(
         lambda: "pipeline says 4" in (body := alice.client.get(url).content.decode()) and body,
         what="the pod's log")
     assert text.splitlines()[-5:] == [f"pipeline says {n}" for n in range(5)]
+
+
+def test_a_live_run_without_a_started_pod_has_no_log_yet(alice: Actor, cluster: Cluster) -> None:
+    alice.project("cells")
+    cluster.create_run("alice", "cells", name="r1")
+    cluster.set_status("r1", phase="Running", jobName="r1-job")  # no status.podName yet
+    response = alice.client.get(reverse("runs-log", args=["r1"]))
+    assert response.content == b"" and "X-Poll-Done" not in response  # poll.js: no output yet
+
+
+def test_a_finished_run_without_its_saved_log_or_its_pod_says_so(
+        alice: Actor, cluster: Cluster) -> None:
+    alice.project("cells")
+    cluster.create_run("alice", "cells", name="r1")
+    cluster.set_status("r1", phase="Failed", podName="r1-job-gone",
+                       logFile=".kubeshowcase/logs/r1.log")  # not in the project
+    response = alice.client.get(reverse("runs-log", args=["r1"]))
+    assert response.content == (b"(The log of pod r1-job-gone cannot be read any more: the pod "
+                                b"is gone, and the run's saved log is not in its project.)\n")
+    assert response["X-Poll-Done"] == "1"
 
 
 def test_cancel_asks_the_operator(alice: Actor, cluster: Cluster) -> None:

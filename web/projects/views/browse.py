@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.decorators import owner_required, write_access_required
 from accounts.identity import OwnedRequest
 from projects.forms import FolderCreateForm, first_error
+from projects.inlinetypes import is_viewable_name
 from projects.lookup import get_project_for_user
 from projects.paths import check_relative
 from projects.safefs import Entry
@@ -33,6 +35,8 @@ class Row:
     entry: Entry
     path: str
     href: str  # the folder's page or the file's download ("" for a link or special file)
+    view_href: str  # an image's "view" link: the deep-zoom viewer, which redirects a small
+    # PNG/JPEG to the file itself ("" for anything else; projects.inlinetypes)
     rename_url: str
     delete_url: str
 
@@ -43,11 +47,13 @@ def listing_rows(project_name: str, folder_path: str, entries: list[Entry]) -> l
                                                                               project_name)
     rename = path_urls("projects-entry-rename", project_name)
     delete = path_urls("projects-entry-delete", project_name)
+    view = path_urls("deepzoom-viewer", project_name)  # a route of web/deepzoom, by name
     rows = []
     for entry in entries:
         path = join_path(folder_path, entry.name)
         href = browse(path) if entry.is_dir else download(path) if entry.is_file else ""
-        rows.append(Row(entry, path, href, rename(path), delete(path)))
+        view_href = view(path) if entry.is_file and is_viewable_name(entry.name) else ""
+        rows.append(Row(entry, path, href, view_href, rename(path), delete(path)))
     return rows
 
 
@@ -79,6 +85,7 @@ def folder(request: OwnedRequest, project: str, path: str) -> HttpResponse:
             "busy_reason": busy_reason,
             "can_change": not request.owner.read_only and busy_reason is None,
             "limits": request.owner.limits,
+            "tus_chunk_bytes": settings.TUS_CHUNK_BYTES,
         },
     )
 

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import owner_required, write_access_required
 from accounts.identity import OwnedRequest
-from runs import kube, logs
-from runs.access import get_run_for_user
+from runs import kube, logs, provenance
+from runs.access import get_record_for_user, get_run_for_user
 from runs.forms import CancelForm
 from runs.model import Run
 from runs.models import RunRecord
@@ -30,8 +30,11 @@ def _polled(response: HttpResponse, run: Run) -> HttpResponse:
 @require_safe
 @owner_required
 def run_detail(request: OwnedRequest, name: str) -> HttpResponse:
-    run = get_run_for_user(request, name)
-    return render(request, "runs/detail.html", {"run": run, "is_owner": _owns(request, run)})
+    record = get_record_for_user(request, name)
+    run = Run.from_record(record)
+    return render(request, "runs/detail.html", {
+        "run": run, "record": record, "is_owner": _owns(request, run),
+        "provenance": provenance.shown(record) if run.finished else None})
 
 
 @never_cache

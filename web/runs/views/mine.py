@@ -8,12 +8,8 @@ from django.views.decorators.http import require_safe
 
 from accounts.decorators import owner_required
 from accounts.identity import OwnedRequest
-from runs.history import CursorForm, page_of
-from runs.model import LISTED_COLUMNS
+from runs.history import COLUMNS, CursorForm, page_of
 from runs.models import RunRecord
-
-# What the table shows: the JSON columns (parameters, conditions) stay unread and undecoded.
-COLUMNS = (*LISTED_COLUMNS, "duration")
 
 
 @require_safe

@@ -20,10 +20,13 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import READ_ONLY_MESSAGE, owner_required
 from accounts.identity import OwnedRequest
+from notifications.forms import RunNotifyForm
+from notifications.preferences import preference_of, subscribe
 from projects.lookup import Project, get_project_for_user
-from runs import archive, freshness, integrations, kube, schemaform
+from runs import again, archive, freshness, integrations, kube, provenance, schemaform
+from runs.access import get_record_for_user, may_set_priority
 from runs.archive import PROJECT_ID_LABEL
-from runs.forms import PipelineChoiceForm, RunForm
+from runs.forms import PipelineChoiceForm, PriorityForm, RunForm
 from runs.model import (
     Run,
     active_records,
@@ -74,6 +77,7 @@ def _page(
     shown: dict[str, Any] | None = None,
     errors: dict[str, list[str]] | None = None,
     problem: str = "",
+    notice: str = "",
     status: int = 200,
 ) -> HttpResponse:
     context: dict[str, Any] = {
@@ -81,12 +85,19 @@ def _page(
         "pipelines": [_pipeline_summary(p) for p in pipelines],
         "chosen": _pipeline_summary(chosen) if chosen else None,
         "problem": problem,
+        "notice": notice,
         "form_errors": (errors or {}).get("", []),  # an integration's parse_form; else the form's
         "errors": errors or {},
         "fields": [],
         "form_template": "runs/generic_fields.html",
     }
     if chosen is not None:
+        # A form shown again after a refused submission keeps the box as it was posted.
+        context["notify_form"] = _notify_form(
+            request, request.POST if request.method == "POST" else None)
+        if may_set_priority(request):  # admins: the run's priority
+            context["priority_form"] = PriorityForm(
+                request.POST if request.method == "POST" else None, admin=True)
         schema = (chosen.get("spec") or {}).get("form") or {"type": "object"}
         try:
             schemaform.check_schema(schema)
@@ -107,6 +118,13 @@ def _page(
     return render(request, "runs/new.html", context, status=status)
 
 
+def _notify_form(request: OwnedRequest, data: Any = None) -> RunNotifyForm | None:
+    """"Tell me when it ends", for signed-in users (a guest has no address to be told at)."""
+    if not request.user.is_authenticated:
+        return None
+    return RunNotifyForm(data, preference=preference_of(request.user))
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @owner_required
 def new_run(request: OwnedRequest, project: str) -> HttpResponse:
@@ -114,7 +132,8 @@ def new_run(request: OwnedRequest, project: str) -> HttpResponse:
     owner = request.owner
     if request.method == "POST" and owner.read_only:
         raise PermissionDenied(READ_ONLY_MESSAGE)
-    wanted = PipelineChoiceForm(request.POST if request.method == "POST" else request.GET).wanted()
+    choice = PipelineChoiceForm(request.POST if request.method == "POST" else request.GET)
+    wanted = choice.wanted()
     try:
         pipelines = _pipelines()
     except kube.KubeError as error:
@@ -126,8 +145,24 @@ def new_run(request: OwnedRequest, project: str) -> HttpResponse:
         problem = problem or _refusal(_active_runs_of(owner.slug), owner.slug,
                                       owner.limits.max_queued_runs, found.name,
                                       starting=False) or ""
-        return _page(request, found, pipelines=pipelines, chosen=chosen, problem=problem)
+        start = _run_again(request, choice.run_again(), chosen)
+        return _page(request, found, pipelines=pipelines, chosen=chosen, problem=problem,
+                     shown=start.values if start else None, notice=start.notice if start else "")
     return _submit(request, found, pipelines, by_name.get(wanted), wanted)
+
+
+def _run_again(request: OwnedRequest, name: str, chosen: dict[str, Any] | None
+               ) -> again.Again | None:
+    """?again=<run>: that run's parameters (one of the requester's runs, else 404), for the
+    pipeline it ran when that is the one chosen."""
+    if not name or chosen is None:
+        return None
+    record = get_record_for_user(request, name)
+    if record.pipeline != chosen["metadata"]["name"]:
+        return None
+    schema = (chosen.get("spec") or {}).get("form") or {}
+    return again.again(record.name, record.parameters or {}, record.pipeline_generation,
+                       record.pipeline, chosen["metadata"].get("generation"), schema)
 
 
 def _submit(
@@ -157,10 +192,16 @@ def _submit(
         form = RunForm(schema, request.POST)
         errors = {} if form.is_valid() else form.errors
         values, shown = form.values, {}
-    if errors:
+    priority = PriorityForm(request.POST, admin=may_set_priority(request))
+    if errors or not priority.is_valid():
+        problem = "Some values need fixing; nothing was started."
+        if "priority" in priority.errors and not priority.admin:
+            problem = f"{priority.errors['priority'][0]} Nothing was started."
         return _page(request, project, pipelines=pipelines, chosen=pipeline, form=form,
-                     shown=shown, errors=errors, status=400,
-                     problem="Some values need fixing; nothing was started.")
+                     shown=shown, errors=errors, status=400, problem=problem)
+    # Before the run exists (nothing of it can have touched the project yet) and outside the
+    # owner's lock (hashing is bounded, but need not hold up their other submissions).
+    submitted = provenance.observe(pipeline, project)
     try:
         with one_submission_at_a_time(owner.slug):
             runs = _active_runs_of(owner.slug)
@@ -168,9 +209,14 @@ def _submit(
             if refusal:
                 return _page(request, project, pipelines=pipelines, chosen=pipeline, form=form,
                              shown=shown, status=409, problem=refusal)
-            created = kube.create_run(_run_body(pipeline, owner.slug, project, values))
+            created = kube.create_run(
+                _run_body(pipeline, owner.slug, project, values, priority.wanted()))
             # Inside the owner's lock: the next submission counts this run.
             archive.upsert(created, only_if_new=True)
+            provenance.record(created["metadata"]["uid"], submitted)
+            notify = _notify_form(request, request.POST)
+            if notify is not None and notify.wanted():
+                subscribe(request.user, created["metadata"]["uid"])
     except kube.KubeError as error:
         return _page(request, project, pipelines=pipelines, chosen=pipeline, form=form,
                      shown=shown, status=503, problem=f"{error} Nothing was started.")
@@ -213,10 +259,11 @@ def _refusal(runs: list[Run], owner: str, limit: int, project: str, *, starting:
     return None
 
 
-def _run_body(pipeline: dict[str, Any], owner: str, project: Project, values: dict[str, Any]
-              ) -> dict[str, Any]:
-    """The PipelineRun to create; it names the project's folder and carries its stable id."""
-    return {
+def _run_body(pipeline: dict[str, Any], owner: str, project: Project, values: dict[str, Any],
+              priority: int = 0) -> dict[str, Any]:
+    """The PipelineRun to create; it names the project's folder and carries its stable id
+    (and an admin's priority, when not the default)."""
+    body: dict[str, Any] = {
         "apiVersion": f"{kube.GROUP}/{kube.VERSION}",
         "kind": "PipelineRun",
         "metadata": {
@@ -232,3 +279,6 @@ def _run_body(pipeline: dict[str, Any], owner: str, project: Project, values: di
             "parameters": values,
         },
     }
+    if priority:
+        body["spec"]["priority"] = priority
+    return body

@@ -13,7 +13,7 @@ class Command(BaseCommand):
     help = (
         "Remove expired guests (their PipelineRuns, their folder under DATA_ROOT, their account), "
         "expired sessions, DATA_ROOT/.staging leftovers older than STAGING_MAX_AGE_HOURS, and "
-        "thumbnails whose image is gone. "
+        "thumbnails whose image is gone, deep-zoom pyramids past DEEPZOOM_CACHE_MAX_BYTES. "
         "Safe to run again at any time; prints what it removed."
     )
 

@@ -5,16 +5,23 @@ from __future__ import annotations
 import signal
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from monitoring.server import serve_this_process
+from runs import liveness
 from runs.watcher import Watcher
 
 
 class Command(BaseCommand):
     help = (
-        "List and watch PipelineRuns and Pipelines into the archive tables until SIGTERM or "
+        "List and watch PipelineRuns and Pipelines into the archive tables (and the operator's "
+        "queue order, ConfigMap kubeshowcase-queue, into queued runs' rows) until SIGTERM or "
         "Ctrl-C; resumes where it left off, lists again on 410 Gone or any watch error, "
-        "deletes finished runs from the API by RUN_RETENTION_* and logs the archive's lag."
+        "deletes finished runs from the API by RUN_RETENTION_* and logs the archive's lag "
+        "(and serves it as a metric on METRICS_PORT, unless 0); records run notifications at "
+        "runs' ends and sends them unless NOTIFY_SENDER is off; answers GET /livez on "
+        "WATCHER_HEALTH_PORT (unless 0)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -35,4 +42,9 @@ class Command(BaseCommand):
                           retention_seconds=options["retention_seconds"])
         for number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(number, lambda *_: watcher.stop.set())
+        if settings.METRICS_PORT:
+            serve_this_process(settings.METRICS_PORT)
+        if settings.WATCHER_HEALTH_PORT:
+            liveness.serve(settings.WATCHER_HEALTH_PORT,
+                           lambda: watcher.liveness_problem(settings.WATCHER_STALL_SECONDS))
         watcher.run()

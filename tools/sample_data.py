@@ -1,8 +1,10 @@
-"""Synthetic fluorescence-microscopy images with nuclei at known places, for the pipeline tests."""
+"""Synthetic fluorescence-microscopy images with nuclei at known places: the pipeline tests' inputs
+and the sample project `make demo` gives the scientist account (so a newcomer can press Run)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -43,3 +45,38 @@ def composite(nuclear: np.ndarray, channel: int, seed: int = 3) -> np.ndarray:
     planes = [rng.integers(20, 30, nuclear.shape).astype(np.uint8) for _ in range(3)]
     planes[channel] = nuclear
     return np.stack(planes, axis=-1)
+
+
+SAMPLE_PROJECT = "sample-nuclei"
+SAMPLE_FIELDS = 4
+SAMPLE_SHAPE = (256, 256)
+
+
+def field_centres(seed: int, count: int, shape: tuple[int, int] = SAMPLE_SHAPE,
+                  radius: float = NUCLEUS_RADIUS * 1.6) -> list[tuple[float, float]]:
+    """`count` nucleus centres at random, none touching another or the border."""
+    rng = np.random.default_rng(seed)
+    margin, gap = radius * 2, radius * 2.6
+    centres: list[tuple[float, float]] = []
+    while len(centres) < count:
+        y, x = rng.uniform(margin, shape[0] - margin), rng.uniform(margin, shape[1] - margin)
+        if all(np.hypot(y - cy, x - cx) > gap for cy, cx in centres):
+            centres.append((y, x))
+    return centres
+
+
+def write_sample_project(folder: Path, fields: int = SAMPLE_FIELDS) -> list[Path]:
+    """The demo's sample project: `fields` PNG fields of view of 12 to 30 nuclei each (the
+    count is in each name), written into folder; returns their paths."""
+    import imageio.v3 as iio
+
+    written = []
+    folder.mkdir(parents=True, exist_ok=True)
+    for index in range(1, fields + 1):
+        count = 12 + (index * 7) % 19
+        centres = field_centres(seed=index, count=count)
+        image = nuclei_image(SAMPLE_SHAPE, centres, radius=NUCLEUS_RADIUS * 1.6, seed=index)
+        path = folder / f"field-{index:02d}-{count}-nuclei.png"
+        iio.imwrite(path, image)
+        written.append(path)
+    return written

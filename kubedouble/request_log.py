@@ -1,0 +1,47 @@
+"""The requests of users outside system:masters, with their selectors: the double's audit log.
+
+kube-apiserver's audit log (level Metadata) records each request's user, verb, objectRef and
+requestURI; this keeps the parts tests ask about (who LISTed what, by which selector), each
+distinct request counted once with how often it was made, so a long soak stays small."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .requestinfo import Attributes
+
+
+@dataclass(frozen=True, order=True)
+class Request:
+    user: str
+    verb: str  # the authorizer's: get, list, watch, create, patch, ...
+    api_group: str
+    resource: str
+    subresource: str
+    namespace: str
+    name: str
+    label_selector: str = ""
+    field_selector: str = ""
+
+    @staticmethod
+    def of(user: str, attributes: Attributes, query: Mapping[str, str]) -> Request:
+        return Request(user, attributes.verb, attributes.api_group, attributes.resource,
+                       attributes.subresource, attributes.namespace, attributes.name,
+                       query.get("labelSelector", ""), query.get("fieldSelector", ""))
+
+
+class RequestLog:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[Request] = Counter()
+
+    def record(self, user: str, attributes: Attributes, query: Mapping[str, str]) -> None:
+        with self._lock:
+            self._counts[Request.of(user, attributes, query)] += 1
+
+    def counts(self) -> dict[Request, int]:
+        with self._lock:
+            return dict(self._counts)
