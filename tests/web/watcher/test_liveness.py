@@ -13,6 +13,7 @@ import pytest
 from runs import liveness
 from tests.demo.stack import free_port
 from tests.fixtures.watcher import running_watcher
+from tests.waiting import wait_until
 from tests.web.watcher.conftest import watching
 from tests.web.watcher.test_command import database_url  # noqa: F401 (fixture)
 
@@ -51,6 +52,8 @@ def test_the_running_watcher_reports_a_stalled_loop_and_an_ended_thread() -> Non
     with watching() as watcher:
         assert [thread.name for thread in watcher.threads] == [
             "watch-pipelineruns", "watch-pipelines", "watch-configmaps", "notify"]
+        # Its run() starts them in its own thread: add one only once that is done.
+        wait_until(lambda: all(thread.ident for thread in watcher.threads), 10, "the threads")
         assert watcher.liveness_problem(stall_seconds=60) is None
         assert "main loop" in watcher.liveness_problem(stall_seconds=0)
         watcher.threads.append(ended_thread("watch-extra"))
