@@ -88,6 +88,7 @@ class Run:
     estimate: dict[str, Any] | None = None  # status.estimate while queued (runs.estimates)
     queue_place: int | None = None  # in the operator's published order (runs.queueorder)
     pod_name: str = ""  # status.podName: the pod whose log is the live log ("" before one)
+    outputs_dir: str = ""  # status.outputs.dir: its own results folder (results.perRun)
 
     @property
     def project(self) -> str:
@@ -154,6 +155,7 @@ class Run:
             estimate=column("estimate", None),
             queue_place=column("queue_place", None),
             pod_name=column("pod_name", ""),
+            outputs_dir=column("outputs_dir", ""),
         )
 
     @classmethod

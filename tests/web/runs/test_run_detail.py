@@ -65,6 +65,20 @@ def test_the_status_fragment_follows_the_operator(alice: Actor, cluster: Cluster
     assert b"Cancel run" not in done.content
 
 
+def test_a_run_with_a_folder_of_its_own_names_it_while_it_runs(
+        alice: Actor, cluster: Cluster) -> None:
+    alice.project("cells", {"runs/r1/.keep": b""})
+    cluster.create_run("alice", "cells", name="r1")
+    url = reverse("runs-status", args=["r1"])
+    assert 'id="run-outputs"' not in alice.client.get(url).content.decode()
+    cluster.set_status("r1", phase="Running", jobName="r1-job",
+                       outputs={"dir": "runs/r1"})  # as the operator writes it at start
+    html = alice.client.get(url).content.decode()
+    link = reverse("projects-browse", args=["cells", "runs/r1"])
+    assert f'id="run-outputs"><a href="{link}">runs/r1/</a>' in html
+    assert alice.client.get(link).status_code == 200
+
+
 def test_the_log_tail_comes_from_the_saved_file_after_the_run(
     alice: Actor, cluster: Cluster, web_settings  # noqa: ANN001
 ) -> None:
