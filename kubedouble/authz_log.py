@@ -1,15 +1,14 @@
 """The authorizer's decisions for users outside system:masters, kept for the suite's RBAC audit.
 
 Each distinct (user, verb, apiGroup, resource, subresource, namespace, allowed) is kept once
-with how often it was met, so a long soak stays small; read from any thread."""
+with how often it was met (kubedouble.tally); read from any thread."""
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
 from dataclasses import dataclass
 
 from .requestinfo import Attributes
+from .tally import Tally
 
 
 @dataclass(frozen=True, order=True)
@@ -33,21 +32,12 @@ class Decision:
                         attributes.subresource, attributes.namespace, allowed)
 
 
-class DecisionLog:
+class DecisionLog(Tally[Decision]):
     """Every decision the double's authorizer made for a request (and for the admission
     plugins that ask it), counted."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: Counter[Decision] = Counter()
-
     def record(self, user: str, attributes: Attributes, allowed: bool) -> None:
-        with self._lock:
-            self._counts[Decision.of(user, attributes, allowed)] += 1
-
-    def counts(self) -> dict[Decision, int]:
-        with self._lock:
-            return dict(self._counts)
+        self.add(Decision.of(user, attributes, allowed))
 
     def all(self) -> list[Decision]:
         """The distinct decisions, sorted."""

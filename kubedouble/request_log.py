@@ -2,16 +2,15 @@
 
 kube-apiserver's audit log (level Metadata) records each request's user, verb, objectRef and
 requestURI; this keeps the parts tests ask about (who LISTed what, by which selector), each
-distinct request counted once with how often it was made, so a long soak stays small."""
+distinct request counted once with how often it was made (kubedouble.tally)."""
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .requestinfo import Attributes
+from .tally import Tally
 
 
 @dataclass(frozen=True, order=True)
@@ -33,15 +32,6 @@ class Request:
                        query.get("labelSelector", ""), query.get("fieldSelector", ""))
 
 
-class RequestLog:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: Counter[Request] = Counter()
-
+class RequestLog(Tally[Request]):
     def record(self, user: str, attributes: Attributes, query: Mapping[str, str]) -> None:
-        with self._lock:
-            self._counts[Request.of(user, attributes, query)] += 1
-
-    def counts(self) -> dict[Request, int]:
-        with self._lock:
-            return dict(self._counts)
+        self.add(Request.of(user, attributes, query))
