@@ -73,7 +73,12 @@ def faults_middleware(faults: Faults) -> Any:
             reason = "TooManyRequests" if rule.status == 429 else "InternalError"
             raise errors.ApiError(rule.status, reason, f"injected fault: {rule.status}",
                                   headers=headers)
-        return await handler(request)
+        response = await handler(request)
+        held = faults.answer_delay_for(request.method, request.path)
+        if held:
+            await asyncio.sleep(held)  # done, but the client may stop waiting for the answer
+            faults.note("held answer sent")
+        return response
     return middleware
 
 

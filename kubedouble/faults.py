@@ -12,7 +12,9 @@ from dataclasses import dataclass
 @dataclass
 class FaultRule:
     """For requests whose method and path match: answer `status` (500, 429...), or wait
-    `delay_seconds` before answering, or, on a watch, end the stream after `drop_watch_after`
+    `delay_seconds` before handling, or handle the request and hold its answer for
+    `answer_delay_seconds` (a write made whose answer a client's timeout loses, as when a
+    network drops after etcd committed), or, on a watch, end the stream after `drop_watch_after`
     events, or with `expire_watch` answer a watch from a resourceVersion with an ERROR event
     Status 410 Expired, as kube-apiserver does once etcd has compacted past it. Each rule
     acts `times` times (None: always).
@@ -25,6 +27,7 @@ class FaultRule:
     times: int | None = None
     drop_watch_after: int | None = None
     delay_seconds: float | None = None
+    answer_delay_seconds: float | None = None
     expire_watch: bool = False
 
     def matches(self, method: str, path: str) -> bool:
@@ -35,8 +38,8 @@ class FaultRule:
 class Faults:
     """The rule list; tests change it from their own thread while the server runs.
 
-    `injected` counts what the rules did, by kind ("500", "429", "latency", "watch dropped",
-    "watch 410"); the double adds "watch 410 compacted" for the 410s its own bounded history
+    `injected` counts what the rules did, by kind ("500", "429", "latency", "answer held",
+    "held answer sent", "watch dropped", "watch 410"); the double adds "watch 410 compacted" for the 410s its own bounded history
     gives (not a rule's doing, but the same news for a client)."""
 
     def __init__(self) -> None:
@@ -91,6 +94,15 @@ class Faults:
                 if rule.delay_seconds is not None and rule.matches(method, path):
                     self._use(rule, "latency")
                     return rule.delay_seconds
+        return 0.0
+
+    def answer_delay_for(self, method: str, path: str) -> float:
+        """Seconds to hold the answer of a request already handled (the first matching rule)."""
+        with self._lock:
+            for rule in self._rules:
+                if rule.answer_delay_seconds is not None and rule.matches(method, path):
+                    self._use(rule, "answer held")
+                    return rule.answer_delay_seconds
         return 0.0
 
     def watch_drop_after(self, path: str) -> int | None:

@@ -3,7 +3,10 @@
 A deposed leader (or one that read an old version) must not overwrite what the new leader
 wrote: each phase change first `test`s the run's uid and the phase it was planned from (for a
 run without a phase yet: the resourceVersion it was read at). The server answers 422 when a
-test fails and applies nothing."""
+test fails and applies nothing.
+
+A write whose answer was lost (a timeout after the server applied it) is sent again, and then
+its own tests fail: `already_applied` tells that from a run someone else moved on."""
 
 from __future__ import annotations
 
@@ -50,3 +53,23 @@ def superseded(planned: RunView, fresh: RunView | None) -> bool:
     if fresh is None or fresh.uid != planned.uid or fresh.phase != planned.phase:
         return True
     return planned.phase is None and fresh.resource_version != planned.resource_version
+
+
+_UNSET = object()
+
+
+def already_applied(planned: RunView, fresh: RunView, operations: list[dict[str, Any]]) -> bool:
+    """Whether `fresh` already holds every value `operations` add to the status of the very
+    run planned: the write was made, only its answer never came back."""
+    if fresh.uid != planned.uid:
+        return False
+    added = [op for op in operations if op["op"] != "test"]
+    for op in added:
+        path = op["path"]
+        if op["op"] != "add" or not (path == "/status" or path.startswith("/status/")):
+            return False
+        key = path.removeprefix("/status").removeprefix("/")
+        found = dict(fresh.status) if not key else fresh.status.get(key, _UNSET)
+        if "/" in key or "~" in key or found != op["value"]:
+            return False
+    return bool(added)

@@ -8,7 +8,7 @@ from typing import Any
 from .kubeapi import ApiError, KubeApi, Paths
 from .model import Model
 from .pods import PodView
-from .preconditions import expectations, phase_change, superseded
+from .preconditions import already_applied, expectations, phase_change, superseded
 from .views import FINISHED_LABEL, JobView, RunView
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,9 @@ class RunWriter:
             if error.status not in (409, 422):
                 raise
             fresh = await self.reread(run)
+            if fresh is not None and already_applied(run, fresh, operations):
+                logger.debug("run %s: the status write was made, its answer lost", run.name)
+                return  # reread put it into the cache
             if not superseded(run, fresh):
                 raise  # the precondition held: the write itself is wrong, back off
             now = "gone" if fresh is None else fresh.phase or "new"

@@ -12,6 +12,7 @@ from kubedouble.faults import FaultRule
 from kubedouble.testing import start_apiserver
 from tests.fixtures.apiserver import REPO
 from tests.kubedouble.helpers import auth, http, ksr_path, pipeline_run
+from tests.waiting import wait_until
 
 
 def test_injected_errors_answer_status_objects_then_stop(apiserver):
@@ -47,6 +48,25 @@ def test_a_latency_rule_holds_matching_requests_and_is_counted(apiserver):
     assert http(apiserver, "GET", ksr_path()).status_code == 200
     assert held >= 1.5 > time.monotonic() - started
     assert apiserver.faults.tally() == {"latency": 1}
+
+
+def test_a_held_answer_comes_late_but_the_write_is_made_at_once(apiserver):
+    http(apiserver, "POST", ksr_path(), json=pipeline_run("a"))
+    apiserver.faults.add(FaultRule(path="/pipelineruns/a$", method="PATCH",
+                                   answer_delay_seconds=5, times=1))
+    try:
+        requests.patch(f"{apiserver.url}{ksr_path()}/a", timeout=1, verify=apiserver.ca_file,
+                       data='{"metadata": {"labels": {"answer": "lost"}}}',
+                       headers={**auth(apiserver),
+                                "Content-Type": "application/merge-patch+json"})
+    except requests.exceptions.ReadTimeout:
+        pass
+    else:
+        raise AssertionError("the answer came before the client stopped waiting")
+    labels = http(apiserver, "GET", f"{ksr_path()}/a").json()["metadata"]["labels"]
+    assert labels["answer"] == "lost"
+    wait_until(lambda: apiserver.faults.tally() == {"answer held": 1, "held answer sent": 1},
+               10, "the held answer to go out")
 
 
 def watch_events(apiserver, query: str) -> list[dict]:

@@ -12,12 +12,15 @@ import pytest
 
 from kubeshowcase_operator.kubeapi import ApiError, KubeApi, Paths
 from kubeshowcase_operator.model import Model
-from kubeshowcase_operator.preconditions import expectations, merged, phase_change, superseded
+from kubedouble.faults import FaultRule
+from kubeshowcase_operator.preconditions import (
+    already_applied, expectations, merged, phase_change, superseded)
 from kubeshowcase_operator.status import Outcome, finished_status, queued_status, running_status
 from kubeshowcase_operator.views import RunView
 from kubeshowcase_operator.writer import RunWriter, Superseded
 from tests.fixtures.operator import KscCluster
 from tests.operator.bodies import operator_connection, run_body
+from tests.waiting import wait_until
 
 T = TypeVar("T")
 NOW = datetime(2025, 1, 1, 10, 1, tzinfo=timezone.utc)
@@ -62,12 +65,50 @@ def test_a_new_run_changed_meanwhile_is_news() -> None:
     assert superseded(planned, RunView.from_body(run_body(rv="7"))) is False
 
 
+def finishing(**fresh_status: Any) -> tuple[RunView, list[dict[str, Any]], RunView]:
+    """A Running run, the write that finishes it, and the run as re-read with fresh_status."""
+    planned = RunView.from_body(run_body(phase="Running", jobName="run-1"))
+    ops = phase_change(planned, finished_status(
+        planned, Outcome("Succeeded", "Succeeded", "done"), NOW, None, NOW))
+    return planned, ops, RunView.from_body(run_body(rv="11", **fresh_status))
+
+
+def test_a_write_whose_answer_was_lost_is_known_by_its_values() -> None:
+    planned, ops, _ = finishing()
+    fresh = RunView.from_body(run_body(rv="11", **ops[-1]["value"]))
+    assert already_applied(planned, fresh, ops) is True
+    assert superseded(planned, fresh) is True  # which, without that, looks like news
+
+
+@pytest.mark.parametrize("fresh", [
+    {"phase": "Succeeded", "reason": "Succeeded"},  # another writer's finish
+    {"phase": "Running", "jobName": "run-1"},  # nothing written
+])
+def test_a_run_moved_on_by_another_write_is_not_taken_for_ours(fresh: dict[str, Any]) -> None:
+    planned, ops, moved = finishing(**fresh)
+    assert already_applied(planned, moved, ops) is False
+
+
+def test_a_namesake_or_a_partly_written_record_is_not_ours() -> None:
+    planned, ops, _ = finishing()
+    namesake = RunView.from_body(run_body(uid="uid-other", rv="11", **ops[-1]["value"]))
+    assert already_applied(planned, namesake, ops) is False
+    record = [*expectations(planned), {"op": "add", "path": "/status/imageID", "value": "sha"},
+              {"op": "add", "path": "/status/podName", "value": "run-1-x"}]
+    assert already_applied(planned, RunView.from_body(run_body(
+        phase="Running", imageID="sha", podName="run-1-x")), record) is True
+    assert already_applied(planned, RunView.from_body(run_body(
+        phase="Running", imageID="sha")), record) is False
+    assert already_applied(planned, planned, expectations(planned)) is False  # nothing added
+
+
 # Against the double ------------------------------------------------------------------------
-def with_writer(apiserver: Any, work: Callable[[RunWriter, KubeApi], Awaitable[T]]) -> T:
+def with_writer(apiserver: Any, work: Callable[[RunWriter, KubeApi], Awaitable[T]],
+                write_timeout: float | None = None) -> T:
     connection = operator_connection(apiserver)
 
     async def main() -> T:
-        api = KubeApi(connection)
+        api = KubeApi(connection, write_timeout=write_timeout)
         try:
             return await work(RunWriter(api, Paths(apiserver.namespace), Model()), api)
         finally:
@@ -137,3 +178,25 @@ def test_a_write_refused_for_itself_is_an_error(ksc: KscCluster, apiserver: Any)
         with_writer(apiserver, bad)
     assert caught.value.status == 422 and not isinstance(caught.value, Superseded)
     assert ksc.phase("run-1") == "Queued"
+
+
+def test_a_phase_write_whose_answer_was_lost_counts_as_made(
+        ksc: KscCluster, apiserver: Any) -> None:
+    ksc.create_run("run-1")
+    ksc.write_status("run-1", {"phase": "Queued"})
+    ksc.write_status("run-1", {"phase": "Running", "jobName": "run-1"})
+    run = read(ksc, "run-1")
+    # The server makes the write and holds its answer past the writer's timeout: the writer
+    # sends it again, and that one's test of phase Running fails.
+    apiserver.faults.add(FaultRule(path=r"/pipelineruns/run-1/status$", method="PATCH",
+                                   answer_delay_seconds=1.5, times=1))
+
+    async def finish(writer: RunWriter, api: KubeApi) -> RunView | None:
+        outcome = Outcome("Succeeded", "Succeeded", "done")
+        await writer.write_phase(run, finished_status(run, outcome, NOW, None, NOW))
+        return writer._model.runs.get("run-1")
+    cached = with_writer(apiserver, finish, write_timeout=0.5)
+    assert cached is not None and cached.phase == "Succeeded"
+    assert (ksc.phase("run-1"), ksc.status("run-1")["message"]) == ("Succeeded", "done")
+    wait_until(lambda: apiserver.faults.tally() == {"answer held": 1, "held answer sent": 1},
+               10, "the held answer to go out")

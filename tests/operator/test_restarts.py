@@ -117,3 +117,28 @@ def test_api_errors_and_dropped_watches_are_survived(
     for name in names:
         wait_until(lambda name=name: {"Queued", "Started", "Succeeded"} <= {
             event.reason for event in ksc.events(name)}, 10, f"Events of {name}")
+
+
+def test_a_final_write_whose_answer_was_lost_still_ends_the_run_in_full(
+        operator_factory, ksc: KscCluster, apiserver, pipeline_script: Path,
+        tmp_path: Path) -> None:
+    ksc.project()
+    ksc.create_pipeline("test", command=[sys.executable, str(pipeline_script)])
+    ksc.create_run("run-1", args={"hold_file": str(tmp_path / "go")})
+    operator = operator_factory()  # a 3 s lease: each write given up after 0.8 s
+    wait_until(lambda: ksc.status("run-1").get("imageID"), 30, "run-1's pod to be recorded")
+    # The server makes the next status write (the final phase) and holds its answer: the
+    # operator sends it again, and that one's test of phase Running fails.
+    held = apiserver.faults.add(FaultRule(path=r"/pipelineruns/run-1/status$", method="PATCH",
+                                          answer_delay_seconds=2, times=1))
+    (tmp_path / "go").touch()
+    assert ksc.wait_phase("run-1", "Succeeded", "Failed")["phase"] == "Succeeded"
+    assert held.times == 0
+    # What follows the final phase happened all the same: the Event, the label, the TTL.
+    wait_until(lambda: "Succeeded" in {event.reason for event in ksc.events("run-1")}, 10,
+               "the Succeeded Event")
+    wait_until(lambda: (ksc.run("run-1")["metadata"].get("labels") or {}).get(
+        "kubeshowcase.io/finished") == "true", 10, "the finished label")
+    wait_until(lambda: ksc.job("run-1").spec.ttl_seconds_after_finished is not None, 10,
+               "the Job's TTL")
+    assert "is now Succeeded" not in operator.log
