@@ -7,7 +7,9 @@ view ever shows a traceback for a cluster problem.
 from __future__ import annotations
 
 import os
+import secrets
 import threading
+import time
 from typing import Any
 
 from django.conf import settings
@@ -28,6 +30,20 @@ _clients_lock = threading.Lock()
 
 class KubeError(Exception):
     """The Kubernetes API could not answer; str() is a message for people."""
+
+
+class Unreachable(KubeError):
+    """No answer came; `maybe_done` when the request went out first (a read timeout, a
+    connection cut mid-answer): the API may have carried it out."""
+
+    def __init__(self, message: str, maybe_done: bool) -> None:
+        super().__init__(message)
+        self.maybe_done = maybe_done
+
+
+class Unanswered(KubeError):
+    """A create that may have been made though no answer said so: the page must not say
+    "nothing was started"."""
 
 
 class NotConfigured(KubeError):
@@ -102,8 +118,11 @@ def _call(what: str, function: Any, *args: Any, **kwargs: Any) -> Any:
     except KubeError:
         raise
     except Exception as error:  # connection refused, timeouts, TLS: the cluster is unreachable
-        raise KubeError(
-            f"The Kubernetes API cannot be reached to {what} ({type(error).__name__})."
+        from urllib3.exceptions import ProtocolError, ReadTimeoutError
+
+        raise Unreachable(
+            f"The Kubernetes API cannot be reached to {what} ({type(error).__name__}).",
+            maybe_done=isinstance(error, (ReadTimeoutError, ProtocolError)),
         ) from None
 
 
@@ -115,15 +134,54 @@ def _namespace() -> str:
 
 
 
+# A run's name is chosen here, as kube-apiserver chooses one for metadata.generateName (the
+# prefix and five characters of this alphabet), so that a create whose answer was lost can be
+# sent again under the same name: a 409 then names the run already made, known as ours by
+# the submission's token.
+NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+SUBMISSION_ANNOTATION = f"{GROUP}/submission"
+CREATE_ATTEMPTS = 3
+
+
 def create_run(body: dict[str, Any]) -> dict[str, Any]:
-    created = _call(
-        "create the run",
-        _custom().create_namespaced_custom_object,
-        GROUP, VERSION, _namespace(), RUNS, body,
-    )
-    if created is None:
-        raise KubeError("The Kubernetes API does not know PipelineRuns (is the CRD installed?).")
-    return created
+    """Create the PipelineRun `body` describes (with metadata.generateName) exactly once:
+    Unanswered if it may have been made though no answer came back."""
+    metadata = dict(body["metadata"])
+    prefix = metadata.pop("generateName")
+    token = secrets.token_hex(16)
+    metadata["annotations"] = {**metadata.get("annotations", {}), SUBMISSION_ANNOTATION: token}
+    name, lost = "", None  # lost: why an attempt that may have been made went unanswered
+    for _ in range(CREATE_ATTEMPTS):
+        name = name or prefix + "".join(secrets.choice(NAME_ALPHABET) for _ in range(5))
+        try:
+            created = _call("create the run", _conflict_passes(
+                _custom().create_namespaced_custom_object), GROUP, VERSION, _namespace(), RUNS,
+                {**body, "metadata": {**metadata, "name": name}})
+            if created is None:
+                raise KubeError(
+                    "The Kubernetes API does not know PipelineRuns (is the CRD installed?).")
+            return created
+        except _Conflict:
+            try:
+                existing = _call(f"read run {name} back", _custom().get_namespaced_custom_object,
+                                 GROUP, VERSION, _namespace(), RUNS, name)
+            except Unreachable:
+                if lost is None:
+                    raise  # no attempt of ours can have made it: nothing was started
+                continue  # ours or another's: asked again
+            annotations = ((existing or {}).get("metadata") or {}).get("annotations") or {}
+            if annotations.get(SUBMISSION_ANNOTATION) == token:
+                return existing  # made by an attempt whose answer was lost
+            name = ""  # another run's name: draw again
+        except Unreachable as error:
+            if lost is None and not error.maybe_done:
+                raise  # never sent, nor any attempt before it: nothing was made
+            lost = error if error.maybe_done else lost
+            time.sleep(0.2)  # then sent again under the same name
+    if lost is not None:
+        raise Unanswered(f"{lost} It may have been made all the same: if so, it shows in "
+                         "Your runs within a minute.")
+    raise KubeError("The Kubernetes API gave no free name for the run; try again.")
 
 
 def list_runs(label_selector: str = "") -> list[dict[str, Any]]:

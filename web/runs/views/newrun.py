@@ -218,8 +218,10 @@ def _submit(
             if notify is not None and notify.wanted():
                 subscribe(request.user, created["metadata"]["uid"])
     except kube.KubeError as error:
+        told = str(error) if isinstance(error, kube.Unanswered) else (
+            f"{error} Nothing was started.")
         return _page(request, project, pipelines=pipelines, chosen=pipeline, form=form,
-                     shown=shown, status=503, problem=f"{error} Nothing was started.")
+                     shown=shown, status=503, problem=told)
     name = created["metadata"]["name"]
     messages.success(request, f"Run {name} of {_pipeline_summary(pipeline)['display_name']} "
                               "is queued.")
