@@ -197,15 +197,31 @@ def list_runs(label_selector: str = "") -> list[dict[str, Any]]:
 
 
 
-def request_cancel(name: str) -> dict[str, Any] | None:
-    """Ask the operator to cancel: merge-patch spec.cancelRequested=true (None if gone)."""
-    return _call(
-        f"cancel run {name}",
-        _custom().patch_namespaced_custom_object,
-        GROUP, VERSION, _namespace(), RUNS, name,
-        {"spec": {"cancelRequested": True}},
-        _content_type="application/merge-patch+json",
-    )
+def request_cancel(name: str, uid: str = "") -> dict[str, Any] | None:
+    """Ask the operator to cancel: merge-patch spec.cancelRequested=true, only on the run of
+    that uid when given (a precondition: a namesake made since is left alone). None if that
+    run is gone. The patch is idempotent, so one whose answer was lost is sent again."""
+    patch: dict[str, Any] = {"spec": {"cancelRequested": True}}
+    if uid:
+        patch["metadata"] = {"uid": uid}
+    try:
+        return _patch_run(f"cancel run {name}", name, patch)
+    except Unreachable as error:
+        if not error.maybe_done:
+            raise
+    time.sleep(0.2)
+    return _patch_run(f"cancel run {name}", name, patch)
+
+
+def _patch_run(what: str, name: str, patch: dict[str, Any]) -> dict[str, Any] | None:
+    """A merge patch of the run; None when it is gone (404) or its uid precondition failed."""
+    try:
+        return _call(what, _conflict_passes(_custom().patch_namespaced_custom_object,
+                                            uid_changed=True),
+                     GROUP, VERSION, _namespace(), RUNS, name, patch,
+                     _content_type="application/merge-patch+json")
+    except _Conflict:
+        return None  # the run of that uid is gone; another of its name is there
 
 
 def delete_run(name: str) -> bool:
@@ -341,15 +357,18 @@ class _Conflict(KubeError):
     pass
 
 
-def _conflict_passes(function: Any) -> Any:
-    """function, with a 409 Conflict raised as _Conflict (which _call passes on)."""
+def _conflict_passes(function: Any, uid_changed: bool = False) -> Any:
+    """function, with a 409 Conflict raised as _Conflict (which _call passes on); with
+    uid_changed, also the 422 a patch's metadata.uid gets when the object's is another (the
+    uid is immutable: a patch naming one is a precondition)."""
     from kubernetes.client.exceptions import ApiException
 
     def call(*args: Any, **kwargs: Any) -> Any:
         try:
             return function(*args, **kwargs)
         except ApiException as error:
-            if error.status == 409:
+            if error.status == 409 or (
+                    uid_changed and error.status == 422 and "metadata.uid" in str(error.body)):
                 raise _Conflict(str(error.reason)) from None
             raise
 

@@ -1,7 +1,10 @@
-"""A submission whose create was made by the API but whose answer never came back: the web app
-names each run itself, sends the create again under that name and knows the 409 that follows
-as its own run (by the submission's token), so a run is made once and its page opens; when no
-answer comes at all, the page does not claim that nothing was started."""
+"""Writes the API made but whose answers never came back, and namesakes.
+
+A submission: the web app names each run itself, sends the create again under that name and
+knows the 409 that follows as its own run (by the submission's token), so a run is made once
+and its page opens; when no answer comes at all, the page does not claim that nothing was
+started. A cancel (an idempotent merge patch) is sent again, and only ever touches the run of
+the uid the page showed."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from kubedouble.faults import FaultRule
 from runs.kube import SUBMISSION_ANNOTATION
 from runs.models import RunRecord
 from tests.waiting import wait_until
-from tests.web.conftest import Actor
+from tests.web.conftest import Actor, messages_in
 from tests.web.runs.conftest import Cluster, nuclei_form
 
 CREATE = r"/pipelineruns$"
@@ -76,3 +79,26 @@ def test_a_namesake_is_never_taken_for_the_run_submitted(
     assert posted.status_code == 503
     assert "gave no free name for the run" in posted.content.decode()
     assert [run["metadata"]["name"] for run in cluster.runs()] == ["alice-cells-bbbbb"]
+
+
+def test_a_cancel_whose_answer_was_lost_is_sent_again_and_succeeds(
+        alice: Actor, cluster: Cluster, apiserver: Any, web_settings: Any) -> None:
+    web_settings.KUBE_API_TIMEOUT = 1
+    alice.project("cells")
+    cluster.create_run("alice", "cells", name="r1")
+    held(apiserver, r"/pipelineruns/r1$", "PATCH", times=1)
+    response = alice.client.post(reverse("runs-cancel", args=["r1"]), follow=True)
+    assert messages_in(response) == ["Cancelling run r1."]
+    assert cluster.run("r1")["spec"]["cancelRequested"] is True
+    all_sent(apiserver, 1)
+
+
+def test_a_cancel_leaves_a_namesake_made_since_alone(alice: Actor, cluster: Cluster) -> None:
+    alice.project("cells")
+    cluster.create_run("alice", "cells", name="r1")  # the run alice's page shows
+    cluster.custom.delete_namespaced_custom_object(
+        "kubeshowcase.io", "v1alpha1", cluster.namespace, "pipelineruns", "r1")
+    cluster.create_run("alice", "cells", name="r1", sync=False)  # the archive has not seen it
+    response = alice.client.post(reverse("runs-cancel", args=["r1"]), follow=True)
+    assert messages_in(response) == ["Run r1 is gone; nothing to cancel."]
+    assert cluster.run("r1")["spec"].get("cancelRequested") is not True

@@ -68,7 +68,7 @@ def run_cancel(request: OwnedRequest, name: str) -> HttpResponse:
         messages.error(request, f"Run {run.name} is {run.phase.lower()}; nothing to cancel.")
     else:
         try:
-            patched = kube.request_cancel(run.name)
+            patched = kube.request_cancel(run.name, run.uid)
         except kube.KubeError as error:
             messages.error(request, str(error))
         else:
