@@ -89,20 +89,19 @@ class Faults:
 
     def delay_for(self, method: str, path: str) -> float:
         """Seconds to hold the request before answering it (the first matching delay rule)."""
-        with self._lock:
-            for rule in self._rules:
-                if rule.delay_seconds is not None and rule.matches(method, path):
-                    self._use(rule, "latency")
-                    return rule.delay_seconds
-        return 0.0
+        return self._delay("delay_seconds", "latency", method, path)
 
     def answer_delay_for(self, method: str, path: str) -> float:
         """Seconds to hold the answer of a request already handled (the first matching rule)."""
+        return self._delay("answer_delay_seconds", "answer held", method, path)
+
+    def _delay(self, field: str, kind: str, method: str, path: str) -> float:
         with self._lock:
             for rule in self._rules:
-                if rule.answer_delay_seconds is not None and rule.matches(method, path):
-                    self._use(rule, "answer held")
-                    return rule.answer_delay_seconds
+                seconds = getattr(rule, field)
+                if seconds is not None and rule.matches(method, path):
+                    self._use(rule, kind)
+                    return float(seconds)
         return 0.0
 
     def watch_drop_after(self, path: str) -> int | None:
