@@ -68,7 +68,7 @@ WRITE_PATHS = (r"/pipelineruns/[^/]+/status$", r"/pipelineruns/[^/]+$", r"/jobs$
 READ_PATHS = (r"/pipelineruns$", r"/jobs$", r"/pods$", r"/pipelines$", r"/leases/[^/]+$",
               r"/pods/[^/]+/log$")
 WATCHED = (r"/pipelineruns$", r"/jobs$", r"/pods$", r"/pipelines$")
-FAULT_KINDS = ("500", "429", "latency", "watch dropped", "watch 410")
+FAULT_KINDS = ("500", "429", "latency", "answer held", "watch dropped", "watch 410")
 
 
 def draw_fault(rng: random.Random, latencies: tuple[float, ...]) -> FaultRule:
@@ -84,6 +84,10 @@ def draw_fault(rng: random.Random, latencies: tuple[float, ...]) -> FaultRule:
     if kind == "latency":
         return FaultRule(path=rng.choice(WRITE_PATHS + READ_PATHS),
                          delay_seconds=rng.choice(latencies), times=rng.randint(1, 4))
+    if kind == "answer held":  # the write is made, its answer comes after the client gave up
+        return FaultRule(path=rng.choice(WRITE_PATHS),
+                         method=rng.choice(("PATCH", "POST", "PUT", "DELETE")),
+                         answer_delay_seconds=rng.choice(latencies), times=rng.randint(1, 2))
     if kind == "watch dropped":
         return FaultRule(path=rng.choice(WATCHED), drop_watch_after=rng.randint(0, 4),
                          times=rng.randint(1, 2))

@@ -80,7 +80,8 @@ def test_the_plan_is_the_seeds_and_cancels_land_while_pipelines_run():
 def test_every_kind_of_fault_is_drawn_and_each_is_used_up():
     rules = [draw_fault(random.Random(seed), (1.0, 2.0)) for seed in range(200)]
     kinds = {"500" if r.status == 500 else "429" if r.status == 429 else
-             "latency" if r.delay_seconds else "watch 410" if r.expire_watch else
+             "latency" if r.delay_seconds else "answer held" if r.answer_delay_seconds else
+             "watch 410" if r.expire_watch else
              "watch dropped" for r in rules}
     assert kinds == set(FAULT_KINDS)
     assert all(rule.times for rule in rules)
